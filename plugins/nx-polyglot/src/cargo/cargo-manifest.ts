@@ -1,0 +1,153 @@
+import { ManifestError, Table, isTable, parseToml } from '../manifest-error';
+
+export type DependencyKind = 'normal' | 'dev' | 'build';
+
+/** One entry of a dependency table, as written (inheritance not yet resolved). */
+export interface ManifestDependency {
+  /** The key in the table: the name the dependent uses (the rename, when `package` is set). */
+  key: string;
+  /** `package = "..."`, when the dependency is renamed. */
+  package?: string;
+  kind: DependencyKind;
+  /** The `cfg(...)` or triple of a `[target.<cfg>.*dependencies]` table, else null. */
+  target: string | null;
+  path?: string;
+  version?: string;
+  /** Other sources (git, registry) — such a dependency is never a workspace edge. */
+  otherSource: boolean;
+  /** `workspace = true`: everything but features/optional comes from `[workspace.dependencies]`. */
+  workspace: boolean;
+  optional: boolean;
+}
+
+/** A field that is either a value or `{ workspace = true }` (inherited from `[workspace.package]`). */
+export type Inheritable<T> = T | { workspace: true };
+
+export interface CargoPackageSection {
+  name: string;
+  version?: Inheritable<string>;
+  publish?: Inheritable<boolean | string[]>;
+}
+
+export interface CargoWorkspaceSection {
+  members: string[];
+  exclude: string[];
+  package: Table;
+  /** `[workspace.dependencies]`, keyed like a member's dependency table. */
+  dependencies: ManifestDependency[];
+}
+
+/** Everything the plugin needs from one `Cargo.toml`, parsed once. */
+export interface CargoManifest {
+  file: string;
+  package?: CargoPackageSection;
+  workspace?: CargoWorkspaceSection;
+  dependencies: ManifestDependency[];
+}
+
+const DEPENDENCY_TABLES: Array<[string, DependencyKind]> = [
+  ['dependencies', 'normal'],
+  ['dev-dependencies', 'dev'],
+  ['dev_dependencies', 'dev'],
+  ['build-dependencies', 'build'],
+  ['build_dependencies', 'build'],
+];
+
+export function parseCargoManifest(text: string, file: string): CargoManifest {
+  const doc = parseToml(text, file);
+  const manifest: CargoManifest = { file, dependencies: [] };
+
+  if (doc.package !== undefined || doc.project !== undefined) {
+    manifest.package = readPackage(doc.package ?? doc.project, file);
+  }
+  if (doc.workspace !== undefined) {
+    manifest.workspace = readWorkspace(doc.workspace, file);
+  }
+  if (!manifest.package && !manifest.workspace) {
+    throw new ManifestError(file, 'has neither a [package] nor a [workspace] table', 'Add a [package] section with a name, or remove the file');
+  }
+
+  for (const [table, kind] of DEPENDENCY_TABLES) {
+    manifest.dependencies.push(...readDependencyTable(doc[table], kind, null, file, table));
+  }
+  const targets = doc.target;
+  if (targets !== undefined) {
+    if (!isTable(targets)) throw new ManifestError(file, 'must be a table', 'Use [target.\'cfg(...)\'.dependencies]', 'target');
+    for (const [cfg, section] of Object.entries(targets)) {
+      if (!isTable(section)) continue;
+      for (const [table, kind] of DEPENDENCY_TABLES) {
+        manifest.dependencies.push(...readDependencyTable(section[table], kind, cfg, file, `target.'${cfg}'.${table}`));
+      }
+    }
+  }
+  return manifest;
+}
+
+function readPackage(section: unknown, file: string): CargoPackageSection {
+  if (!isTable(section)) throw new ManifestError(file, 'must be a table', 'Write it as a [package] section', 'package');
+  const { name, version, publish } = section;
+  if (typeof name !== 'string' || name === '') {
+    throw new ManifestError(file, 'is missing or not a string', 'Give the package a name: name = "my-crate"', 'package.name');
+  }
+  return {
+    name,
+    version: inheritable(version, (v): v is string => typeof v === 'string', file, 'package.version', 'a version string like "0.1.0"'),
+    publish: inheritable(
+      publish,
+      (v): v is boolean | string[] => typeof v === 'boolean' || (Array.isArray(v) && v.every((r) => typeof r === 'string')),
+      file,
+      'package.publish',
+      'true, false or a list of registry names',
+    ),
+  };
+}
+
+function inheritable<T>(value: unknown, ok: (v: unknown) => v is T, file: string, key: string, expected: string): Inheritable<T> | undefined {
+  if (value === undefined || ok(value)) return value as T | undefined;
+  if (isTable(value) && value.workspace === true) return { workspace: true };
+  throw new ManifestError(file, `has an unexpected value`, `Use ${expected}, or { workspace = true } to inherit it`, key);
+}
+
+function readWorkspace(section: unknown, file: string): CargoWorkspaceSection {
+  if (!isTable(section)) throw new ManifestError(file, 'must be a table', 'Write it as a [workspace] section', 'workspace');
+  return {
+    members: stringList(section.members, file, 'workspace.members'),
+    exclude: stringList(section.exclude, file, 'workspace.exclude'),
+    package: isTable(section.package) ? section.package : {},
+    dependencies: readDependencyTable(section.dependencies, 'normal', null, file, 'workspace.dependencies'),
+  };
+}
+
+function stringList(value: unknown, file: string, key: string): string[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  throw new ManifestError(file, 'must be a list of strings', 'Write it as ["path", "glob/*"]', key);
+}
+
+function readDependencyTable(table: unknown, kind: DependencyKind, target: string | null, file: string, tableKey: string): ManifestDependency[] {
+  if (table === undefined) return [];
+  if (!isTable(table)) throw new ManifestError(file, 'must be a table', 'Write it as a [section] of name = "version" entries', tableKey);
+  return Object.entries(table).map(([key, spec]) => {
+    const dep: ManifestDependency = { key, kind, target, otherSource: false, workspace: false, optional: false };
+    if (typeof spec === 'string') {
+      dep.version = spec;
+      return dep;
+    }
+    if (!isTable(spec)) {
+      throw new ManifestError(file, 'must be a version string or an inline table', 'Write it as "1.0" or { path = "...", version = "..." }', `${tableKey}.${key}`);
+    }
+    const str = (field: string): string | undefined => {
+      const v = spec[field];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string') throw new ManifestError(file, 'must be a string', `Quote the value of ${field}`, `${tableKey}.${key}.${field}`);
+      return v;
+    };
+    dep.package = str('package');
+    dep.path = str('path');
+    dep.version = str('version');
+    dep.otherSource = spec.git !== undefined || spec.registry !== undefined || spec['registry-index'] !== undefined;
+    dep.workspace = spec.workspace === true;
+    dep.optional = spec.optional === true;
+    return dep;
+  });
+}

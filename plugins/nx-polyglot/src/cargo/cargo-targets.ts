@@ -1,0 +1,84 @@
+import { dirname, relative } from 'node:path';
+import type { TargetConfiguration } from '@nx/devkit';
+import { TargetKey, TargetsOptions, resolveTarget } from '../options';
+import type { CargoPackage } from './cargo-workspace';
+
+/** The named input holding a crate's own files; `^cargo-crate` pulls in its dependencies' files. */
+export const CRATE_INPUT = 'cargo-crate';
+
+/** Env vars that change what rustc produces (or which rustc runs). */
+const COMPILATION_ENV = [
+  'RUSTFLAGS',
+  'CARGO_ENCODED_RUSTFLAGS',
+  'CARGO_BUILD_RUSTFLAGS',
+  'RUSTDOCFLAGS',
+  'CARGO_BUILD_TARGET',
+  'RUSTC',
+  'RUSTC_WRAPPER',
+  'RUSTUP_TOOLCHAIN',
+];
+
+const DEFAULTS: Record<TargetKey, { command: string[]; args: string[]; cache: boolean }> = {
+  // Cargo owns its target directory and its incremental cache; a cached Nx
+  // build would restore nothing useful, so `build` always asks cargo.
+  build: { command: ['build'], args: [], cache: false },
+  test: { command: ['test'], args: [], cache: true },
+  lint: { command: ['clippy'], args: ['--all-targets', '--', '-D', 'warnings'], cache: true },
+  format: { command: ['fmt'], args: ['--check'], cache: true },
+};
+
+/**
+ * The inferred targets of one crate. Every cargo task runs in the workspace
+ * root through the `nx-polyglot:cargo` executor, which batches the crates of
+ * one `nx run-many` into a single cargo invocation per command.
+ */
+export function cargoTargets(
+  pkg: CargoPackage,
+  workspaceManifest: string,
+  nxRoot: string,
+  options: TargetsOptions | undefined,
+): { targets: Record<string, TargetConfiguration>; namedInputs: Record<string, string[]> } {
+  const wsDir = relative(nxRoot, dirname(workspaceManifest)) || '.';
+  const at = (file: string) => `{workspaceRoot}/${wsDir === '.' ? '' : `${wsDir}/`}${file}`;
+  // Cargo reads .cargo/config.toml from the directory it runs in and every parent.
+  const configFiles: string[] = [];
+  for (let dir = wsDir; ; dir = dirname(dir)) {
+    const prefix = dir === '.' ? '{workspaceRoot}' : `{workspaceRoot}/${dir}`;
+    configFiles.push(`${prefix}/.cargo/config.toml`, `${prefix}/.cargo/config`);
+    if (dir === '.') break;
+  }
+  const toolchain = [at('rust-toolchain.toml'), at('rust-toolchain'), ...configFiles, ...COMPILATION_ENV.map((env) => ({ env }))];
+  const compileInputs = [
+    CRATE_INPUT,
+    `^${CRATE_INPUT}`,
+    at('Cargo.toml'),
+    at('Cargo.lock'),
+    ...toolchain,
+    { runtime: 'rustc -vV' },
+  ];
+  const formatInputs = [
+    '{projectRoot}/**/*.rs',
+    at('rustfmt.toml'),
+    at('.rustfmt.toml'),
+    ...toolchain,
+    { runtime: 'rustfmt --version' },
+  ];
+
+  const targets: Record<string, TargetConfiguration> = {};
+  for (const key of Object.keys(DEFAULTS) as TargetKey[]) {
+    const target = resolveTarget(key, DEFAULTS[key], options);
+    if (!target) continue;
+    targets[target.name] = {
+      executor: 'nx-polyglot:cargo',
+      cache: DEFAULTS[key].cache,
+      inputs: key === 'format' ? formatInputs : compileInputs,
+      outputs: [],
+      options: { cwd: wsDir, command: target.command, package: pkg.name, args: target.args },
+      metadata: {
+        technologies: ['cargo'],
+        description: `cargo ${[...target.command, '-p', pkg.name, ...target.args].join(' ')}`,
+      },
+    };
+  }
+  return { targets, namedInputs: { [CRATE_INPUT]: ['{projectRoot}/**/*'] } };
+}

@@ -1,0 +1,143 @@
+import { dirname, join } from 'node:path';
+import { ManifestError } from '../manifest-error';
+import type { CargoManifest, DependencyKind, ManifestDependency } from './cargo-manifest';
+import { CargoFiles, dependencyKey, findWorkspaceMembers, pathOf } from './workspace-members';
+
+/** A dependency of a package after `workspace = true` and renames are resolved. */
+export interface CargoDependency {
+  /** The real package name. */
+  name: string;
+  /** The name used in code, when it differs (`package = "..."`). */
+  rename: string | null;
+  kind: DependencyKind;
+  target: string | null;
+  /** The version requirement as written, or null when there is none. */
+  req: string | null;
+  /** The absolute directory of a path dependency. */
+  path: string | null;
+  optional: boolean;
+  /** The key in the manifest (for messages): `dependencies.foo`, `target.'cfg(unix)'.dev-dependencies.bar`. */
+  manifestKey: string;
+}
+
+/** A workspace member, with what `cargo metadata --no-deps` says about it. */
+export interface CargoPackage {
+  name: string;
+  version: string;
+  manifestPath: string;
+  /** null: publishable anywhere; []: `publish = false`; else the allowed registries. */
+  publish: string[] | null;
+  dependencies: CargoDependency[];
+}
+
+export interface CargoWorkspace {
+  rootManifest: string;
+  members: CargoPackage[];
+}
+
+/**
+ * Every Cargo workspace among the given manifests. A package that belongs to
+ * no workspace is its own single-member workspace, as Cargo treats it.
+ */
+export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles): CargoWorkspace[] {
+  const workspaces: CargoWorkspace[] = [];
+  const claimed = new Set<string>();
+  const roots = manifestFiles
+    .map((f) => files.manifest(f))
+    .filter((m): m is CargoManifest => m?.workspace !== undefined)
+    .sort((a, b) => a.file.length - b.file.length);
+  for (const root of roots) {
+    if (claimed.has(root.file)) continue;
+    const ws = resolveWorkspace(root, findWorkspaceMembers(root, files), files);
+    ws.members.forEach((m) => claimed.add(m.manifestPath));
+    workspaces.push(ws);
+  }
+  for (const file of manifestFiles) {
+    const manifest = files.manifest(file);
+    if (!manifest?.package || claimed.has(file)) continue;
+    workspaces.push(resolveWorkspace(manifest, [file], files));
+  }
+  return workspaces;
+}
+
+function resolveWorkspace(root: CargoManifest, memberFiles: string[], files: CargoFiles): CargoWorkspace {
+  const members = memberFiles.map((file) => {
+    const manifest = file === root.file ? root : (files.manifest(file) as CargoManifest);
+    return resolvePackage(manifest, root);
+  });
+  return { rootManifest: root.file, members };
+}
+
+function resolvePackage(manifest: CargoManifest, root: CargoManifest): CargoPackage {
+  const pkg = manifest.package!;
+  const inherited = root.workspace?.package ?? {};
+  const fromWorkspace = (field: string): unknown => {
+    if (!(field in inherited)) {
+      throw new ManifestError(
+        manifest.file,
+        `is inherited with { workspace = true }, but ${root.file} has no \`workspace.package.${field}\``,
+        `Set ${field} in [workspace.package] of ${root.file}, or give it here`,
+        `package.${field}`,
+      );
+    }
+    return inherited[field];
+  };
+
+  let version = typeof pkg.version === 'object' ? fromWorkspace('version') : pkg.version;
+  let publish = typeof pkg.publish === 'object' && !Array.isArray(pkg.publish) ? fromWorkspace('publish') : pkg.publish;
+  if (version === undefined) {
+    // Cargo >= 1.75: a package without a version is 0.0.0 and not publishable.
+    version = '0.0.0';
+    publish ??= false;
+  }
+  if (typeof version !== 'string') {
+    throw new ManifestError(root.file, 'must be a version string', 'Write it as version = "0.1.0"', 'workspace.package.version');
+  }
+  return {
+    name: pkg.name,
+    version,
+    manifestPath: manifest.file,
+    publish: publish === undefined || publish === true ? null : publish === false ? [] : (publish as string[]),
+    dependencies: manifest.dependencies.map((dep) => resolveDependency(dep, manifest, root)),
+  };
+}
+
+function resolveDependency(dep: ManifestDependency, manifest: CargoManifest, root: CargoManifest): CargoDependency {
+  let source = dep;
+  if (dep.workspace) {
+    const inherited = root.workspace?.dependencies.find((d) => d.key === dep.key);
+    if (!inherited) {
+      throw new ManifestError(
+        manifest.file,
+        `is { workspace = true }, but [workspace.dependencies] in ${root.file} has no \`${dep.key}\``,
+        `Add ${dep.key} to [workspace.dependencies], or give its version or path here`,
+        dependencyKey(dep),
+      );
+    }
+    source = inherited;
+  }
+  const name = source.package ?? dep.key;
+  const path = source.otherSource ? undefined : pathOf(dep, manifest, root);
+  return {
+    name,
+    rename: name === dep.key ? null : dep.key,
+    kind: dep.kind,
+    target: dep.target,
+    req: source.version ?? null,
+    path: path ?? null,
+    optional: dep.optional,
+    manifestKey: dependencyKey(dep),
+  };
+}
+
+/** The member a dependency points to: a path dependency onto a member's directory, nothing else. */
+export function memberForDependency(dep: CargoDependency, members: CargoPackage[]): CargoPackage | undefined {
+  if (dep.path === null) return undefined;
+  const manifestPath = join(dep.path, 'Cargo.toml');
+  return members.find((m) => m.manifestPath === manifestPath && m.name === dep.name);
+}
+
+export function packageDir(pkg: CargoPackage): string {
+  return dirname(pkg.manifestPath);
+}
+

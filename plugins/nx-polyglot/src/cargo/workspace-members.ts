@@ -1,0 +1,116 @@
+import { dirname, join, relative, sep } from 'node:path';
+import { minimatch } from 'minimatch';
+import { ManifestError } from '../manifest-error';
+import type { CargoManifest, CargoWorkspaceSection, ManifestDependency } from './cargo-manifest';
+
+/** The file system as the Cargo model sees it: parsed manifests and directory listings. */
+export interface CargoFiles {
+  /** The parsed manifest at an absolute path, or undefined when there is no such file. */
+  manifest(file: string): CargoManifest | undefined;
+  /** Names of the sub-directories of an absolute directory path. */
+  subdirectories(dir: string): string[];
+}
+
+/**
+ * The manifests of a workspace's members, found with Cargo's rules
+ * (cargo/src/cargo/core/workspace.rs `find_members`):
+ * - `members` entries are globs; a glob matching nothing is taken literally;
+ * - `exclude` entries are path prefixes, but a path under a literal `members`
+ *   entry is a member anyway;
+ * - path dependencies of members under the workspace root join recursively;
+ * - a root manifest with a [package] is a member itself;
+ * - `default-members` does not affect membership.
+ */
+export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): string[] {
+  const ws = root.workspace as CargoWorkspaceSection;
+  const rootDir = dirname(root.file);
+  const members: string[] = [];
+
+  const isExcluded = (manifestPath: string): boolean => {
+    const excluded = ws.exclude.some((ex) => isWithin(manifestPath, join(rootDir, ex)));
+    const explicitMember = ws.members.some((m) => isWithin(manifestPath, join(rootDir, m)));
+    return excluded && !explicitMember;
+  };
+
+  const visit = (manifestPath: string, viaPathDependency: { from: string; key: string } | undefined): void => {
+    if (members.includes(manifestPath)) return;
+    if (viaPathDependency && !isWithin(dirname(manifestPath), rootDir)) return;
+    if (isExcluded(manifestPath)) return;
+    const manifest = manifestPath === root.file ? root : files.manifest(manifestPath);
+    if (!manifest) {
+      if (viaPathDependency) {
+        throw new ManifestError(
+          viaPathDependency.from,
+          `is a path dependency on ${relative(dirname(viaPathDependency.from), dirname(manifestPath)) || '.'}, which has no Cargo.toml`,
+          'Fix the path, or create the crate there',
+          viaPathDependency.key,
+        );
+      }
+      throw new ManifestError(
+        root.file,
+        `matches ${relative(rootDir, dirname(manifestPath)) || '.'}, which has no Cargo.toml`,
+        'Add a Cargo.toml there, or list the directory in `workspace.exclude`',
+        'workspace.members',
+      );
+    }
+    members.push(manifestPath);
+    if (!manifest.package) return;
+    for (const dep of manifest.dependencies) {
+      const path = pathOf(dep, manifest, root);
+      if (path !== undefined) visit(join(path, 'Cargo.toml'), { from: manifest.file, key: dependencyKey(dep) });
+    }
+  };
+
+  for (const pattern of ws.members) {
+    for (const dir of expandMemberGlob(rootDir, pattern, files)) visit(join(dir, 'Cargo.toml'), undefined);
+  }
+  if (root.package) visit(root.file, undefined);
+  return members;
+}
+
+/** The absolute directory of a path dependency (resolving `workspace = true`), or undefined. */
+export function pathOf(dep: ManifestDependency, manifest: CargoManifest, root: CargoManifest): string | undefined {
+  if (dep.workspace) {
+    const inherited = root.workspace?.dependencies.find((d) => d.key === dep.key);
+    return inherited?.path === undefined ? undefined : join(dirname(root.file), inherited.path);
+  }
+  return dep.path === undefined ? undefined : join(dirname(manifest.file), dep.path);
+}
+
+export function dependencyKey(dep: ManifestDependency): string {
+  const table = dep.kind === 'normal' ? 'dependencies' : `${dep.kind}-dependencies`;
+  return dep.target === null ? `${table}.${dep.key}` : `target.'${dep.target}'.${table}.${dep.key}`;
+}
+
+/** Expands one `members` entry like the `glob` crate Cargo uses; keeps only directories. */
+export function expandMemberGlob(rootDir: string, pattern: string, files: CargoFiles): string[] {
+  const literal = join(rootDir, pattern);
+  if (!/[*?[]/.test(pattern)) return [literal];
+  let dirs = [rootDir];
+  for (const part of pattern.split(/[\\/]+/).filter((p) => p !== '' && p !== '.')) {
+    if (part === '**') {
+      dirs = dirs.flatMap((d) => [d, ...descendants(d, files)]);
+    } else if (/[*?[]/.test(part)) {
+      dirs = dirs.flatMap((d) =>
+        files
+          .subdirectories(d)
+          .filter((name) => minimatch(name, part, { dot: true, nobrace: true, noext: true }))
+          .map((name) => join(d, name)),
+      );
+    } else {
+      dirs = dirs.map((d) => join(d, part)).filter((d) => files.subdirectories(dirname(d)).includes(part));
+    }
+  }
+  // Cargo: "if glob does not find any valid paths, then put the original path in the expanded list"
+  return dirs.length === 0 ? [literal] : [...new Set(dirs)].sort();
+}
+
+function descendants(dir: string, files: CargoFiles): string[] {
+  return files.subdirectories(dir).flatMap((name) => [join(dir, name), ...descendants(join(dir, name), files)]);
+}
+
+/** Path prefix test on whole components, like Rust's `Path::starts_with`. */
+export function isWithin(path: string, prefix: string): boolean {
+  const normalized = prefix.endsWith(sep) ? prefix.slice(0, -1) : prefix;
+  return path === normalized || path.startsWith(normalized + sep);
+}

@@ -1,0 +1,78 @@
+import { DependencyType } from '@nx/devkit';
+import type { CreateDependencies, StaticDependency } from '@nx/devkit';
+import { existsSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { ManifestError } from './manifest-error';
+import type { NxPolyglotOptions } from './options';
+import { CargoProject, PolyglotProject, PythonProject, loadPolyglotModel } from './polyglot-model';
+import { normalizeName } from './python/pyproject';
+
+/**
+ * Static edges between Cargo and Python projects, with the dependent's
+ * manifest as source file. Only path dependencies onto a project of this
+ * workspace count: a registry crate that shares a member's name is not an edge.
+ */
+export const createDependencies: CreateDependencies<NxPolyglotOptions> = (options, context) => {
+  const manifests = [
+    ...Object.values(context.fileMap.projectFileMap).flat(),
+    ...context.fileMap.nonProjectFiles,
+  ]
+    .map((f) => f.file)
+    .filter((f) => ['Cargo.toml', 'pyproject.toml'].includes(basename(f)));
+  const { projects } = loadPolyglotModel(context.workspaceRoot, manifests, options ?? {});
+  const edges = polyglotEdges(projects).filter((e) => context.projects[e.source] && context.projects[e.target]);
+  return edges.map((e) => ({ ...e, sourceFile: relative(context.workspaceRoot, e.sourceFile as string) }));
+};
+
+/** Every workspace edge of the model, one per (dependent, dependency) pair. */
+export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
+  const edges = new Map<string, StaticDependency>();
+  const add = (source: PolyglotProject, target: PolyglotProject) => {
+    if (source === target) return;
+    edges.set(`${source.name}\0${target.name}`, {
+      source: source.name,
+      target: target.name,
+      type: DependencyType.static,
+      sourceFile: source.pkg.manifestPath,
+    });
+  };
+  const cargo = projects.filter((p): p is CargoProject => p.kind === 'cargo');
+  const python = projects.filter((p): p is PythonProject => p.kind === 'python');
+
+  for (const project of cargo) {
+    for (const dep of project.pkg.dependencies) {
+      if (dep.path === null) continue;
+      const manifest = join(dep.path, 'Cargo.toml');
+      const target = cargo.find((p) => p.pkg.manifestPath === manifest);
+      if (!target) {
+        if (!existsSync(manifest)) {
+          throw new ManifestError(project.pkg.manifestPath, `is a path dependency on ${dep.path}, which has no Cargo.toml`, 'Fix the path, or create the crate there', dep.manifestKey);
+        }
+        continue; // a crate outside every workspace Nx knows of
+      }
+      if (target.pkg.name !== dep.name) {
+        throw new ManifestError(
+          project.pkg.manifestPath,
+          `points to ${relative(project.workspace.rootManifest, manifest)}, which is the package \`${target.pkg.name}\`, not \`${dep.name}\``,
+          `Use package = "${target.pkg.name}" to rename it, or fix the path`,
+          dep.manifestKey,
+        );
+      }
+      add(project, target);
+    }
+  }
+
+  for (const project of python) {
+    for (const dep of project.pkg.pathDependencies) {
+      const target =
+        dep.path === null
+          ? python.find((p) => normalizeName(p.pkg.name) === dep.name)
+          : python.find((p) => join(p.pkg.manifestPath, '..') === join(dep.path as string));
+      if (!target && dep.path !== null && !existsSync(join(dep.path, 'pyproject.toml'))) {
+        throw new ManifestError(project.pkg.manifestPath, `is a path dependency on ${dep.path}, which has no pyproject.toml`, 'Fix the path, or create the package there', dep.key);
+      }
+      if (target) add(project, target);
+    }
+  }
+  return [...edges.values()];
+}

@@ -1,0 +1,230 @@
+import { basename, join } from 'node:path';
+import { ProcessResult, runProcess } from '../run-process';
+
+export interface CrateRef {
+  /** The package name (`-p`). */
+  name: string;
+  /** Absolute directory of the crate. */
+  dir: string;
+  /** The Nx project. */
+  project: string;
+}
+
+export interface CrateOutcome {
+  success: boolean;
+  output: string;
+}
+
+export interface CargoInvocation {
+  cwd: string;
+  command: string[];
+  args: string[];
+}
+
+type Runner = (args: string[], cwd: string, onStdoutLine?: (line: string) => void) => Promise<ProcessResult>;
+const cargoRunner: Runner = (args, cwd, onStdoutLine) => runProcess('cargo', args, { cwd, onStdoutLine });
+
+/** Subcommands that compile and understand `--message-format=json`. */
+const COMPILING = new Set(['build', 'check', 'clippy', 'test', 'bench', 'doc']);
+
+/**
+ * Runs one cargo command for many crates in as few cargo processes as
+ * possible, and tells each crate's outcome and output apart.
+ */
+export async function runCargoBatch(
+  invocation: CargoInvocation,
+  crates: CrateRef[],
+  dependsOn: (crate: CrateRef, failedProject: string) => boolean,
+  run: Runner = cargoRunner,
+): Promise<Map<string, CrateOutcome>> {
+  const [subcommand] = invocation.command;
+  if (subcommand === 'fmt') return formatCrates(invocation, crates, run);
+  if (!COMPILING.has(subcommand) || invocation.command.length > 1) return oneByOne(invocation, crates, run);
+
+  const compiled = await compileCrates(invocation, crates, dependsOn, run);
+  if (subcommand !== 'test' && subcommand !== 'bench') return compiled.outcomes;
+  const ready = crates.filter((c) => compiled.outcomes.get(c.name)?.success);
+  if (ready.length > 0) {
+    const ran = await runTests(invocation, ready, compiled.executables, compiled.libraries, run);
+    for (const [name, outcome] of ran) {
+      const built = compiled.outcomes.get(name) as CrateOutcome;
+      compiled.outcomes.set(name, { success: outcome.success, output: built.output + outcome.output });
+    }
+  }
+  return compiled.outcomes;
+}
+
+function splitArgs(args: string[]): { cargoArgs: string[]; toolArgs: string[] } {
+  const i = args.indexOf('--');
+  return i < 0 ? { cargoArgs: args, toolArgs: [] } : { cargoArgs: args.slice(0, i), toolArgs: args.slice(i) };
+}
+
+const packageArgs = (crates: CrateRef[]) => crates.flatMap((c) => ['-p', c.name]);
+
+/** A command cargo cannot batch with attribution (e.g. a cargo plugin): one process per crate. */
+async function oneByOne(invocation: CargoInvocation, crates: CrateRef[], run: Runner): Promise<Map<string, CrateOutcome>> {
+  const outcomes = new Map<string, CrateOutcome>();
+  for (const crate of crates) {
+    const r = await run([...invocation.command, '-p', crate.name, ...invocation.args], invocation.cwd);
+    outcomes.set(crate.name, { success: r.exitCode === 0, output: r.output });
+  }
+  return outcomes;
+}
+
+/** `cargo fmt --check -p a -p b`: rustfmt names each file it would change ("Diff in <file>:<line>:"). */
+async function formatCrates(invocation: CargoInvocation, crates: CrateRef[], run: Runner): Promise<Map<string, CrateOutcome>> {
+  const r = await run([...invocation.command, ...packageArgs(crates), ...invocation.args], invocation.cwd);
+  const outcomes = new Map(crates.map((c) => [c.name, { success: true, output: '' }]));
+  if (r.exitCode === 0) return outcomes;
+  let current: CrateOutcome | undefined;
+  let attributed = false;
+  for (const line of r.output.split('\n')) {
+    const diff = /^Diff in (.+?):\d+:/.exec(line);
+    if (diff) {
+      current = ownerOf(diff[1], crates, outcomes);
+      if (current) {
+        current.success = false;
+        attributed = true;
+      }
+    }
+    if (current) current.output += `${line}\n`;
+  }
+  if (!attributed) for (const outcome of outcomes.values()) Object.assign(outcome, { success: false, output: r.output });
+  return outcomes;
+}
+
+/** The crate whose directory holds `file` (the deepest, for nested crates). */
+function ownerOf(file: string, crates: CrateRef[], outcomes: Map<string, CrateOutcome>): CrateOutcome | undefined {
+  const owner = crates
+    .filter((c) => file.startsWith(c.dir + '/'))
+    .sort((a, b) => b.dir.length - a.dir.length)[0];
+  return owner && outcomes.get(owner.name);
+}
+
+interface CompileResult {
+  outcomes: Map<string, CrateOutcome>;
+  /** Test executable file name -> crate name. */
+  executables: Map<string, string>;
+  /** Library target name (as in "Doc-tests <name>") -> crate name. */
+  libraries: Map<string, string>;
+}
+
+/**
+ * Compiles the crates with JSON messages, so diagnostics and failures are
+ * attributed by manifest path. Cargo stops at the first crate that fails
+ * (`cargo test` has no --keep-going), so the others are compiled again
+ * without it, and crates that depend on a failed one are reported as blocked.
+ */
+async function compileCrates(
+  invocation: CargoInvocation,
+  crates: CrateRef[],
+  dependsOn: (crate: CrateRef, failedProject: string) => boolean,
+  run: Runner,
+): Promise<CompileResult> {
+  const { cargoArgs, toolArgs } = splitArgs(invocation.args);
+  const isTest = invocation.command[0] === 'test' || invocation.command[0] === 'bench';
+  const outcomes = new Map<string, CrateOutcome>(crates.map((c) => [c.name, { success: false, output: '' }]));
+  const executables = new Map<string, string>();
+  const libraries = new Map<string, string>();
+  const byManifest = new Map(crates.map((c) => [join(c.dir, 'Cargo.toml'), c]));
+  let remaining = crates;
+
+  while (remaining.length > 0) {
+    const args = [
+      ...invocation.command,
+      ...(isTest ? ['--no-run'] : []),
+      '--message-format=json',
+      ...packageArgs(remaining),
+      ...cargoArgs,
+      ...(isTest ? [] : toolArgs),
+    ];
+    let finished = false;
+    const r = await run(args, invocation.cwd, (line) => {
+      if (!line.startsWith('{')) return;
+      const msg = JSON.parse(line);
+      const crate = byManifest.get(msg.manifest_path);
+      if (msg.reason === 'build-finished') finished = msg.success === true;
+      if (!crate) return;
+      if (msg.reason === 'compiler-message' && msg.message?.rendered) {
+        (outcomes.get(crate.name) as CrateOutcome).output += msg.message.rendered;
+      } else if (msg.reason === 'compiler-artifact') {
+        if (msg.executable) executables.set(basename(msg.executable), crate.name);
+        if (msg.target?.kind?.some((k: string) => k.endsWith('lib') || k === 'proc-macro')) libraries.set(msg.target.name, crate.name);
+      }
+    });
+    if (r.exitCode === 0 && finished) {
+      for (const crate of remaining) (outcomes.get(crate.name) as CrateOutcome).success = true;
+      break;
+    }
+    // "error: could not compile `name` (lib test) due to 2 previous errors"
+    const failedNames = new Set([...r.output.matchAll(/could not compile `([^`]+)`/g)].map((m) => m[1]));
+    const failedHere = remaining.filter((c) => failedNames.has(c.name));
+    const failedElsewhere = [...failedNames].filter((n) => !crates.some((c) => c.name === n));
+    const blocked = remaining.filter(
+      (c) => !failedNames.has(c.name) && [...failedHere, ...crates.filter((f) => failedNames.has(f.name))].some((f) => dependsOn(c, f.project)),
+    );
+    for (const crate of failedHere) {
+      const outcome = outcomes.get(crate.name) as CrateOutcome;
+      outcome.output += r.output.split('\n').filter((l) => l.includes(`\`${crate.name}\``)).join('\n') + '\n';
+    }
+    for (const crate of blocked) {
+      (outcomes.get(crate.name) as CrateOutcome).output += `A workspace dependency of ${crate.name} failed to compile.\n`;
+    }
+    const done = new Set([...failedHere, ...blocked].map((c) => c.name));
+    if (done.size === 0) {
+      // Nothing we can pin on one crate (a dependency outside the batch, a cargo error): all fail, with cargo's words.
+      const reason = failedElsewhere.length > 0 ? `Dependency ${failedElsewhere.join(', ')} failed to compile.\n` : '';
+      for (const crate of remaining) {
+        const outcome = outcomes.get(crate.name) as CrateOutcome;
+        outcome.output += reason + r.output;
+      }
+      break;
+    }
+    remaining = remaining.filter((c) => !done.has(c.name));
+  }
+  return { outcomes, executables, libraries };
+}
+
+/**
+ * Runs the compiled tests in one `cargo test --no-fail-fast` and splits the
+ * output at cargo's "Running <file> (<executable>)" and "Doc-tests <lib>"
+ * headers; cargo's closing "`-p <crate> ...`" lines name what failed.
+ */
+async function runTests(
+  invocation: CargoInvocation,
+  crates: CrateRef[],
+  executables: Map<string, string>,
+  libraries: Map<string, string>,
+  run: Runner,
+): Promise<Map<string, CrateOutcome>> {
+  const { cargoArgs, toolArgs } = splitArgs(invocation.args);
+  const r = await run([...invocation.command, '--no-fail-fast', ...packageArgs(crates), ...cargoArgs, ...toolArgs], invocation.cwd);
+  const outcomes = new Map(crates.map((c) => [c.name, { success: true, output: '' }]));
+  let current: CrateOutcome | undefined;
+  let sawFailure = false;
+  for (const line of r.output.split('\n')) {
+    const running = /^\s+Running .* \((.+)\)\s*$/.exec(line);
+    const doctests = /^\s+Doc-tests (\S+)\s*$/.exec(line);
+    if (running) current = outcomes.get(executables.get(basename(running[1])) ?? '');
+    else if (doctests) current = outcomes.get(libraries.get(doctests[1]) ?? '');
+    else if (/^error: \d+ targets? failed:|^error: test failed/.test(line)) current = undefined;
+    if (current) {
+      current.output += `${line}\n`;
+      if (/^test result: FAILED/.test(line)) {
+        current.success = false;
+        sawFailure = true;
+      }
+    }
+    for (const m of line.matchAll(/`-p (\S+?)[ `]/g)) {
+      const failed = outcomes.get(m[1]);
+      if (failed) {
+        failed.success = false;
+        sawFailure = true;
+      }
+    }
+  }
+  if (r.exitCode !== 0 && !sawFailure) {
+    for (const outcome of outcomes.values()) Object.assign(outcome, { success: false, output: outcome.output + r.output });
+  }
+  return outcomes;
+}

@@ -1,0 +1,23 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runProcess } from '../run-process';
+
+export interface ExecOptions {
+  /** Program and arguments; run without a shell. */
+  argv: string[];
+  /** Directory to run in, relative to the workspace root. */
+  cwd: string;
+  /** A directory (relative to cwd) emptied first, so stale artifacts never reach the cache. */
+  cleanDirectory?: string;
+}
+
+/** Runs one program with its arguments in a project directory. */
+export default async function exec(options: ExecOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const cwd = join(context.root, options.cwd);
+  if (options.cleanDirectory) rmSync(join(cwd, options.cleanDirectory), { recursive: true, force: true });
+  const [file, ...args] = options.argv;
+  const result = await runProcess(file, args, { cwd, onOutput: (c) => process.stdout.write(c) });
+  if (result.exitCode === 127) process.stderr.write(result.output);
+  return { success: result.exitCode === 0 };
+}

@@ -1,0 +1,80 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import { TargetKey, TargetsOptions, resolveTarget } from '../options';
+import type { PythonPackage, PythonTool } from './pyproject';
+
+export const PACKAGE_INPUT = 'python-package';
+
+/** How to run a program inside the package's environment, per tool. */
+const RUN_IN_ENV: Record<PythonTool, string[]> = {
+  poetry: ['poetry', 'run'],
+  uv: ['uv', 'run'],
+  pep517: ['python3', '-m'],
+};
+
+const BUILD: Record<PythonTool, string[]> = {
+  poetry: ['poetry', 'build', '--output', 'dist'],
+  uv: ['uv', 'build', '--out-dir', 'dist'],
+  pep517: ['python3', '-m', 'build', '--outdir', 'dist'],
+};
+
+/**
+ * The checks come from what the package declares: pytest for `test`; black,
+ * else ruff, for `format`; ruff, else flake8, else pylint, for `lint`. A
+ * check whose tool the package does not declare is not inferred.
+ */
+function defaultCheck(key: Exclude<TargetKey, 'build'>, declared: string[]): { command: string[]; args: string[] } | undefined {
+  const has = (tool: string) => declared.includes(tool);
+  switch (key) {
+    case 'test':
+      return has('pytest') ? { command: ['pytest'], args: [] } : undefined;
+    case 'format':
+      if (has('black')) return { command: ['black'], args: ['--check', '.'] };
+      return has('ruff') ? { command: ['ruff'], args: ['format', '--check', '.'] } : undefined;
+    case 'lint':
+      if (has('ruff')) return { command: ['ruff'], args: ['check', '.'] };
+      if (has('flake8')) return { command: ['flake8'], args: ['.'] };
+      return has('pylint') ? { command: ['pylint'], args: ['.'] } : undefined;
+  }
+}
+
+export function pythonTargets(
+  pkg: PythonPackage,
+  tool: PythonTool,
+  options: TargetsOptions | undefined,
+): { targets: Record<string, TargetConfiguration>; namedInputs: Record<string, string[]> } {
+  const inputs = [PACKAGE_INPUT, `^${PACKAGE_INPUT}`, { runtime: 'python3 -V' }, { env: 'PYTHONPATH' }];
+  const targets: Record<string, TargetConfiguration> = {};
+  for (const key of ['test', 'lint', 'format'] as const) {
+    const defaults = defaultCheck(key, pkg.declared);
+    if (!defaults && !(options?.[key] && options[key].command)) continue;
+    const target = resolveTarget(key, defaults ?? { command: [], args: [] }, options);
+    if (!target) continue;
+    const prefix = RUN_IN_ENV[tool];
+    // `python3 -m` takes a module name; a module is what pytest/black/ruff expose too
+    const argv = [...prefix, ...target.command, ...target.args];
+    targets[target.name] = {
+      executor: 'nx-polyglot:exec',
+      cache: true,
+      inputs,
+      outputs: [],
+      options: { cwd: '{projectRoot}', argv },
+      metadata: { technologies: ['python', tool], description: argv.join(' ') },
+    };
+  }
+  const build = resolveTarget('build', { command: BUILD[tool], args: [] }, options);
+  if (build) {
+    const argv = [...build.command, ...build.args];
+    targets[build.name] = {
+      executor: 'nx-polyglot:exec',
+      cache: true,
+      inputs,
+      outputs: ['{projectRoot}/dist'],
+      options: { cwd: '{projectRoot}', argv, cleanDirectory: 'dist' },
+      metadata: { technologies: ['python', tool], description: `${argv.join(' ')} (sdist + wheel into dist/)` },
+    };
+  }
+  return {
+    targets,
+    namedInputs: { [PACKAGE_INPUT]: ['{projectRoot}/**/*', '!{projectRoot}/dist/**', '!{projectRoot}/**/__pycache__/**'] },
+  };
+}

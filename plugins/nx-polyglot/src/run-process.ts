@@ -1,0 +1,45 @@
+/** The one place processes are started: argument arrays, never a shell. */
+export interface ProcessResult {
+  exitCode: number;
+  /** stdout and stderr interleaved as they arrived. */
+  output: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  /** Called with each chunk of output as it arrives (to show progress live). */
+  onOutput?: (chunk: string) => void;
+  /** Only stdout lines (for JSON message streams); stderr still goes to onOutput. */
+  onStdoutLine?: (line: string) => void;
+}
+
+export async function runProcess(file: string, args: string[], options: RunOptions): Promise<ProcessResult> {
+  // execa is ESM-only; a dynamic import keeps this CommonJS package loadable by Nx.
+  const { execa } = await import('execa');
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    buffer: { all: true, stdout: false, stderr: false },
+    stripFinalNewline: false,
+  });
+  if (options.onStdoutLine) {
+    let pending = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      lines.forEach((l) => options.onStdoutLine!(l));
+    });
+    child.stdout?.on('end', () => pending && options.onStdoutLine!(pending));
+  }
+  if (options.onOutput) child.all?.on('data', (chunk: Buffer) => options.onOutput!(chunk.toString()));
+  const result = await child;
+  if (result.failed && result.exitCode === undefined) {
+    const reason = (result as { code?: string }).code === 'ENOENT' ? `\`${file}\` is not installed or not on PATH` : result.shortMessage;
+    return { exitCode: 127, output: `${reason}\n` };
+  }
+  return { exitCode: result.exitCode ?? 1, output: typeof result.all === 'string' ? result.all : '' };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.spec.ts', 'e2e/**/*.spec.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 600_000,
+    // e2e suites start Nx, cargo and poetry; the machine has two cores
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});
