@@ -23,7 +23,6 @@ export async function runProcess(file: string, args: string[], options: RunOptio
     reject: false,
     all: true,
     stdin: 'ignore',
-    buffer: { all: true, stdout: false, stderr: false },
     stripFinalNewline: false,
   });
   if (options.onStdoutLine) {

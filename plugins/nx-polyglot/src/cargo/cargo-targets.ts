@@ -40,14 +40,15 @@ export function cargoTargets(
 ): { targets: Record<string, TargetConfiguration>; namedInputs: Record<string, string[]> } {
   const wsDir = relative(nxRoot, dirname(workspaceManifest)) || '.';
   const at = (file: string) => `{workspaceRoot}/${wsDir === '.' ? '' : `${wsDir}/`}${file}`;
-  // Cargo reads .cargo/config.toml from the directory it runs in and every parent.
-  const configFiles: string[] = [];
+  // Cargo reads .cargo/config.toml, and rustup rust-toolchain(.toml), from the
+  // directory cargo runs in and from every parent.
+  const toolchainFiles: string[] = [];
   for (let dir = wsDir; ; dir = dirname(dir)) {
     const prefix = dir === '.' ? '{workspaceRoot}' : `{workspaceRoot}/${dir}`;
-    configFiles.push(`${prefix}/.cargo/config.toml`, `${prefix}/.cargo/config`);
+    toolchainFiles.push(`${prefix}/rust-toolchain.toml`, `${prefix}/rust-toolchain`, `${prefix}/.cargo/config.toml`, `${prefix}/.cargo/config`);
     if (dir === '.') break;
   }
-  const toolchain = [at('rust-toolchain.toml'), at('rust-toolchain'), ...configFiles, ...COMPILATION_ENV.map((env) => ({ env }))];
+  const toolchain = [...toolchainFiles, ...COMPILATION_ENV.map((env) => ({ env }))];
   const compileInputs = [
     CRATE_INPUT,
     `^${CRATE_INPUT}`,

@@ -1,0 +1,66 @@
+import { execa } from 'execa';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const pluginDir = join(__dirname, '..');
+const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: 'true' };
+
+function write(root: string, files: Record<string, string>) {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+}
+
+/** A consumer workspace: a Cargo workspace of two crates and two Python packages, nothing else. */
+const consumerFiles = (nxVersion: string, tarball: string): Record<string, string> => ({
+  'package.json': JSON.stringify({ name: 'consumer', private: true, devDependencies: { nx: nxVersion, 'nx-polyglot': `file:${tarball}` } }),
+  'nx.json': JSON.stringify({ plugins: [{ plugin: 'nx-polyglot', options: { cargo: { lint: { name: 'clippy' } } } }] }),
+  '.gitignore': 'node_modules\ntarget\n.nx\n',
+  'native/Cargo.toml': '[workspace]\nmembers = ["crates/*"]\nresolver = "3"\n\n[workspace.package]\nversion = "1.2.3"\nedition = "2024"\n',
+  'native/crates/core/Cargo.toml': '[package]\nname = "acme-core"\nversion.workspace = true\nedition.workspace = true\n',
+  'native/crates/core/src/lib.rs': 'pub fn answer() -> u32 {\n    42\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn answers() {\n        assert_eq!(super::answer(), 42);\n    }\n}\n',
+  'native/crates/cli/Cargo.toml':
+    '[package]\nname = "acme-cli"\nversion.workspace = true\nedition.workspace = true\npublish = false\n\n[dependencies]\nacme-core = { path = "../core" }\n',
+  'native/crates/cli/src/main.rs': 'fn main() {\n    println!("{}", acme_core::answer());\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn uses_core() {\n        assert_eq!(acme_core::answer(), 42);\n    }\n}\n',
+  'py/client/pyproject.toml':
+    '[project]\nname = "acme-client"\nversion = "1.2.3"\ndependencies = ["acme-proto"]\n\n[tool.uv.sources]\nacme-proto = { path = "../proto" }\n',
+  'py/proto/pyproject.toml': '[project]\nname = "acme_proto"\nversion = "1.2.3"\n',
+});
+
+describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s workspace', (nxVersion) => {
+  let root: string;
+  const nx = (...args: string[]) => execa('npx', ['nx', ...args], { cwd: root, env: nxEnv });
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), `nx-polyglot-consumer-${nxVersion}-`));
+    await execa('npm', ['pack', '--pack-destination', root], { cwd: pluginDir });
+    const tarball = readdirSync(root).find((f) => f.endsWith('.tgz')) as string;
+    write(root, consumerFiles(nxVersion, join(root, tarball)));
+    await execa('npm', ['install', '--no-audit', '--no-fund'], { cwd: root });
+    await execa('git', ['init', '-q'], { cwd: root });
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('lists the crates and the Python packages as projects', async () => {
+    const { stdout } = await nx('show', 'projects', '--json');
+    expect(JSON.parse(stdout).sort()).toEqual(['acme-cli', 'acme-client', 'acme-core', 'acme_proto']);
+  });
+
+  it('draws the path-dependency edges', async () => {
+    await nx('graph', '--file=graph.json');
+    const graph = JSON.parse(readFileSync(join(root, 'graph.json'), 'utf8')).graph;
+    expect(graph.dependencies['acme-cli']).toEqual([{ source: 'acme-cli', target: 'acme-core', type: 'static' }]);
+    expect(graph.dependencies['acme-client']).toEqual([{ source: 'acme-client', target: 'acme_proto', type: 'static' }]);
+    expect(graph.dependencies['acme-core']).toEqual([]);
+  });
+
+  it('applies the options from nx.json and runs the inferred cargo targets', async () => {
+    const { stdout } = await nx('show', 'project', 'acme-core', '--json');
+    expect(Object.keys(JSON.parse(stdout).targets).sort()).toEqual(['build', 'clippy', 'format', 'test']);
+    const run = await nx('run-many', '-t', 'test', '--projects=acme-core,acme-cli', '--skip-nx-cache');
+    expect(run.stdout).toMatch(/Successfully ran target test for 2 projects/);
+  });
+});
