@@ -29,5 +29,6 @@ if ! command -v poetry >/dev/null 2>&1; then
   need poetry "pip installed Poetry outside PATH; add Python's scripts directory to PATH."
 fi
 
-# the Python package's environment (pytest, black, ruff from PyPI), as locked
-poetry install --no-interaction --quiet --directory python/micromegas
+# the Python package's environment (pytest, black, ruff from PyPI), exactly as
+# poetry.lock says, in python/micromegas/.venv where `poetry run` finds it
+python3 tools/python-env.py python/micromegas
