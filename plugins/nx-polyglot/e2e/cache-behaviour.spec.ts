@@ -38,16 +38,13 @@ describe('caching of `nx run-many -t test lint format` on a copy of this reposit
 
   beforeAll(async () => {
     copy = await copyRepository('nx-polyglot-cache-');
-    await execa('poetry', ['install', '--no-interaction', '--quiet'], { cwd: join(copy, 'python', 'micromegas') });
+    await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: copy });
     crates = await cargoDependencies(join(copy, 'rust'));
     const show = async (tag: string) =>
       JSON.parse((await execa('npx', ['nx', 'show', 'projects', '--json', `--projects=${tag}`], { cwd: copy, env: { NX_DAEMON: 'false' } })).stdout).sort();
     projects = { rust: await show('tag:lang:rust'), python: await show('tag:lang:python'), web: ['analytics-web-app'] };
   });
-  afterAll(async () => {
-    await execa('poetry', ['env', 'remove', '--all'], { cwd: join(copy, 'python', 'micromegas'), reject: false });
-    rmSync(copy, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
   it('runs every check of every crate, the Python package and the web app, then replays them all from the cache', async () => {
     expect(projects.rust).toHaveLength(crates.size);
@@ -84,5 +81,15 @@ describe('caching of `nx run-many -t test lint format` on a copy of this reposit
   it('re-runs only the web app after a web edit', async () => {
     appendFileSync(join(copy, 'analytics-web-app/src/main.tsx'), '\n// edited by the cache test\n');
     expect(executed(await runAll())).toEqual(tasksOf(projects.web));
+  });
+
+  it.each([
+    ['rust/transit/src/lib.rs', (p: typeof projects, affected: string[]) => [...tasksOf(affected, ['test', 'lint']), 'micromegas-transit:format'].sort()],
+    ['rust/Cargo.lock', (p: typeof projects) => tasksOf(p.rust, ['test', 'lint'])],
+    ['python/micromegas/micromegas/__init__.py', (p: typeof projects) => tasksOf(p.python)],
+  ])('`nx affected` selects exactly the tasks a change to %s reaches', async (file, expected) => {
+    const affected = dependentsOf('micromegas-transit', crates).map((c) => (projects.rust.includes(c) ? c : `rust-${c}`));
+    const selected = await runNx(copy, ['affected', '-t', ...CHECKS, '--exclude=nx-polyglot', `--files=${file}`]);
+    expect([...selected.keys()].sort()).toEqual(expected(projects, affected));
   });
 });

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,25 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
     expect(graph.dependencies['acme-cli']).toEqual([{ source: 'acme-cli', target: 'acme-core', type: 'static' }]);
     expect(graph.dependencies['acme-client']).toEqual([{ source: 'acme-client', target: 'acme_proto', type: 'static' }]);
     expect(graph.dependencies['acme-core']).toEqual([]);
+  });
+
+  it.each([
+    ['a TOML syntax error', 'native/crates/core/Cargo.toml', '[package]\nname = "acme-core\n', /native\/crates\/core\/Cargo\.toml:2: invalid TOML/],
+    ['a member glob matching a directory without Cargo.toml', 'native/crates/empty/README.md', 'nothing here\n', /native\/Cargo\.toml: `workspace\.members`: matches crates\/empty, which has no Cargo\.toml/],
+    ['a pyproject without a name', 'py/proto/pyproject.toml', '[project]\nversion = "1"\n', /py\/proto\/pyproject\.toml: `project\.name`: has no package name/],
+  ])('reports %s with the file and the fix, without a stack trace', async (_, file, text, message) => {
+    const path = join(root, file);
+    const original = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    writeFileSync(path, text);
+    try {
+      const result = await execa('npx', ['nx', 'show', 'projects'], { cwd: root, env: nxEnv, reject: false, all: true });
+      expect(result.exitCode).not.toBe(0);
+      expect(result.all).toMatch(message);
+      expect(result.all).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m);
+    } finally {
+      if (original === undefined) rmSync(dirname(path), { recursive: true, force: true });
+      else writeFileSync(path, original);
+    }
   });
 
   it('applies the options from nx.json and runs the inferred cargo targets', async () => {

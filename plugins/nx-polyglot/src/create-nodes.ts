@@ -19,7 +19,8 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
     } catch (e) {
       // Nx prints an AggregateCreateNodesError as "file: message", without our stack
       if (e instanceof ManifestError) {
-        throw new AggregateCreateNodesError([[relative(context.workspaceRoot, e.file), withoutStack(e)]], []);
+        const file = relative(context.workspaceRoot, e.file);
+        throw new AggregateCreateNodesError([[file, withoutStack(new ManifestError(file, e.problem, e.fix, e.key, e.line))]], []);
       }
       throw e;
     }

@@ -13,7 +13,7 @@ export interface ManifestDependency {
   target: string | null;
   path?: string;
   version?: string;
-  /** Other sources (git, registry) — such a dependency is never a workspace edge. */
+  /** Other sources (git, or a registry without a path) — such a dependency is never a workspace edge. */
   otherSource: boolean;
   /** `workspace = true`: everything but features/optional comes from `[workspace.dependencies]`. */
   workspace: boolean;
@@ -145,7 +145,9 @@ function readDependencyTable(table: unknown, kind: DependencyKind, target: strin
     dep.package = str('package');
     dep.path = str('path');
     dep.version = str('version');
-    dep.otherSource = spec.git !== undefined || spec.registry !== undefined || spec['registry-index'] !== undefined;
+    // beside `path`, `registry` only says where the published crate finds it: locally it is a path dependency
+    const registry = spec.registry !== undefined || spec['registry-index'] !== undefined;
+    dep.otherSource = spec.git !== undefined || (registry && dep.path === undefined);
     dep.workspace = spec.workspace === true;
     dep.optional = spec.optional === true;
     return dep;

@@ -93,6 +93,10 @@ function resolvePackage(manifest: CargoManifest, root: CargoManifest): CargoPack
   if (typeof version !== 'string') {
     throw new ManifestError(root.file, 'must be a version string', 'Write it as version = "0.1.0"', 'workspace.package.version');
   }
+  // a package's own publish is checked by the parser; an inherited one only here
+  if (publish !== undefined && typeof publish !== 'boolean' && !(Array.isArray(publish) && publish.every((r) => typeof r === 'string'))) {
+    throw new ManifestError(root.file, 'must be true, false or a list of registry names', 'Write it as publish = false or publish = ["my-registry"]', 'workspace.package.publish');
+  }
   return {
     name: pkg.name,
     version,
@@ -122,12 +126,30 @@ function resolveDependency(dep: ManifestDependency, manifest: CargoManifest, roo
     name,
     rename: name === dep.key ? null : dep.key,
     kind: dep.kind,
-    target: dep.target,
+    target: dep.target === null ? null : canonicalTarget(dep.target),
     req: source.version ?? null,
     path: path ?? null,
     optional: dep.optional,
     manifestKey: dependencyKey(dep),
   };
+}
+
+/**
+ * A `[target.<platform>]` key as Cargo reports it: a triple as written, a
+ * `cfg(...)` re-printed from its tokens, so `cfg(any( unix,windows ))` reads
+ * `cfg(any(unix, windows))` as in `cargo metadata`.
+ */
+export function canonicalTarget(target: string): string {
+  if (!target.startsWith('cfg(') || !target.endsWith(')')) return target;
+  const body = target.slice(4, -1);
+  const token = /"[^"]*"|[A-Za-z_][\w#]*|[(),=]/g;
+  if (body.replace(token, '').trim() !== '') return target; // not a cfg: Cargo rejects it anyway
+  const tokens = body.match(token) ?? [];
+  const printed = tokens
+    .filter((t, i) => !(t === ',' && tokens[i + 1] === ')')) // `any(a, b,)` prints as `any(a, b)`
+    .map((t) => (t === ',' ? ', ' : t === '=' ? ' = ' : t))
+    .join('');
+  return `cfg(${printed})`;
 }
 
 /** The member a dependency points to: a path dependency onto a member's directory, nothing else. */

@@ -74,13 +74,14 @@ export function parsePyproject(text: string, file: string): PythonPackage {
     const dep = normalizeName(match[1]);
     declared.add(dep);
     const fileUrl = /@\s*file:(?:\/\/)?(\S+)/.exec(requirement);
-    const source = Object.entries(sources).find(([n]) => normalizeName(n) === dep)?.[1];
+    // the source's key as written (`core_lib`), which may differ from the requirement's (`core-lib`)
+    const [sourceKey, source] = Object.entries(sources).find(([n]) => normalizeName(n) === dep) ?? [];
     if (fileUrl) {
       pathDependencies.push({ name: dep, path: fileUrl[1].startsWith('/') ? fileUrl[1] : join(dir, fileUrl[1]), key });
     } else if (isTable(source) && typeof source.path === 'string') {
-      pathDependencies.push({ name: dep, path: join(dir, source.path), key: `tool.uv.sources.${match[1]}` });
+      pathDependencies.push({ name: dep, path: join(dir, source.path), key: `tool.uv.sources.${sourceKey}` });
     } else if (isTable(source) && source.workspace === true) {
-      pathDependencies.push({ name: dep, path: null, key: `tool.uv.sources.${match[1]}` });
+      pathDependencies.push({ name: dep, path: null, key: `tool.uv.sources.${sourceKey}` });
     }
   }
 

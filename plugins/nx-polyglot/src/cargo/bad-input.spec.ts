@@ -1,0 +1,151 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { polyglotEdges } from '../create-dependencies';
+import { ManifestError } from '../manifest-error';
+import type { CargoProject } from '../polyglot-model';
+import { cargoMetadata, findCargoManifests, realCargoFiles } from './__fixtures__/cargo-metadata';
+import { loadCargoWorkspaces } from './cargo-workspace';
+
+const temps: string[] = [];
+afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A workspace on disk; every package gets a lib.rs, so cargo judges only the manifests. */
+function workspace(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nx-polyglot-bad-input-'));
+  temps.push(dir);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+    if (path.endsWith('Cargo.toml') && text.includes('[package]')) {
+      mkdirSync(join(dir, dirname(path), 'src'), { recursive: true });
+      writeFileSync(join(dir, dirname(path), 'src', 'lib.rs'), '//! bad input\n');
+    }
+  }
+  return dir;
+}
+
+function loadModel(dir: string) {
+  return loadCargoWorkspaces(findCargoManifests(dir), realCargoFiles());
+}
+
+/** The error the whole model throws: always a ManifestError, never a crash of some other kind. */
+function modelError(load: () => unknown): ManifestError {
+  try {
+    load();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ManifestError);
+    return e as ManifestError;
+  }
+  throw new Error('the model accepted a workspace Cargo rejects');
+}
+
+const crate = (name: string, rest = '') => `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2021"\n${rest}`;
+const globWorkspace = '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n';
+
+const CASES: Array<{ title: string; files: Record<string, string>; message: (dir: string) => string }> = [
+  {
+    title: 'a syntax error in a member names the file and line',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0\nedition = "2021"\n' },
+    message: (dir) => `${dir}/crates/a/Cargo.toml:3: invalid TOML (Invalid TOML document: control characters are not allowed in strings). Fix the syntax error`,
+  },
+  {
+    title: 'a member glob matching a directory without Cargo.toml names the root manifest, the key, the directory and the fix',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a'), 'crates/docs/README.md': 'not a crate\n' },
+    message: (dir) =>
+      `${dir}/Cargo.toml: \`workspace.members\`: matches crates/docs, which has no Cargo.toml. Add a Cargo.toml there, or list the directory in \`workspace.exclude\``,
+  },
+  {
+    title: 'a path dependency on a missing directory names the dependent manifest and the dependency key',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', '\n[dependencies]\nb = { path = "../b" }\n') },
+    message: (dir) => `${dir}/crates/a/Cargo.toml: \`dependencies.b\`: is a path dependency on ../b, which has no Cargo.toml. Fix the path, or create the crate there`,
+  },
+  {
+    title: 'a missing path dependency in a target table is named by its full key',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', "\n[target.'cfg(unix)'.dev-dependencies]\nt = { path = \"../t\" }\n") },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`target.'cfg(unix)'.dev-dependencies.t\`: is a path dependency on ../t, which has no Cargo.toml. Fix the path, or create the crate there`,
+  },
+  {
+    title: 'an inherited path dependency on a missing directory names the member that uses it',
+    files: {
+      'Cargo.toml': `${globWorkspace}\n[workspace.dependencies]\nb = { path = "crates/b" }\n`,
+      'crates/a/Cargo.toml': crate('a', '\n[dependencies]\nb = { workspace = true }\n'),
+    },
+    message: (dir) => `${dir}/crates/a/Cargo.toml: \`dependencies.b\`: is a path dependency on ../b, which has no Cargo.toml. Fix the path, or create the crate there`,
+  },
+  {
+    title: 'a { workspace = true } dependency missing from [workspace.dependencies]',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', '\n[build-dependencies]\nserde = { workspace = true }\n') },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`build-dependencies.serde\`: is { workspace = true }, but [workspace.dependencies] in ${dir}/Cargo.toml has no \`serde\`. Add serde to [workspace.dependencies], or give its version or path here`,
+  },
+  {
+    title: 'an inherited version the workspace does not set',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion.workspace = true\nedition = "2021"\n' },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`package.version\`: is inherited with { workspace = true }, but ${dir}/Cargo.toml has no \`workspace.package.version\`. Set version in [workspace.package] of ${dir}/Cargo.toml, or give it here`,
+  },
+  {
+    title: 'an inherited publish that is not a boolean or a list',
+    files: {
+      'Cargo.toml': `${globWorkspace}\n[workspace.package]\npublish = "yes"\n`,
+      'crates/a/Cargo.toml': crate('a', 'publish.workspace = true\n'),
+    },
+    message: (dir) =>
+      `${dir}/Cargo.toml: \`workspace.package.publish\`: must be true, false or a list of registry names. Write it as publish = false or publish = ["my-registry"]`,
+  },
+  {
+    title: 'members written as a string',
+    files: { 'Cargo.toml': '[workspace]\nmembers = "crates/*"\n', 'crates/a/Cargo.toml': crate('a') },
+    message: (dir) => `${dir}/Cargo.toml: \`workspace.members\`: must be a list of strings. Write it as ["path", "glob/*"]`,
+  },
+  {
+    title: 'a dependency that is neither a version nor a table',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', '\n[dependencies]\nb = 5\n') },
+    message: (dir) => `${dir}/crates/a/Cargo.toml: \`dependencies.b\`: must be a version string or an inline table. Write it as "1.0" or { path = "...", version = "..." }`,
+  },
+  {
+    title: 'a package without a name',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nversion = "0.1.0"\n' },
+    message: (dir) => `${dir}/crates/a/Cargo.toml: \`package.name\`: is missing or not a string. Give the package a name: name = "my-crate"`,
+  },
+];
+
+describe('bad input through loadCargoWorkspaces', () => {
+  it.each(CASES)('$title', ({ files, message }) => {
+    const dir = workspace(files);
+    expect(() => cargoMetadata(join(dir, 'Cargo.toml')), 'cargo rejects it too').toThrow();
+    expect(modelError(() => loadModel(dir)).message).toBe(message(dir));
+  });
+});
+
+describe('bad input caught when edges are drawn', () => {
+  const edgesOf = (dir: string) => {
+    const projects: CargoProject[] = loadModel(dir).flatMap((workspace) =>
+      workspace.members.map((pkg) => ({ kind: 'cargo' as const, name: pkg.name, root: dirname(pkg.manifestPath), pkg, workspace })),
+    );
+    return polyglotEdges(projects);
+  };
+
+  it('a path dependency outside the workspace root onto a missing directory', () => {
+    const dir = workspace({ 'ws/Cargo.toml': '[workspace]\nmembers = ["a"]\n', 'ws/a/Cargo.toml': crate('a', '\n[dependencies]\nx = { path = "../../x" }\n') });
+    expect(() => cargoMetadata(join(dir, 'ws', 'Cargo.toml'))).toThrow();
+    expect(modelError(() => edgesOf(dir)).message).toBe(
+      `${dir}/ws/a/Cargo.toml: \`dependencies.x\`: is a path dependency on ${dir}/x, which has no Cargo.toml. Fix the path, or create the crate there`,
+    );
+  });
+
+  it('a path dependency onto a directory holding another package', () => {
+    const dir = workspace({ 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', '\n[dependencies]\nb = { path = "../b" }\n'), 'crates/b/Cargo.toml': crate('bee') });
+    // `--no-deps` does not look at names; resolving does ("no matching package named `b`")
+    const resolve = () => execFileSync('cargo', ['metadata', '--offline', '--format-version', '1'], { cwd: dir, stdio: 'pipe' });
+    expect(resolve).toThrow(/no matching package/);
+    const { message } = modelError(() => edgesOf(dir));
+    // the path in between is relative to the root manifest *file* (`../crates/b/Cargo.toml`): left as is
+    expect(message).toMatch(`${dir}/crates/a/Cargo.toml: \`dependencies.b\`: points to `);
+    expect(message).toMatch(/crates\/b\/Cargo.toml, which is the package `bee`, not `b`. Use package = "bee" to rename it, or fix the path$/);
+  });
+});
