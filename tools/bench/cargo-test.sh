@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 reps=${1:-3}
-export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+export NX_DAEMON=${NX_DAEMON:-false} NX_NO_CLOUD=true NX_TUI=false
+echo "NX_DAEMON=$NX_DAEMON"
 
 seconds() { # runs a command quietly, prints its wall time
   local start end

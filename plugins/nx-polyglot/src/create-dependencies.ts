@@ -1,7 +1,7 @@
 import { DependencyType } from '@nx/devkit';
 import type { CreateDependencies, StaticDependency } from '@nx/devkit';
 import { existsSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
 import type { NxPolyglotOptions } from './options';
 import { CargoProject, PolyglotProject, PythonProject, loadPolyglotModel } from './polyglot-model';
@@ -53,7 +53,7 @@ export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
       if (target.pkg.name !== dep.name) {
         throw new ManifestError(
           project.pkg.manifestPath,
-          `points to ${relative(project.workspace.rootManifest, manifest)}, which is the package \`${target.pkg.name}\`, not \`${dep.name}\``,
+          `points to ${relative(dirname(project.workspace.rootManifest), manifest)}, which is the package \`${target.pkg.name}\`, not \`${dep.name}\``,
           `Use package = "${target.pkg.name}" to rename it, or fix the path`,
           dep.manifestKey,
         );

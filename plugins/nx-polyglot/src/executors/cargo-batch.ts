@@ -40,18 +40,7 @@ export async function runCargoBatch(
   const [subcommand] = invocation.command;
   if (subcommand === 'fmt') return formatCrates(invocation, crates, run);
   if (!COMPILING.has(subcommand) || invocation.command.length > 1) return oneByOne(invocation, crates, run);
-
-  const compiled = await compileCrates(invocation, crates, dependsOn, run);
-  if (subcommand !== 'test' && subcommand !== 'bench') return compiled.outcomes;
-  const ready = crates.filter((c) => compiled.outcomes.get(c.name)?.success);
-  if (ready.length > 0) {
-    const ran = await runTests(invocation, ready, compiled.executables, compiled.libraries, run);
-    for (const [name, outcome] of ran) {
-      const built = compiled.outcomes.get(name) as CrateOutcome;
-      compiled.outcomes.set(name, { success: outcome.success, output: built.output + outcome.output });
-    }
-  }
-  return compiled.outcomes;
+  return compileCrates(invocation, crates, dependsOn, run);
 }
 
 function splitArgs(args: string[]): { cargoArgs: string[]; toolArgs: string[] } {
@@ -101,27 +90,19 @@ function ownerOf(file: string, crates: CrateRef[], outcomes: Map<string, CrateOu
   return owner && outcomes.get(owner.name);
 }
 
-interface CompileResult {
-  outcomes: Map<string, CrateOutcome>;
-  /** Test executable file name -> crate name. */
-  executables: Map<string, string>;
-  /** Library target name (as in "Doc-tests <name>") -> crate name. */
-  libraries: Map<string, string>;
-}
-
 /**
- * Compiles the crates with JSON messages, so diagnostics and failures are
- * attributed by manifest path. Cargo stops at the first crate that fails
- * (`cargo test` has no --keep-going), so the others are compiled again
- * without it, and crates that depend on a failed one are reported as blocked.
+ * Compiles (and for `test`/`bench`, runs) the crates in one cargo process with
+ * JSON messages, so diagnostics and failures are attributed by manifest path.
+ * Cargo stops building at the first crate that fails (`cargo test` has no
+ * --keep-going), so the others go again without it, and crates that depend on
+ * a failed one are reported as blocked.
  */
 async function compileCrates(
   invocation: CargoInvocation,
   crates: CrateRef[],
   dependsOn: (crate: CrateRef, failedProject: string) => boolean,
   run: Runner,
-): Promise<CompileResult> {
-  const { cargoArgs, toolArgs } = splitArgs(invocation.args);
+): Promise<Map<string, CrateOutcome>> {
   const isTest = invocation.command[0] === 'test' || invocation.command[0] === 'bench';
   const outcomes = new Map<string, CrateOutcome>(crates.map((c) => [c.name, { success: false, output: '' }]));
   const executables = new Map<string, string>();
@@ -130,13 +111,14 @@ async function compileCrates(
   let remaining = crates;
 
   while (remaining.length > 0) {
+    const { cargoArgs, toolArgs } = splitArgs(invocation.args);
     const args = [
       ...invocation.command,
-      ...(isTest ? ['--no-run'] : []),
+      ...(isTest ? ['--no-fail-fast'] : []),
       '--message-format=json',
       ...packageArgs(remaining),
       ...cargoArgs,
-      ...(isTest ? [] : toolArgs),
+      ...toolArgs,
     ];
     let finished = false;
     const r = await run(args, invocation.cwd, (line) => {
@@ -152,8 +134,15 @@ async function compileCrates(
         if (msg.target?.kind?.some((k: string) => k.endsWith('lib') || k === 'proc-macro')) libraries.set(msg.target.name, crate.name);
       }
     });
-    if (r.exitCode === 0 && finished) {
-      for (const crate of remaining) (outcomes.get(crate.name) as CrateOutcome).success = true;
+    if (finished) {
+      // everything compiled; for tests, what ran is in the output
+      const ran = isTest ? attributeTestOutput(r, remaining, executables, libraries) : undefined;
+      for (const crate of remaining) {
+        const outcome = outcomes.get(crate.name) as CrateOutcome;
+        const tested = ran?.get(crate.name);
+        outcome.success = tested ? tested.success : r.exitCode === 0;
+        outcome.output += tested ? tested.output : r.exitCode === 0 ? '' : r.output;
+      }
       break;
     }
     // "error: could not compile `name` (lib test) due to 2 previous errors"
@@ -182,27 +171,25 @@ async function compileCrates(
     }
     remaining = remaining.filter((c) => !done.has(c.name));
   }
-  return { outcomes, executables, libraries };
+  return outcomes;
 }
 
 /**
- * Runs the compiled tests in one `cargo test --no-fail-fast` and splits the
- * output at cargo's "Running <file> (<executable>)" and "Doc-tests <lib>"
- * headers; cargo's closing "`-p <crate> ...`" lines name what failed.
+ * Splits the output of `cargo test --no-fail-fast` at cargo's "Running <file>
+ * (<executable>)" and "Doc-tests <lib>" headers; cargo's closing "`-p <crate>
+ * ...`" lines name what failed.
  */
-async function runTests(
-  invocation: CargoInvocation,
+function attributeTestOutput(
+  r: ProcessResult,
   crates: CrateRef[],
   executables: Map<string, string>,
   libraries: Map<string, string>,
-  run: Runner,
-): Promise<Map<string, CrateOutcome>> {
-  const { cargoArgs, toolArgs } = splitArgs(invocation.args);
-  const r = await run([...invocation.command, '--no-fail-fast', ...packageArgs(crates), ...cargoArgs, ...toolArgs], invocation.cwd);
+): Map<string, CrateOutcome> {
   const outcomes = new Map(crates.map((c) => [c.name, { success: true, output: '' }]));
   let current: CrateOutcome | undefined;
   let sawFailure = false;
   for (const line of r.output.split('\n')) {
+    if (line.startsWith('{"reason":')) continue; // cargo's JSON messages, already read
     const running = /^\s+Running .* \((.+)\)\s*$/.exec(line);
     const doctests = /^\s+Doc-tests (\S+)\s*$/.exec(line);
     if (running) current = outcomes.get(executables.get(basename(running[1])) ?? '');
