@@ -64,6 +64,7 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
   ])('reports %s with the file and the fix, without a stack trace', async (_, file, text, message) => {
     const path = join(root, file);
     const original = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);
     try {
       const result = await execa('npx', ['nx', 'show', 'projects'], { cwd: root, env: nxEnv, reject: false, all: true });

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Benchmark: the whole CI check of the monorepo, by hand (the seed release
+# plan's commands, one after the other) against `nx run-many -t test lint
+# format` (uncached, then fully cached). Warm cargo target directory.
+# Usage: tools/bench/ci-check.sh [repetitions]   (prints a Markdown table)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+reps=${1:-3}
+export NX_DAEMON=${NX_DAEMON:-false} NX_NO_CLOUD=true NX_TUI=false
+echo "NX_DAEMON=$NX_DAEMON"
+
+by_hand() {
+  (cd rust && cargo test --workspace && cargo clippy --workspace --all-targets -- -D warnings && cargo fmt --all --check)
+  (cd python/micromegas && poetry run pytest && poetry run black --check . && poetry run ruff check .)
+  for script in test lint type-check format; do npm run --silent "$script" -w analytics-web-app; done
+  npm test -w nx-polyglot
+}
+seconds() {
+  local start end
+  start=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || { echo "benchmark command failed: $*" >&2; exit 1; }
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+measure() {
+  local label=$1; shift
+  local times=()
+  for _ in $(seq "$reps"); do times+=("$(seconds "$@")"); done
+  printf '| %s | %s | %s |\n' "$label" "$(printf '%s\n' "${times[@]}" | median)" "$(printf '%s ' "${times[@]}")"
+}
+
+by_hand >/dev/null 2>&1 # warm cargo's target directory and every tool
+echo "| scenario | median s | runs |"
+echo "|---|---|---|"
+measure "by hand, one command after the other" by_hand
+measure "nx run-many -t test lint format, uncached" npx nx run-many -t test lint format --skip-nx-cache
+npx nx run-many -t test lint format >/dev/null 2>&1
+measure "nx run-many -t test lint format, all cached" npx nx run-many -t test lint format
