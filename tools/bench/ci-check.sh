@@ -15,25 +15,12 @@ by_hand() {
   for script in test lint type-check format; do npm run --silent "$script" -w analytics-web-app; done
   npm test -w nx-polyglot
 }
-seconds() {
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || { echo "benchmark command failed: $*" >&2; exit 1; }
-  end=$(date +%s.%N)
-  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-measure() {
-  local label=$1; shift
-  local times=()
-  for _ in $(seq "$reps"); do times+=("$(seconds "$@")"); done
-  printf '| %s | %s | %s |\n' "$label" "$(printf '%s\n' "${times[@]}" | median)" "$(printf '%s ' "${times[@]}")"
-}
+source "$(dirname "$0")/timing.sh"
 
 by_hand >/dev/null 2>&1 # warm cargo's target directory and every tool
 echo "| scenario | median s | runs |"
 echo "|---|---|---|"
-measure "by hand, one command after the other" by_hand
-measure "nx run-many -t test lint format, uncached" npx nx run-many -t test lint format --skip-nx-cache
+measure "by hand, one command after the other" ":" by_hand
+measure "nx run-many -t test lint format, uncached" ":" npx nx run-many -t test lint format --skip-nx-cache
 npx nx run-many -t test lint format >/dev/null 2>&1
-measure "nx run-many -t test lint format, all cached" npx nx run-many -t test lint format
+measure "nx run-many -t test lint format, all cached" ":" npx nx run-many -t test lint format

@@ -46,6 +46,19 @@ describe('caching of `nx run-many -t test lint format` on a copy of this reposit
   });
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
+  it('`nx graph` holds every crate, the Python package and the web app, with the edges cargo metadata reports', async () => {
+    await execa('npx', ['nx', 'graph', '--file=.nx/graph.json'], { cwd: copy, env: { NX_DAEMON: 'false' } });
+    const graph = JSON.parse(readFileSync(join(copy, '.nx', 'graph.json'), 'utf8')).graph;
+    const nxName = (crate: string) => (projects.rust.includes(crate) ? crate : `rust-${crate}`);
+    expect(Object.keys(graph.nodes).sort()).toEqual(
+      [...[...crates.keys()].map(nxName), 'python-micromegas', 'analytics-web-app', 'nx-polyglot'].sort(),
+    );
+    for (const [crate, deps] of crates) {
+      const edges = graph.dependencies[nxName(crate)].map((d: { target: string; type: string }) => `${d.target}:${d.type}`).sort();
+      expect(edges, crate).toEqual([...new Set(deps)].map((d) => `${nxName(d)}:static`).sort());
+    }
+  });
+
   it('runs every check of every crate, the Python package and the web app, then replays them all from the cache', async () => {
     expect(projects.rust).toHaveLength(crates.size);
     const first = await runAll();

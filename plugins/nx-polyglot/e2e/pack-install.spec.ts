@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const pluginDir = join(__dirname, '..');
@@ -69,8 +70,8 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
     try {
       const result = await execa('npx', ['nx', 'show', 'projects'], { cwd: root, env: nxEnv, reject: false, all: true });
       expect(result.exitCode).not.toBe(0);
-      expect(result.all).toMatch(message);
-      expect(result.all).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m);
+      expect(stripVTControlCharacters(result.all)).toMatch(message);
+      expect(stripVTControlCharacters(result.all)).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m);
     } finally {
       if (original === undefined) rmSync(dirname(path), { recursive: true, force: true });
       else writeFileSync(path, original);
@@ -81,6 +82,6 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
     const { stdout } = await nx('show', 'project', 'acme-core', '--json');
     expect(Object.keys(JSON.parse(stdout).targets).sort()).toEqual(['build', 'clippy', 'format', 'test']);
     const run = await nx('run-many', '-t', 'test', '--projects=acme-core,acme-cli', '--skip-nx-cache');
-    expect(run.stdout).toMatch(/Successfully ran target test for 2 projects/);
+    expect(stripVTControlCharacters(run.stdout)).toMatch(/Successfully ran target test for 2 projects/);
   });
 });
