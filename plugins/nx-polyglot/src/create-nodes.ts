@@ -3,7 +3,8 @@ import { AggregateCreateNodesError } from '@nx/devkit';
 import { relative } from 'node:path';
 import { ManifestError } from './manifest-error';
 import type { NxPolyglotOptions } from './options';
-import { PolyglotProject, loadPolyglotModel } from './polyglot-model';
+import { CargoProject, PolyglotProject, loadPolyglotModel } from './polyglot-model';
+import { publishConstraints } from './cargo/publish-plan';
 import { cargoTargets } from './cargo/cargo-targets';
 import { pythonTargets } from './python/python-targets';
 
@@ -24,16 +25,38 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
       }
       throw e;
     }
+    const publishAfter = cargoPublishOrder(projects, options ?? {});
     return projects.map((project) => {
       const manifest = relative(context.workspaceRoot, project.pkg.manifestPath);
-      return [manifest, { projects: { [project.root]: projectConfiguration(project, context.workspaceRoot, options ?? {}) } }];
+      const config = projectConfiguration(project, context.workspaceRoot, options ?? {}, publishAfter.get(project));
+      return [manifest, { projects: { [project.root]: config } }];
     });
   },
 ];
 
-function projectConfiguration(project: PolyglotProject, nxRoot: string, options: NxPolyglotOptions): ProjectConfiguration {
+/**
+ * Publishable crate -> the Nx projects whose publish must finish first. A crate
+ * is publishable when its `publish` field allows the configured registry
+ * (crates-io when none is configured, so that the check is Cargo's; the
+ * target then refuses to run until a registry is named).
+ */
+function cargoPublishOrder(projects: PolyglotProject[], options: NxPolyglotOptions): Map<PolyglotProject, string[]> {
+  const registry = options.publish?.cargo?.registry ?? 'crates-io';
+  const order = new Map<PolyglotProject, string[]>();
+  const cargo = projects.filter((p): p is CargoProject => p.kind === 'cargo');
+  for (const ws of new Set(cargo.map((p) => p.workspace))) {
+    const projectOf = new Map(cargo.filter((p) => p.workspace === ws).map((p) => [p.pkg.name, p]));
+    for (const [crate, before] of publishConstraints(ws, registry)) {
+      order.set(projectOf.get(crate) as CargoProject, before.map((c) => (projectOf.get(c) as CargoProject).name));
+    }
+  }
+  return order;
+}
+
+function projectConfiguration(project: PolyglotProject, nxRoot: string, options: NxPolyglotOptions, publishAfter?: string[]): ProjectConfiguration {
   if (project.kind === 'cargo') {
-    const { targets, namedInputs } = cargoTargets(project.pkg, project.workspace.rootManifest, nxRoot, options.cargo);
+    const publish = publishAfter ? { options: options.publish?.cargo, after: publishAfter } : undefined;
+    const { targets, namedInputs } = cargoTargets(project.pkg, project.workspace.rootManifest, nxRoot, options.cargo, publish);
     return {
       name: project.name,
       root: project.root,

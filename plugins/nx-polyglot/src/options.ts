@@ -25,6 +25,7 @@ export interface NxPolyglotOptions {
    * Python distribution share a name, both get their ecosystem's prefix.
    */
   collisionPrefixes?: { cargo?: string; python?: string };
+  publish?: PublishOptions;
 }
 
 export const DEFAULT_COLLISION_PREFIXES = { cargo: 'rust-', python: 'python-' };
@@ -42,4 +43,40 @@ export function resolveTarget(
     command: override?.command ?? defaults.command,
     args: override?.args ?? defaults.args,
   };
+}
+
+/**
+ * Where `publish` uploads. Registry URLs and tokens are not plugin options:
+ * they come from the environment variables the tools themselves read, so one
+ * setting serves cargo/poetry/npm and the plugin's own index checks.
+ */
+export interface PublishOptions {
+  cargo?: {
+    /** The Cargo registry name (`cargo publish --registry <name>`); its index URL is `CARGO_REGISTRIES_<NAME>_INDEX`, its token `CARGO_REGISTRIES_<NAME>_TOKEN`. */
+    registry?: string;
+    /** How long to wait for a published version to appear in the sparse index (seconds, default 120). */
+    visibilityTimeout?: number;
+    /** How many crates may be uploaded at once (default 4). */
+    maxParallel?: number;
+    /**
+     * The registry's rate limit on new versions and new crates; a plan that
+     * would exceed it is refused before anything is uploaded. crates.io's:
+     * { newVersions: { burst: 30, perMinute: 1 }, newCrates: { burst: 5, perMinutes: 10 } }.
+     * `false` (the default for registries other than crates-io) checks nothing.
+     */
+    rateLimit?: false | { newVersionsBurst: number; newCratesBurst: number };
+  };
+  python?: {
+    /** The Poetry repository name (`poetry publish -r <name>`); URL `POETRY_REPOSITORIES_<NAME>_URL`, token `POETRY_PYPI_TOKEN_<NAME>`. */
+    repository?: string;
+  };
+  npm?: {
+    /** The npm registry URL variable: `NPM_CONFIG_REGISTRY` by default; token `NPM_TOKEN`. */
+    registryEnv?: string;
+  };
+}
+
+/** `my-registry` -> `MY_REGISTRY`, as Cargo and Poetry spell names in environment variables. */
+export function envName(name: string): string {
+  return name.toUpperCase().replace(/[-.]/g, '_');
 }

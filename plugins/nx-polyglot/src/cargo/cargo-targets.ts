@@ -1,6 +1,6 @@
 import { dirname, relative } from 'node:path';
 import type { TargetConfiguration } from '@nx/devkit';
-import { TargetKey, TargetsOptions, resolveTarget } from '../options';
+import { PublishOptions, TargetKey, TargetsOptions, resolveTarget } from '../options';
 import type { CargoPackage } from './cargo-workspace';
 
 /** The named input holding a crate's own files; `^cargo-crate` pulls in its dependencies' files. */
@@ -37,6 +37,7 @@ export function cargoTargets(
   workspaceManifest: string,
   nxRoot: string,
   options: TargetsOptions | undefined,
+  publish?: { options: PublishOptions['cargo']; after: string[] },
 ): { targets: Record<string, TargetConfiguration>; namedInputs: Record<string, string[]> } {
   const wsDir = relative(nxRoot, dirname(workspaceManifest)) || '.';
   const at = (file: string) => `{workspaceRoot}/${wsDir === '.' ? '' : `${wsDir}/`}${file}`;
@@ -78,6 +79,27 @@ export function cargoTargets(
       metadata: {
         technologies: ['cargo'],
         description: `cargo ${[...target.command, '-p', pkg.name, ...target.args].join(' ')}`,
+      },
+    };
+  }
+  if (publish) {
+    // explicit projects, not ^publish: a path-only dev-dependency is stripped
+    // by cargo, must not order the publish, and may even form a cycle
+    targets.publish = {
+      executor: 'nx-polyglot:cargo-publish',
+      cache: false,
+      dependsOn: publish.after.length ? [{ target: 'publish', projects: publish.after }] : [],
+      options: {
+        cwd: wsDir,
+        package: pkg.name,
+        registry: publish.options?.registry,
+        visibilityTimeout: publish.options?.visibilityTimeout,
+        maxParallel: publish.options?.maxParallel,
+        rateLimit: publish.options?.rateLimit,
+      },
+      metadata: {
+        technologies: ['cargo'],
+        description: `cargo publish -p ${pkg.name} --registry ${publish.options?.registry ?? '<publish.cargo.registry>'}, unless the index has ${pkg.version}`,
       },
     };
   }
