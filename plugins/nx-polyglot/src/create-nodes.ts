@@ -70,7 +70,7 @@ function projectConfiguration(project: PolyglotProject, nxRoot: string, options:
       },
     };
   }
-  const { targets, namedInputs } = pythonTargets(project.pkg, project.pkg.tool, options.python);
+  const { targets, namedInputs } = pythonTargets(project.pkg, project.pkg.tool, options.python, options.publish?.python);
   return {
     name: project.name,
     root: project.root,

@@ -54,6 +54,13 @@ export interface PublishOptions {
   cargo?: {
     /** The Cargo registry name (`cargo publish --registry <name>`); its index URL is `CARGO_REGISTRIES_<NAME>_INDEX`, its token `CARGO_REGISTRIES_<NAME>_TOKEN`. */
     registry?: string;
+    /**
+     * The registry stands in for crates.io (a rehearsal of a crates.io release
+     * on a local registry): while publishing, cargo resolves crates.io
+     * dependencies — which is what a workspace's path + version dependencies
+     * become in the uploaded manifest — from this registry instead.
+     */
+    replacesCratesIo?: boolean;
     /** How long to wait for a published version to appear in the sparse index (seconds, default 120). */
     visibilityTimeout?: number;
     /** How many crates may be uploaded at once (default 4). */

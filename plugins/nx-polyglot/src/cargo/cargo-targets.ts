@@ -93,6 +93,7 @@ export function cargoTargets(
         cwd: wsDir,
         package: pkg.name,
         registry: publish.options?.registry,
+        replacesCratesIo: publish.options?.replacesCratesIo,
         visibilityTimeout: publish.options?.visibilityTimeout,
         maxParallel: publish.options?.maxParallel,
         rateLimit: publish.options?.rateLimit,

@@ -14,6 +14,8 @@ export interface CargoPublishOptions {
   package: string;
   /** The registry name (`--registry`); URL and token from CARGO_REGISTRIES_<NAME>_INDEX / _TOKEN. */
   registry: string;
+  /** Resolve crates.io dependencies from this registry while publishing (see PublishOptions). */
+  replacesCratesIo?: boolean;
   /** Seconds to wait for the index to show an upload. */
   visibilityTimeout?: number;
   /** Crates uploaded at once, in a batch. */
@@ -70,7 +72,13 @@ async function publishCrate(
       return done({ status: 'planned' }, true, `${pkg.name}@${pkg.version} would be published to \`${options.registry}\` (dry run)\n`);
     }
     const uploadStart = Date.now();
-    const r = await runProcess('cargo', ['publish', '-p', pkg.name, '--registry', options.registry, ...(options.args ?? [])], { cwd });
+    // a workspace's path + version dependencies point at crates.io once uploaded;
+    // when the registry rehearses a crates.io release, cargo must find them here
+    const standIn = options.replacesCratesIo
+      ? ['--config', 'source.crates-io.replace-with="nx-polyglot-stand-in"', '--config', `source.nx-polyglot-stand-in.registry="sparse+${index.url}"`]
+      : [];
+    const args = ['publish', '-p', pkg.name, '--registry', options.registry, ...standIn, ...(options.args ?? [])];
+    const r = await runProcess('cargo', args, { cwd });
     if (r.exitCode !== 0) {
       if (/already (exists|uploaded)/i.test(r.output) && (await index.has(pkg.name, pkg.version))) {
         return done({ status: 'skipped', detail: 'already published' }, true, `${r.output}${pkg.name}@${pkg.version} is already in \`${options.registry}\`: skipped\n`);

@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import { TargetKey, TargetsOptions, resolveTarget } from '../options';
+import { PublishOptions, TargetKey, TargetsOptions, resolveTarget } from '../options';
 import type { PythonPackage, PythonTool } from './pyproject';
 
 export const PACKAGE_INPUT = 'python-package';
@@ -11,7 +11,8 @@ const RUN_IN_ENV: Record<PythonTool, string[]> = {
   pep517: ['python3', '-m'],
 };
 
-const BUILD: Record<PythonTool, string[]> = {
+/** sdist + wheel into dist/; the publish executor builds the same way. */
+export const BUILD: Record<PythonTool, string[]> = {
   poetry: ['poetry', 'build', '--output', 'dist'],
   uv: ['uv', 'build', '--out-dir', 'dist'],
   pep517: ['python3', '-m', 'build', '--outdir', 'dist'],
@@ -41,6 +42,7 @@ export function pythonTargets(
   pkg: PythonPackage,
   tool: PythonTool,
   options: TargetsOptions | undefined,
+  publish?: PublishOptions['python'],
 ): { targets: Record<string, TargetConfiguration>; namedInputs: Record<string, string[]> } {
   const inputs = [PACKAGE_INPUT, `^${PACKAGE_INPUT}`, { runtime: 'python3 -V' }, { env: 'PYTHONPATH' }];
   const targets: Record<string, TargetConfiguration> = {};
@@ -73,6 +75,18 @@ export function pythonTargets(
       metadata: { technologies: ['python', tool], description: `${argv.join(' ')} (sdist + wheel into dist/)` },
     };
   }
+  // the registry is the cache: publishing is never replayed from Nx's cache
+  const repository = publish?.repository;
+  targets.publish = {
+    executor: 'nx-polyglot:python-publish',
+    cache: false,
+    dependsOn: ['^publish'],
+    options: { cwd: '{projectRoot}', repository, distribution: pkg.name, version: pkg.version, tool },
+    metadata: {
+      technologies: ['python', tool],
+      description: `${BUILD[tool].join(' ')}, then upload to ${repository ? `\`${repository}\`` : '<publish.python.repository>'}, unless its index has ${pkg.name} ${pkg.version ?? '(no static version)'}`,
+    },
+  };
   return {
     targets,
     namedInputs: { [PACKAGE_INPUT]: ['{projectRoot}/**/*', '!{projectRoot}/dist/**', '!{projectRoot}/**/__pycache__/**'] },

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The main job: a full release of this monorepo into local registries on this
+# machine (kellnr, pypiserver and verdaccio on 127.0.0.1): install what is
+# missing, start the registries, run the CI checks, publish every crate, the
+# Python package and the plugin through `nx run-many -t publish`, print a
+# summary, stop the registries. A second run finds everything published and
+# uploads nothing.
+#
+# The registries keep their data in ${NX_POLYGLOT_REGISTRIES:-.registries}.
+# Tokens come from the environment only; when one is not set, a random one is
+# made for this run and kept in memory (the registries' first start stores
+# their admin token themselves; a later run that must upload something new to
+# an existing .registries needs the same CARGO_REGISTRIES_LOCAL_TOKEN, or a
+# fresh .registries).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/setup.sh
+bash tools/registries/install.sh
+
+data="${NX_POLYGLOT_REGISTRIES:-$PWD/.registries}"
+random_token() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
+export CARGO_REGISTRIES_LOCAL_TOKEN="${CARGO_REGISTRIES_LOCAL_TOKEN:-$(random_token)}"
+
+bash tools/registries/start.sh "$data"
+trap 'bash tools/registries/stop.sh "$data"' EXIT
+. "$data/registries.env"
+
+# npm publishing needs a verdaccio user: one per run, created through its
+# adduser API, unless NPM_TOKEN is given
+if [ -z "${NPM_TOKEN:-}" ]; then
+  user="release-$(random_token | head -c 8)"
+  NPM_TOKEN="$(node -e '
+    const [registry, user, password] = process.argv.slice(1);
+    fetch(`${registry}-/user/org.couchdb.user:${user}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: user, password }),
+    }).then(async (r) => {
+      const body = await r.json();
+      if (!body.token) { console.error(`verdaccio refused to create ${user}: ${r.status}`); process.exit(1); }
+      process.stdout.write(body.token);
+    });' "$NPM_CONFIG_REGISTRY" "$user" "$(random_token)")"
+  export NPM_TOKEN
+fi
+
+export NX_POLYGLOT_PUBLISH_LOG="$data/publish-$(date +%Y%m%d-%H%M%S).jsonl"
+npx nx run-many -t test lint format
+npx nx run-many -t publish
+node tools/publish-summary.js "$NX_POLYGLOT_PUBLISH_LOG"
