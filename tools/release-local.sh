@@ -7,11 +7,11 @@
 # uploads nothing.
 #
 # The registries keep their data in ${NX_POLYGLOT_REGISTRIES:-.registries}.
-# Tokens come from the environment only; when one is not set, a random one is
-# made for this run and kept in memory (the registries' first start stores
-# their admin token themselves; a later run that must upload something new to
-# an existing .registries needs the same CARGO_REGISTRIES_LOCAL_TOKEN, or a
-# fresh .registries).
+# Tokens come from the environment. When CARGO_REGISTRIES_LOCAL_TOKEN is not
+# set, the embedded kellnr's token is derived from this machine's id and the
+# data directory: stable across runs (kellnr keeps the token its data dir was
+# created with), stored nowhere by us, and only good for a registry that
+# listens on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +20,10 @@ bash tools/registries/install.sh
 
 data="${NX_POLYGLOT_REGISTRIES:-$PWD/.registries}"
 random_token() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
-export CARGO_REGISTRIES_LOCAL_TOKEN="${CARGO_REGISTRIES_LOCAL_TOKEN:-$(random_token)}"
+machine_id="$(cat /etc/machine-id 2>/dev/null || hostname)"
+derived_token="$(printf 'nx-polyglot local registry\n%s\n%s\n' "$machine_id" "$data" | sha256sum | cut -c1-40)"
+export CARGO_REGISTRIES_LOCAL_TOKEN="${CARGO_REGISTRIES_LOCAL_TOKEN:-$derived_token}"
+unset derived_token machine_id
 
 bash tools/registries/start.sh "$data"
 trap 'bash tools/registries/stop.sh "$data"' EXIT

@@ -80,7 +80,15 @@ async function publishCrate(
     const args = ['publish', '-p', pkg.name, '--registry', options.registry, ...standIn, ...(options.args ?? [])];
     const r = await runProcess('cargo', args, { cwd });
     if (r.exitCode !== 0) {
-      if (/already (exists|uploaded)/i.test(r.output) && (await index.has(pkg.name, pkg.version))) {
+      // asking the index again tells "already there" and "registry down" apart from the rest
+      let inIndex: boolean;
+      try {
+        inIndex = await index.has(pkg.name, pkg.version);
+      } catch (e) {
+        if (!(e instanceof RegistryError)) throw e;
+        return done({ status: 'failed', detail: e.message }, false, `${r.output}${e.message}\n`);
+      }
+      if (inIndex) {
         return done({ status: 'skipped', detail: 'already published' }, true, `${r.output}${pkg.name}@${pkg.version} is already in \`${options.registry}\`: skipped\n`);
       }
       const said = r.output.split('\n').filter((l) => /^(error|Caused by)|^\s{2}\S/.test(l)).join(' ').trim();
