@@ -1,0 +1,193 @@
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PublishRecord, readPublishLog } from '../src/publish-log';
+import { cleanEnv, installRegistries, sparseIndexEntries, startRegistries, stopRegistries, verdaccioToken, waitFor } from './registries';
+import { copyRepository } from './repo-copy';
+
+/** What `cargo metadata` says the workspace publishes, and what each crate needs published first. */
+async function publishableCrates(rustDir: string): Promise<Map<string, { version: string; needs: string[] }>> {
+  const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline'], { cwd: rustDir });
+  type Dep = { name: string; kind: string | null; req: string; path?: string };
+  const packages: Array<{ name: string; version: string; publish: string[] | null; dependencies: Dep[] }> = JSON.parse(stdout).packages;
+  const publishable = packages.filter((p) => p.publish === null || p.publish.length > 0);
+  const names = new Set(publishable.map((p) => p.name));
+  return new Map(
+    publishable.map((p) => [
+      p.name,
+      // normal and build dependencies must be in the registry before the upload (dev ones with a version too)
+      { version: p.version, needs: p.dependencies.filter((d) => d.path && names.has(d.name) && (d.kind !== 'dev' || d.req !== '*')).map((d) => d.name) },
+    ]),
+  );
+}
+
+const CANARY = `canary-${Math.random().toString(36).slice(2)}-token`;
+
+/** A copy of the repository and fresh registries, with the environment a release runs in. */
+async function releaseSetup(prefix: string) {
+  const copy = await copyRepository(prefix);
+  const data = mkdtempSync(join(tmpdir(), `${prefix}registries-`));
+  const urls = await startRegistries(data, CANARY);
+  const npmToken = await verdaccioToken(urls.NPM_CONFIG_REGISTRY, 'release', 'release-password');
+  const log = join(data, 'publish.jsonl');
+  const env = cleanEnv({
+    ...urls,
+    CARGO_REGISTRIES_LOCAL_TOKEN: CANARY,
+    NPM_TOKEN: npmToken,
+    NX_POLYGLOT_PUBLISH_LOG: log,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    NX_CACHE_DIRECTORY: join(copy, '.nx', 'cache'),
+  });
+  const publish = (...args: string[]) =>
+    execa('npx', ['nx', 'run-many', '-t', 'publish', '--output-style=static', ...args], { cwd: copy, env, extendEnv: false, reject: false, all: true });
+  const cleanup = async () => {
+    await stopRegistries(data);
+    rmSync(copy, { recursive: true, force: true });
+    rmSync(data, { recursive: true, force: true });
+  };
+  return { copy, data, urls, env, log, publish, cleanup, records: () => readPublishLog(log) };
+}
+
+beforeAll(() => installRegistries(), 3_600_000);
+
+describe('nx run-many -t publish of the demo workspace into real registries on loopback', () => {
+  let release: Awaited<ReturnType<typeof releaseSetup>>;
+  let crates: Map<string, { version: string; needs: string[] }>;
+  let commandLines: string[] = [];
+
+  beforeAll(async () => {
+    release = await releaseSetup('nx-polyglot-publish-');
+    crates = await publishableCrates(join(release.copy, 'rust'));
+  });
+  afterAll(() => release?.cleanup());
+
+  it('--dry-run prints the plan in waves and uploads nothing', async () => {
+    const run = await release.publish('--dry-run');
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toMatch(/Publish plan for the Cargo registry `local` \(dry run, nothing is uploaded\):\n\s+wave 1: micromegas-derive-transit 0\.12\.0, micromegas-proc-macros 0\.12\.0, micromegas-tracing-proc-macros 0\.12\.0\n\s+wave 2: micromegas-transit 0\.12\.0/);
+    for (const crate of crates.keys()) expect(await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate), crate).toBeUndefined();
+    expect(release.records().every((r) => r.status === 'planned')).toBe(true);
+    expect((await fetch(`${release.urls.LOCAL_PYPI_SIMPLE_URL}micromegas/`)).status).toBe(404);
+    expect((await fetch(`${release.urls.NPM_CONFIG_REGISTRY}nx-polyglot`)).status).toBe(404);
+  });
+
+  it('publishes every publishable crate, the Python package and the plugin, each crate only once the crates it needs are visible', async () => {
+    writeFileSync(release.log, '');
+    // watch every process's command line while the release runs
+    const watcher = setInterval(async () => {
+      const { stdout } = await execa('ps', ['-eo', 'args'], { reject: false });
+      commandLines.push(stdout);
+    }, 100);
+    const run = await release.publish().finally(() => clearInterval(watcher));
+    expect(run.exitCode, run.all).toBe(0);
+
+    const records = release.records();
+    const byName = new Map(records.map((r) => [r.name, r]));
+    expect([...records.filter((r) => r.ecosystem === 'cargo').map((r) => r.name)].sort()).toEqual([...crates.keys()].sort());
+    expect(records.map((r) => r.status).every((s) => s === 'published')).toBe(true);
+    for (const [crate, { version, needs }] of crates) {
+      const entries = await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate);
+      expect(entries?.map((e) => e.vers), crate).toEqual([version]);
+      const mine = byName.get(crate) as PublishRecord;
+      for (const dependency of needs) {
+        const theirs = byName.get(dependency) as PublishRecord;
+        expect(theirs.visibleAt, `${dependency} visible before ${crate} uploads`).toBeLessThanOrEqual(mine.uploadStart as number);
+      }
+    }
+    const simple = await (await fetch(`${release.urls.LOCAL_PYPI_SIMPLE_URL}micromegas/`)).text();
+    expect(simple).toMatch(/micromegas-0\.12\.0-py3-none-any\.whl/);
+    expect(simple).toMatch(/micromegas-0\.12\.0\.tar\.gz/);
+    const plugin = await (await fetch(`${release.urls.NPM_CONFIG_REGISTRY}nx-polyglot`)).json();
+    expect(Object.keys(plugin.versions)).toEqual([JSON.parse(readFileSync(join(release.copy, 'plugins/nx-polyglot/package.json'), 'utf8')).version]);
+  });
+
+  it('never shows the token: not in the output, the logs, or any command line', async () => {
+    expect(commandLines.length).toBeGreaterThan(5);
+    expect(commandLines.filter((lines) => lines.includes(CANARY))).toEqual([]);
+    for (const file of ['crates.log', 'pypi.log', 'npm.log', 'publish.jsonl']) {
+      expect(readFileSync(join(release.data, file), 'utf8'), file).not.toContain(CANARY);
+    }
+  });
+
+  it('a second run uploads nothing and succeeds', async () => {
+    writeFileSync(release.log, '');
+    const run = await release.publish();
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).not.toContain(CANARY);
+    const records = release.records();
+    expect(records).toHaveLength(crates.size + 2);
+    expect(records.filter((r) => r.status !== 'skipped')).toEqual([]);
+  });
+});
+
+describe('a release interrupted by the crates registry going down resumes with exactly the missing crates', () => {
+  // cut after the first crate, in the middle, and after the last-but-one (the last cut that leaves work)
+  it.each([1, 6, 10])('registry stopped after %i crate(s) were published', async (cut) => {
+    const release = await releaseSetup(`nx-polyglot-resume-${cut}-`);
+    try {
+      const crates = await publishableCrates(join(release.copy, 'rust'));
+      // one upload at a time, so that the cut falls between two crates
+      const first = release.publish('--projects=tag:lang:rust', '--maxParallel=1');
+      await waitFor(`${cut} published crates`, async () =>
+        release.records().filter((r) => r.status === 'published').length >= cut ? true : undefined, 300_000);
+      await stopRegistries(release.data, ['crates']);
+      const interrupted = await first;
+      const before = release.records().filter((r) => r.status === 'published').map((r) => r.name);
+      expect(before.length).toBeGreaterThanOrEqual(cut);
+      expect(before.length).toBeLessThan(crates.size);
+      expect(interrupted.exitCode).not.toBe(0);
+      expect(interrupted.all).toMatch(/registry `local` is not reachable at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/crates\/ \(ECONNREFUSED\)/);
+
+      await startRegistries(release.data, CANARY, ['crates']);
+      writeFileSync(release.log, '');
+      const resumed = await release.publish('--projects=tag:lang:rust');
+      expect(resumed.exitCode, resumed.all).toBe(0);
+      const after = release.records();
+      const publishedNow = after.filter((r) => r.status === 'published').map((r) => r.name).sort();
+      expect(publishedNow).toEqual([...crates.keys()].filter((c) => !before.includes(c)).sort());
+      expect(after.filter((r) => r.status === 'skipped').map((r) => r.name).sort()).toEqual([...before].sort());
+      for (const [crate, { version }] of crates) {
+        expect((await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate))?.map((e) => e.vers), crate).toEqual([version]);
+      }
+    } finally {
+      await release.cleanup();
+    }
+  });
+});
+
+describe('pre-publish checks stop the release before anything is uploaded', () => {
+  it.each([
+    [
+      'a published crate with a path dependency that has no version',
+      'rust/flight-sql-srv/Cargo.toml',
+      (text: string) => text.replace(/^publish = false\n/m, ''),
+      /rust\/flight-sql-srv\/Cargo\.toml: `dependencies\.micromegas`: flight-sql-srv is published, but this path dependency has no version, so cargo cannot publish it\. Add version = "0\.12\.0" beside path, or make flight-sql-srv publish = false/,
+    ],
+    [
+      'a published crate that depends on a publish = false crate',
+      'rust/perfetto/Cargo.toml',
+      (text: string) => text.replace(/^(description = .*)$/m, '$1\npublish = false'),
+      /rust\/analytics\/Cargo\.toml: `dependencies\.micromegas-perfetto`: micromegas-analytics is published to `local`, but depends on micromegas-perfetto, which is publish = false/,
+    ],
+  ])('%s', async (_, manifest, edit, message) => {
+    const release = await releaseSetup('nx-polyglot-blocked-');
+    try {
+      const file = join(release.copy, manifest);
+      writeFileSync(file, edit(readFileSync(file, 'utf8')));
+      const run = await release.publish('--projects=tag:lang:rust');
+      expect(run.exitCode).not.toBe(0);
+      expect(run.all).toMatch(/Nothing was published/);
+      expect(run.all).toMatch(message);
+      expect(release.records()).toEqual([]);
+      for (const crate of ['micromegas-derive-transit', 'micromegas-transit', 'micromegas']) {
+        expect(await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate), crate).toBeUndefined();
+      }
+    } finally {
+      await release.cleanup();
+    }
+  });
+});
