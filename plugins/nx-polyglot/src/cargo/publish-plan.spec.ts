@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CargoDependency, CargoPackage, CargoWorkspace } from './cargo-workspace';
-import { publishBlockers, publishConstraints, publishWaves } from './publish-plan';
+import { CRATES_IO_RATE_LIMIT, publishBlockers, publishConstraints, publishWaves, rateLimitProblem } from './publish-plan';
 
 const dep = (name: string, kind: CargoDependency['kind'], req: string | null, path = true): CargoDependency => ({
   name,
@@ -78,5 +78,13 @@ describe('publishBlockers', () => {
 
   it('accepts a workspace that cargo can publish', () => {
     expect(publishBlockers(ws(crate('a'), crate('b', [dep('a', 'normal', '0.12.0'), dep('a', 'dev', null)]), crate('srv', [dep('b', 'normal', null)], [])), 'local')).toEqual([]);
+  });
+});
+
+describe('rateLimitProblem', () => {
+  it("refuses a plan over crates.io's bursts and accepts one within them", () => {
+    expect(rateLimitProblem(30, 5, CRATES_IO_RATE_LIMIT, 'crates-io')).toBeUndefined();
+    expect(rateLimitProblem(31, 0, CRATES_IO_RATE_LIMIT, 'crates-io')).toMatch(/31 new versions \(0 of them new crates\), over the burst `crates-io` allows \(30 versions, 5 new crates\)/);
+    expect(rateLimitProblem(11, 11, CRATES_IO_RATE_LIMIT, 'crates-io')).toMatch(/11 of them new crates/);
   });
 });

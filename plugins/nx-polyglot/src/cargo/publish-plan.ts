@@ -86,3 +86,21 @@ export function publishWaves(constraints: Map<string, string[]>): string[][] {
   }
   return waves;
 }
+
+/** A registry's burst allowance for new versions and new crates. */
+export interface RateLimit {
+  newVersionsBurst: number;
+  newCratesBurst: number;
+}
+
+/** crates.io: a burst of 30 new versions (then 1 a minute), 5 new crates (then 1 every 10 minutes). */
+export const CRATES_IO_RATE_LIMIT: RateLimit = { newVersionsBurst: 30, newCratesBurst: 5 };
+
+/** Why uploading this many new versions / new crates at once would hit the registry's limit, if it would. */
+export function rateLimitProblem(newVersions: number, newCrates: number, limit: RateLimit, registry: string): string | undefined {
+  if (newVersions <= limit.newVersionsBurst && newCrates <= limit.newCratesBurst) return undefined;
+  return (
+    `the plan uploads ${newVersions} new versions (${newCrates} of them new crates), over the burst \`${registry}\` allows ` +
+    `(${limit.newVersionsBurst} versions, ${limit.newCratesBurst} new crates). Publish in several runs (--projects), or set publish.cargo.rateLimit to false if the registry allows more`
+  );
+}

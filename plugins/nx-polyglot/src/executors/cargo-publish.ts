@@ -5,7 +5,7 @@ import { manifestCaches } from '../polyglot-model';
 import { PublishRecord, recordPublish } from '../publish-log';
 import { runProcess } from '../run-process';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from '../cargo/cargo-workspace';
-import { publishBlockers, publishConstraints, publishWaves } from '../cargo/publish-plan';
+import { CRATES_IO_RATE_LIMIT, publishBlockers, publishConstraints, publishWaves, rateLimitProblem } from '../cargo/publish-plan';
 import { RegistryError, SparseIndex } from '../cargo/sparse-index';
 
 export interface CargoPublishOptions {
@@ -27,8 +27,6 @@ export interface CargoPublishOptions {
 }
 
 type Result = { success: boolean; terminalOutput: string; startTime: number; endTime: number };
-
-const CRATES_IO_LIMITS = { newVersionsBurst: 30, newCratesBurst: 5 };
 
 const NO_REGISTRY =
   'No Cargo registry is configured for publishing: set "publish": { "cargo": { "registry": "<name>" } } in the nx-polyglot plugin options in nx.json (crates-io for crates.io), with CARGO_REGISTRIES_<NAME>_INDEX and _TOKEN in the environment.\n';
@@ -182,16 +180,13 @@ export async function* cargoPublishBatch(
     .join('\n');
   process.stdout.write(`Publish plan for the Cargo registry \`${options.registry}\` (${options.dryRun ? 'dry run, nothing is uploaded' : `up to ${options.maxParallel ?? 4} at a time`}):\n${plan}\n`);
 
-  const limits = options.rateLimit ?? (options.registry === 'crates-io' ? CRATES_IO_LIMITS : false);
+  const limits = options.rateLimit ?? (options.registry === 'crates-io' ? CRATES_IO_RATE_LIMIT : false);
   if (limits) {
     const newVersions = taskIds.filter((id) => !published.get(id));
-    const newCrates = [];
-    for (const id of newVersions) if ((await index.versions(crateOf.get(id)!.name)).length === 0) newCrates.push(id);
-    if (newVersions.length > limits.newVersionsBurst || newCrates.length > limits.newCratesBurst) {
-      return yield* failAll(
-        `Nothing was published: the plan uploads ${newVersions.length} new versions (${newCrates.length} of them new crates), over the burst \`${options.registry}\` allows (${limits.newVersionsBurst} versions, ${limits.newCratesBurst} new crates). Publish in several runs (--projects), or set publish.cargo.rateLimit to false if the registry allows more.\n`,
-      );
-    }
+    let newCrates = 0;
+    for (const id of newVersions) if ((await index.versions(crateOf.get(id)!.name)).length === 0) newCrates++;
+    const problem = rateLimitProblem(newVersions.length, newCrates, limits, options.registry);
+    if (problem) return yield* failAll(`Nothing was published: ${problem}.\n`);
   }
 
   // upload each crate once its dependencies are done, a bounded number at a time

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Benchmark: publishing the crates into a fresh local registry (kellnr)
+#  - with `nx run-many -t publish` (our targets: parallel over the DAG);
+#  - the seed's process: one `cargo publish` at a time in a valid dependency
+#    order, with its grace sleep after each (PUBLISH_GRACE_SLEEP=60 in the
+#    seed; scaled down to $SEED_SLEEP seconds here and extrapolated to 60);
+#  - the critical path of the measured per-crate publish times.
+# Each scenario starts from an empty registry and rust/target/package removed,
+# so cargo's verification builds run every time.
+# Usage: tools/bench/publish.sh   (prints a Markdown table)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+seed_sleep=${SEED_SLEEP:-2}
+bash tools/registries/install.sh >/dev/null
+
+fresh_registry() {
+  [ -n "${data:-}" ] && bash tools/registries/stop.sh "$data" >/dev/null 2>&1 || true
+  data="$(mktemp -d)"
+  CARGO_REGISTRIES_LOCAL_TOKEN="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+  export CARGO_REGISTRIES_LOCAL_TOKEN
+  bash tools/registries/start.sh "$data" crates >/dev/null
+  . "$data/registries.env"
+  rm -rf rust/target/package
+}
+trap '[ -n "${data:-}" ] && bash tools/registries/stop.sh "$data" >/dev/null 2>&1' EXIT
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ours
+fresh_registry
+export NX_POLYGLOT_PUBLISH_LOG="$data/publish.jsonl"
+start=$(now)
+npx nx run-many -t publish --projects=tag:lang:rust >/dev/null 2>&1
+ours=$(elapsed "$start")
+read -r critical sum < <(node tools/bench/critical-path.js "$NX_POLYGLOT_PUBLISH_LOG" rust/Cargo.toml)
+
+# the seed's process, in the order our plan's waves give (the seed's own list fails)
+order=$(npx nx run-many -t publish --projects=tag:lang:rust --dry-run 2>/dev/null | sed -n 's/^ *wave [0-9]*: //p' | tr ',' '\n' | awk '{print $1}')
+fresh_registry
+count=0
+start=$(now)
+for crate in $order; do
+  (cd rust && cargo publish -p "$crate" --registry local \
+    --config 'source.crates-io.replace-with="stand-in"' --config "source.stand-in.registry=\"$CARGO_REGISTRIES_LOCAL_INDEX\"" >/dev/null 2>&1)
+  sleep "$seed_sleep"
+  count=$((count + 1))
+done
+seed=$(elapsed "$start")
+seed60=$(awk -v t="$seed" -v n="$count" -v s="$seed_sleep" 'BEGIN { printf "%.1f", t - n * s + n * 60 }')
+
+echo "| scenario | seconds |"
+echo "|---|---|"
+echo "| nx run-many -t publish ($count crates, parallel over the DAG) | $ours |"
+echo "| seed process, one cargo publish at a time + ${seed_sleep} s sleep | $seed |"
+echo "| seed process extrapolated to its 60 s sleep | $seed60 |"
+echo "| critical path of the measured per-crate publish times | $critical |"
+echo "| sum of the measured per-crate publish times | $sum |"
