@@ -124,6 +124,34 @@ describe('nx run-many -t publish of the demo workspace into real registries on l
   });
 });
 
+describe.sequential('rollback', () => {
+  it('yank marks every crate of the release yanked in the index, --undo reverts it, a second yank changes nothing', async () => {
+    const release = await releaseSetup('nx-polyglot-yank-');
+    try {
+      const crates = await publishableCrates(join(release.copy, 'rust'));
+      expect((await release.publish('--projects=tag:lang:rust')).exitCode).toBe(0);
+      const yankedFlags = async () =>
+        Promise.all([...crates.keys()].map(async (c) => (await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, c))?.[0].yanked));
+      const yank = (...args: string[]) =>
+        execa('npx', ['nx', 'run-many', '-t', 'yank', '--projects=tag:lang:rust', '--output-style=static', ...args], { cwd: release.copy, env: release.env, extendEnv: false, reject: false, all: true });
+      const dry = await yank('--dry-run');
+      expect(dry.exitCode, dry.all).toBe(0);
+      expect((await yankedFlags()).every((y) => y === false)).toBe(true);
+      const yanked = await yank('--vers=0.12.0');
+      expect(yanked.exitCode, yanked.all).toBe(0);
+      expect((await yankedFlags()).every((y) => y === true)).toBe(true);
+      const again = await yank();
+      expect(again.all).toMatch(/already yanked in `local`: skipped/);
+      const undone = await yank('--undo');
+      expect(undone.exitCode, undone.all).toBe(0);
+      expect((await yankedFlags()).every((y) => y === false)).toBe(true);
+      expect(undone.all).not.toContain(CANARY);
+    } finally {
+      await release.cleanup();
+    }
+  });
+});
+
 describe('a release interrupted by the crates registry going down resumes with exactly the missing crates', () => {
   // cut after the first crate, in the middle, and late: after 9 of the 11 only the
   // chain analytics -> micromegas is left, so an upload that slips through before

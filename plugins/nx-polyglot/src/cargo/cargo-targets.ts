@@ -104,5 +104,13 @@ export function cargoTargets(
       },
     };
   }
+  if (publish) {
+    targets.yank = {
+      executor: 'nx-polyglot:cargo-yank',
+      cache: false,
+      options: { cwd: wsDir, package: pkg.name, vers: pkg.version, registry: publish.options?.registry, visibilityTimeout: publish.options?.visibilityTimeout },
+      metadata: { technologies: ['cargo'], description: `cargo yank ${pkg.name} --version ${pkg.version} (--vers=<version> for another, --undo to un-yank): rollback` },
+    };
+  }
   return { targets, namedInputs: { [CRATE_INPUT]: ['{projectRoot}/**/*'] } };
 }
