@@ -48,6 +48,7 @@ if [ -z "${NPM_TOKEN:-}" ]; then
 fi
 
 export NX_POLYGLOT_PUBLISH_LOG="$data/publish-$(date +%Y%m%d-%H%M%S).jsonl"
+npx nx run micromegas-monorepo:version-check
 npx nx run-many -t test lint format
 npx nx run-many -t publish
 node tools/publish-summary.js "$NX_POLYGLOT_PUBLISH_LOG"

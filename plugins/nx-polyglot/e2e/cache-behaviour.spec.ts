@@ -51,7 +51,7 @@ describe('caching of `nx run-many -t test lint format` on a copy of this reposit
     const graph = JSON.parse(readFileSync(join(copy, '.nx', 'graph.json'), 'utf8')).graph;
     const nxName = (crate: string) => (projects.rust.includes(crate) ? crate : `rust-${crate}`);
     expect(Object.keys(graph.nodes).sort()).toEqual(
-      [...[...crates.keys()].map(nxName), 'python-micromegas', 'analytics-web-app', 'nx-polyglot'].sort(),
+      [...[...crates.keys()].map(nxName), 'python-micromegas', 'analytics-web-app', 'nx-polyglot', 'micromegas-monorepo'].sort(),
     );
     for (const [crate, deps] of crates) {
       const edges = graph.dependencies[nxName(crate)].map((d: { target: string; type: string }) => `${d.target}:${d.type}`).sort();

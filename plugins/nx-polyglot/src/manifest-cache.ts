@@ -3,6 +3,12 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 
 import { dirname } from 'node:path';
 
 /**
+ * Part of every cache key: bump it whenever a parsed model changes shape, so
+ * that entries a previous plugin version wrote to disk are never served.
+ */
+export const MODEL_VERSION = '2';
+
+/**
  * Parsed manifests keyed by path and content hash, in memory and optionally
  * on disk (Nx's workspace data directory), so an unchanged workspace is read
  * but never parsed again — not even by a fresh Nx process.
@@ -36,7 +42,7 @@ export class ManifestCache<T> {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
       throw e;
     }
-    const key = createHash('sha256').update(file).update('\0').update(text).digest('hex');
+    const key = createHash('sha256').update(MODEL_VERSION).update('\0').update(file).update('\0').update(text).digest('hex');
     this.used.add(key);
     const hit = this.entries.get(key);
     if (hit !== undefined) return hit;

@@ -18,6 +18,8 @@ export interface CargoDependency {
   optional: boolean;
   /** The key in the manifest (for messages): `dependencies.foo`, `target.'cfg(unix)'.dev-dependencies.bar`. */
   manifestKey: string;
+  /** `workspace = true`: path and version come from `[workspace.dependencies]`. */
+  inherited: boolean;
 }
 
 /** A workspace member, with what `cargo metadata --no-deps` says about it. */
@@ -131,6 +133,7 @@ function resolveDependency(dep: ManifestDependency, manifest: CargoManifest, roo
     path: path ?? null,
     optional: dep.optional,
     manifestKey: dependencyKey(dep),
+    inherited: dep.workspace,
   };
 }
 

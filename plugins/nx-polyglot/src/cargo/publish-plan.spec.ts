@@ -11,6 +11,7 @@ const dep = (name: string, kind: CargoDependency['kind'], req: string | null, pa
   path: path ? `/ws/${name}` : null,
   optional: false,
   manifestKey: `${kind === 'normal' ? '' : `${kind}-`}dependencies.${name}`,
+  inherited: false,
 });
 const crate = (name: string, dependencies: CargoDependency[] = [], publish: string[] | null = null): CargoPackage => ({
   name,

@@ -18,6 +18,8 @@ export interface PythonPackage {
   /** The distribution name as written. */
   name: string;
   version: string | null;
+  /** Every place the version is written: `project.version`, `tool.poetry.version` (both when both exist). */
+  versionKeys: Array<{ key: string; version: string }>;
   manifestPath: string;
   /** Who builds and runs it: Poetry ([tool.poetry]), uv ([tool.uv]), or plain PEP 517 tooling. */
   tool: PythonTool;
@@ -109,5 +111,9 @@ export function parsePyproject(text: string, file: string): PythonPackage {
     }
   }
 
-  return { name, version, manifestPath: file, tool: poetry ? 'poetry' : uv ? 'uv' : 'pep517', declared: [...declared].sort(), pathDependencies };
+  const versionKeys = [
+    ...(typeof project?.version === 'string' ? [{ key: 'project.version', version: project.version }] : []),
+    ...(typeof poetry?.version === 'string' ? [{ key: 'tool.poetry.version', version: poetry.version }] : []),
+  ];
+  return { name, version, versionKeys, manifestPath: file, tool: poetry ? 'poetry' : uv ? 'uv' : 'pep517', declared: [...declared].sort(), pathDependencies };
 }
