@@ -101,7 +101,7 @@ describe('nx run-many -t publish of the demo workspace into real registries on l
     const simple = await (await fetch(`${release.urls.LOCAL_PYPI_SIMPLE_URL}micromegas/`)).text();
     expect(simple).toMatch(/micromegas-0\.12\.0-py3-none-any\.whl/);
     expect(simple).toMatch(/micromegas-0\.12\.0\.tar\.gz/);
-    const plugin = await (await fetch(`${release.urls.NPM_CONFIG_REGISTRY}nx-polyglot`)).json();
+    const plugin = (await (await fetch(`${release.urls.NPM_CONFIG_REGISTRY}nx-polyglot`)).json()) as { versions: Record<string, unknown> };
     expect(Object.keys(plugin.versions)).toEqual([JSON.parse(readFileSync(join(release.copy, 'plugins/nx-polyglot/package.json'), 'utf8')).version]);
   });
 

@@ -5,13 +5,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexPath } from '../src/cargo/sparse-index';
 import {
   cleanEnv,
   installRegistries,
   readRegistriesEnv,
   registriesTools,
   sparseIndexEntries,
-  sparseIndexPath,
   startRegistries,
   stopRegistries,
   verdaccioToken,
@@ -128,7 +128,7 @@ describe('local package registries (tools/registries)', () => {
     expect(result.exitCode, result.all).toBe(0);
     const entries = await waitFor('the crate in the index', () => sparseIndexEntries(urls.CARGO_REGISTRIES_LOCAL_INDEX, crate));
     expect(entries.map((e) => [e.vers, e.yanked])).toEqual([['0.1.0', false]]);
-    expect(sparseIndexPath(crate)).toBe('nx/p-/nxp-e2e-tiny');
+    expect(indexPath(crate)).toBe('nx/p-/nxp-e2e-tiny');
   }, 180_000);
 
   it('refuses a publish without the token, or with a wrong one', async () => {

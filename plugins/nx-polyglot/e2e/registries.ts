@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { indexPath } from '../src/cargo/sparse-index';
 
 /** tools/registries: install.sh, start.sh, stop.sh (see its README.md). */
 export const registriesTools = join(__dirname, '..', '..', '..', 'tools', 'registries');
@@ -49,17 +50,9 @@ export function readRegistriesEnv(data: string): Record<string, string> {
   return env;
 }
 
-/** A crate's file in a sparse index, relative to the index URL (cargo's layout). */
-export function sparseIndexPath(name: string): string {
-  const n = name.toLowerCase();
-  if (n.length <= 2) return `${n.length}/${n}`;
-  if (n.length === 3) return `3/${n[0]}/${n}`;
-  return `${n.slice(0, 2)}/${n.slice(2, 4)}/${n}`;
-}
-
 /** The versions of a crate in a sparse index (`index` without `sparse+`), or undefined while it has none. */
 export async function sparseIndexEntries(index: string, name: string): Promise<{ vers: string; yanked: boolean }[] | undefined> {
-  const response = await fetch(new URL(sparseIndexPath(name), index.replace(/^sparse\+/, '')));
+  const response = await fetch(new URL(indexPath(name), index.replace(/^sparse\+/, '')));
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`${response.url}: HTTP ${response.status}`);
   return (await response.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line));
