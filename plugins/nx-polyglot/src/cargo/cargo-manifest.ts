@@ -13,6 +13,8 @@ export interface ManifestDependency {
   target: string | null;
   path?: string;
   version?: string;
+  /** The table it is written in, as TOML keys: ['dependencies'], ['target', 'cfg(unix)', 'dev-dependencies']. */
+  table: string[];
   /** Other sources (git, or a registry without a path) — such a dependency is never a workspace edge. */
   otherSource: boolean;
   /** `workspace = true`: everything but features/optional comes from `[workspace.dependencies]`. */
@@ -68,7 +70,7 @@ export function parseCargoManifest(text: string, file: string): CargoManifest {
   }
 
   for (const [table, kind] of DEPENDENCY_TABLES) {
-    manifest.dependencies.push(...readDependencyTable(doc[table], kind, null, file, table));
+    manifest.dependencies.push(...readDependencyTable(doc[table], kind, null, file, [table]));
   }
   const targets = doc.target;
   if (targets !== undefined) {
@@ -76,7 +78,7 @@ export function parseCargoManifest(text: string, file: string): CargoManifest {
     for (const [cfg, section] of Object.entries(targets)) {
       if (!isTable(section)) continue;
       for (const [table, kind] of DEPENDENCY_TABLES) {
-        manifest.dependencies.push(...readDependencyTable(section[table], kind, cfg, file, `target.'${cfg}'.${table}`));
+        manifest.dependencies.push(...readDependencyTable(section[table], kind, cfg, file, ['target', cfg, table]));
       }
     }
   }
@@ -114,7 +116,7 @@ function readWorkspace(section: unknown, file: string): CargoWorkspaceSection {
     members: stringList(section.members, file, 'workspace.members'),
     exclude: stringList(section.exclude, file, 'workspace.exclude'),
     package: isTable(section.package) ? section.package : {},
-    dependencies: readDependencyTable(section.dependencies, 'normal', null, file, 'workspace.dependencies'),
+    dependencies: readDependencyTable(section.dependencies, 'normal', null, file, ['workspace', 'dependencies']),
   };
 }
 
@@ -124,11 +126,12 @@ function stringList(value: unknown, file: string, key: string): string[] {
   throw new ManifestError(file, 'must be a list of strings', 'Write it as ["path", "glob/*"]', key);
 }
 
-function readDependencyTable(table: unknown, kind: DependencyKind, target: string | null, file: string, tableKey: string): ManifestDependency[] {
+function readDependencyTable(table: unknown, kind: DependencyKind, target: string | null, file: string, tablePath: string[]): ManifestDependency[] {
+  const tableKey = tablePath.map((k, i) => (i === 1 && tablePath[0] === 'target' ? `'${k}'` : k)).join('.');
   if (table === undefined) return [];
   if (!isTable(table)) throw new ManifestError(file, 'must be a table', 'Write it as a [section] of name = "version" entries', tableKey);
   return Object.entries(table).map(([key, spec]) => {
-    const dep: ManifestDependency = { key, kind, target, otherSource: false, workspace: false, optional: false };
+    const dep: ManifestDependency = { key, kind, target, table: tablePath, otherSource: false, workspace: false, optional: false };
     if (typeof spec === 'string') {
       dep.version = spec;
       return dep;

@@ -20,6 +20,8 @@ export interface CargoDependency {
   manifestKey: string;
   /** `workspace = true`: path and version come from `[workspace.dependencies]`. */
   inherited: boolean;
+  /** The TOML key path of the entry, for edits: ['target', 'cfg(unix)', 'dependencies', 'foo']. */
+  keyPath: string[];
 }
 
 /** A workspace member, with what `cargo metadata --no-deps` says about it. */
@@ -134,6 +136,7 @@ function resolveDependency(dep: ManifestDependency, manifest: CargoManifest, roo
     optional: dep.optional,
     manifestKey: dependencyKey(dep),
     inherited: dep.workspace,
+    keyPath: [...dep.table, dep.key],
   };
 }
 

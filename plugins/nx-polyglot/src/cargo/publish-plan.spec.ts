@@ -12,6 +12,7 @@ const dep = (name: string, kind: CargoDependency['kind'], req: string | null, pa
   optional: false,
   manifestKey: `${kind === 'normal' ? '' : `${kind}-`}dependencies.${name}`,
   inherited: false,
+  keyPath: [kind === 'normal' ? 'dependencies' : `${kind}-dependencies`, name],
 });
 const crate = (name: string, dependencies: CargoDependency[] = [], publish: string[] | null = null): CargoPackage => ({
   name,

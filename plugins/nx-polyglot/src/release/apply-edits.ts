@@ -1,0 +1,87 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { ManifestError } from '../manifest-error';
+import type { VersionEdit } from './bump-plan';
+import { getTomlString, setTomlString } from './toml-edit';
+
+/** A file's content before a bump, to put back if any later step fails. */
+export type Snapshot = Map<string, string>;
+
+/** package.json keeps its formatting too: only the top-level "version" string changes. */
+function setPackageJsonVersion(text: string, edit: VersionEdit): string {
+  // scan strings and nesting so that only the object's own "version" key matches
+  let depth = 0;
+  const stringEnd = (from: number) => {
+    let i = from + 1;
+    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    return i + 1;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      const end = stringEnd(i);
+      const isVersionKey = depth === 1 && text.slice(i, end) === '"version"' && /^\s*:/.test(text.slice(end));
+      if (isVersionKey) {
+        const valueStart = text.indexOf('"', text.indexOf(':', end));
+        const valueEnd = stringEnd(valueStart);
+        if (JSON.parse(text.slice(valueStart, valueEnd)) !== edit.from) break;
+        return text.slice(0, valueStart) + JSON.stringify(edit.to) + text.slice(valueEnd);
+      }
+      i = end - 1;
+    }
+  }
+  throw new ManifestError(edit.file, `has no top-level version "${edit.from}"`, 'Run the version check, then bump again', 'version');
+}
+
+/**
+ * Computes every edited file in memory first (nothing is written if one edit
+ * cannot be made), refuses read-only files (root ignores the mode bits, a
+ * release tool should not), then writes them; if a write fails, the files
+ * already written are restored. Returns the snapshot of the originals.
+ */
+export function applyVersionEdits(edits: VersionEdit[]): Snapshot {
+  const byFile = new Map<string, VersionEdit[]>();
+  for (const e of edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  const originals: Snapshot = new Map();
+  const updated = new Map<string, string>();
+  for (const [file, fileEdits] of byFile) {
+    if ((statSync(file).mode & 0o222) === 0) {
+      throw new ManifestError(file, 'is read-only, so the bump cannot write it; nothing was changed', 'Make it writable and bump again');
+    }
+    let text = readFileSync(file, 'utf8');
+    originals.set(file, text);
+    for (const e of fileEdits) {
+      if (file.endsWith('package.json')) {
+        text = setPackageJsonVersion(text, e);
+        continue;
+      }
+      const found = getTomlString(text, e.path, file);
+      if (found !== e.from) {
+        throw new ManifestError(file, `is ${JSON.stringify(found)}, not "${e.from}" as read a moment ago`, 'Run the bump again', e.path.join('.'));
+      }
+      text = setTomlString(text, e.path, e.to, file);
+    }
+    updated.set(file, text);
+  }
+  writeAll(updated, originals);
+  return originals;
+}
+
+/** Writes every file, or none: a failed write puts back what was already written. */
+export function writeAll(contents: Map<string, string>, originals: Snapshot): void {
+  const written: string[] = [];
+  try {
+    for (const [file, text] of contents) {
+      writeFileSync(file, text);
+      written.push(file);
+    }
+  } catch (e) {
+    restore(originals, written);
+    throw new Error(`Could not write ${[...contents.keys()][written.length]} (${(e as Error).message}); every file is as it was.`);
+  }
+}
+
+export function restore(originals: Snapshot, files: Iterable<string> = originals.keys()): void {
+  for (const file of files) writeFileSync(file, originals.get(file) as string);
+}
