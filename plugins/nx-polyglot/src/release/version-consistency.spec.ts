@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseCargoManifest } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces } from '../cargo/cargo-workspace';
 import { parsePyproject } from '../python/pyproject';
-import { ReleaseManifests, cargoRange, versionMismatches } from './version-consistency';
+import { ReleaseManifests, versionMismatches } from './version-consistency';
+import { cargoRange } from './version-requirement';
 
 /** A Micromegas-shaped release group in memory: a Cargo workspace, a Poetry package, a web app. */
 function group(files: Record<string, string>, packageJsonVersion = '0.12.0'): ReleaseManifests {

@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
-import semver from 'semver';
 import type { CargoManifest } from '../cargo/cargo-manifest';
 import type { CargoWorkspace } from '../cargo/cargo-workspace';
 import { memberForDependency } from '../cargo/cargo-workspace';
 import type { PythonPackage } from '../python/pyproject';
+import { cargoAdmits } from './version-requirement';
 
 /** One place where a manifest disagrees with the release version. */
 export interface VersionMismatch {
@@ -20,16 +20,6 @@ export interface ReleaseManifests {
   packageJson: Array<{ file: string; version: string | undefined }>;
 }
 
-/** Cargo's requirement syntax as a semver range: a bare `0.12.0` means `^0.12.0`, commas are conjunctions. */
-export function cargoRange(req: string): string {
-  return req
-    .split(',')
-    .map((part) => part.trim())
-    .map((part) => (/^\d/.test(part) ? `^${part}` : part.replace(/^=\s*/, '')))
-    .join(' ');
-}
-
-const admits = (req: string, version: string) => semver.satisfies(version, cargoRange(req), { includePrerelease: true });
 
 /**
  * Every disagreement with `expected` in a fixed release group (Micromegas
@@ -47,7 +37,7 @@ export function versionMismatches(m: ReleaseManifests, expected: string): Versio
     for (const dep of root.workspace?.dependencies ?? []) {
       const manifestPath = dep.path === undefined ? undefined : join(dirname(root.file), dep.path, 'Cargo.toml');
       const target = workspace.members.find((p) => p.manifestPath === manifestPath);
-      if (target && dep.version !== undefined && !admits(dep.version, expected)) {
+      if (target && dep.version !== undefined && !cargoAdmits(dep.version, expected)) {
         found.push({ file: root.file, key: `workspace.dependencies.${dep.key}.version`, found: dep.version, expected: `a requirement admitting ${expected}` });
       }
     }
@@ -56,7 +46,7 @@ export function versionMismatches(m: ReleaseManifests, expected: string): Versio
       if (typeof manifest?.package?.version === 'string') differ(pkg.manifestPath, 'package.version', manifest.package.version);
       for (const dep of pkg.dependencies) {
         if (dep.inherited || dep.req === null || !memberForDependency(dep, workspace.members)) continue;
-        if (!admits(dep.req, expected)) {
+        if (!cargoAdmits(dep.req, expected)) {
           found.push({ file: pkg.manifestPath, key: `${dep.manifestKey}.version`, found: dep.req, expected: `a requirement admitting ${expected}` });
         }
       }

@@ -1,10 +1,18 @@
 import semver from 'semver';
-import { cargoRange } from './version-consistency';
 
 /**
  * A requirement that cannot be moved to the new version mechanically. It
  * knows no file: the caller wraps it in a ManifestError with the file and key.
  */
+/** Cargo's requirement syntax as a semver range: a bare `0.12.0` means `^0.12.0`, commas are conjunctions. */
+export function cargoRange(req: string): string {
+  return req
+    .split(',')
+    .map((part) => part.trim())
+    .map((part) => (/^\d/.test(part) ? `^${part}` : part.replace(/^=\s*/, '')))
+    .join(' ');
+}
+
 export class RequirementBumpError extends Error {
   constructor(
     readonly requirement: string,
