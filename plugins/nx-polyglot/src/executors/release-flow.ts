@@ -85,6 +85,11 @@ export default async function releaseFlow(options: ReleaseFlowOptions, context: 
   if ((await git('status', '--porcelain')).output.trim() !== '' && !dry) return fail('release: the work tree has uncommitted changes; commit or stash them first. Nothing was done.');
   if ((await git('tag', '--list', tag)).output.trim() !== '') return fail(`release: the tag ${tag} already exists; ${version} was released. Run post-release to bump. Nothing was done.`);
   const date = new Date().toISOString().slice(0, 10);
+  // the tag before this one, for the compare link (none on a first release)
+  const previousTag = async () => {
+    const r = await git('describe', '--tags', '--abbrev=0', `${tag}^`);
+    return r.exitCode === 0 ? r.output.trim() : undefined;
+  };
   const released = releaseSection(changelog(), version, date);
   const log = join(context.root, options.notesDir ?? 'dist/release', `publish-${tag}.jsonl`);
   mkdirSync(join(log, '..'), { recursive: true });
@@ -112,7 +117,7 @@ export default async function releaseFlow(options: ReleaseFlowOptions, context: 
     crates: records.filter((r) => r.ecosystem === 'cargo' && r.status !== 'failed').map(link),
     python: records.filter((r) => r.ecosystem === 'python' && r.status !== 'failed').map(link)[0],
     npm: records.filter((r) => r.ecosystem === 'npm' && r.status !== 'failed').map(link),
-    previousTag: (await git('describe', '--tags', '--abbrev=0', `${tag}^`)).output.trim() || undefined,
+    previousTag: await previousTag(),
   });
   const notesFile = join(context.root, options.notesDir ?? 'dist/release', `${tag}.md`);
   writeFileSync(notesFile, notes);
