@@ -84,3 +84,51 @@ describe('lockstep bump of the release group on a copy of this repository', () =
     expect(check.exitCode, check.all).toBe(0);
   });
 });
+
+describe('nx release version with the plugin\'s VersionActions, on a copy of this repository', () => {
+  let copy: string;
+  const release = (...args: string[]) =>
+    execa('npx', ['nx', 'release', 'version', '0.13.0', '--git-commit=false', '--git-tag=false', '--stage-changes=false', ...args], {
+      cwd: copy,
+      env: nxEnv,
+      reject: false,
+      all: true,
+    });
+  const git = async (...args: string[]) => (await execa('git', args, { cwd: copy })).stdout;
+
+  beforeAll(async () => {
+    copy = await copyRepository('nx-polyglot-nx-release-');
+  });
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+  it('--dry-run changes no file', async () => {
+    const run = await release('--dry-run');
+    expect(run.exitCode, run.all).toBe(0);
+    expect(await git('status', '--porcelain')).toBe('');
+  });
+
+  it('changes exactly what the bump target changes: version strings and lock files', async () => {
+    const run = await release();
+    expect(run.exitCode, run.all).toBe(0);
+    expect((await git('diff', '--name-only')).split('\n').sort()).toEqual(
+      [
+        'analytics-web-app/package.json',
+        'package-lock.json',
+        'python/micromegas/pyproject.toml',
+        'rust/Cargo.lock',
+        'rust/Cargo.toml',
+        'rust/public/Cargo.toml',
+        'rust/tracing/Cargo.toml',
+        'rust/transit/Cargo.toml',
+      ].sort(),
+    );
+    for (const file of ['rust/Cargo.toml', 'rust/tracing/Cargo.toml', 'python/micromegas/pyproject.toml', 'analytics-web-app/package.json']) {
+      const diff = (await git('diff', '-U0', '--', file)).split('\n');
+      const removed = diff.filter((l) => l.startsWith('-') && !l.startsWith('---')).map((l) => l.slice(1));
+      const added = diff.filter((l) => l.startsWith('+') && !l.startsWith('+++')).map((l) => l.slice(1));
+      expect(added, file).toEqual(removed.map((l) => l.replace(/0\.12/g, '0.13')));
+    }
+    const check = await execa('npx', ['nx', 'run', 'micromegas-monorepo:version-check', '--expected=0.13.0'], { cwd: copy, env: nxEnv, reject: false, all: true });
+    expect(check.exitCode, check.all).toBe(0);
+  });
+});

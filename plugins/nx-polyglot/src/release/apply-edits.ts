@@ -34,6 +34,22 @@ function setPackageJsonVersion(text: string, edit: VersionEdit): string {
   throw new ManifestError(edit.file, `has no top-level version "${edit.from}"`, 'Run the version check, then bump again', 'version');
 }
 
+/** One file's text with its version edits made, or a ManifestError if the file is not as the plan read it. */
+export function editText(text: string, file: string, edits: VersionEdit[]): string {
+  for (const e of edits) {
+    if (file.endsWith('package.json')) {
+      text = setPackageJsonVersion(text, e);
+      continue;
+    }
+    const found = getTomlString(text, e.path, file);
+    if (found !== e.from) {
+      throw new ManifestError(file, `is ${JSON.stringify(found)}, not "${e.from}" as read a moment ago`, 'Run the bump again', e.path.join('.'));
+    }
+    text = setTomlString(text, e.path, e.to, file);
+  }
+  return text;
+}
+
 /**
  * Computes every edited file in memory first (nothing is written if one edit
  * cannot be made), refuses read-only files (root ignores the mode bits, a
@@ -49,20 +65,9 @@ export function applyVersionEdits(edits: VersionEdit[]): Snapshot {
     if ((statSync(file).mode & 0o222) === 0) {
       throw new ManifestError(file, 'is read-only, so the bump cannot write it; nothing was changed', 'Make it writable and bump again');
     }
-    let text = readFileSync(file, 'utf8');
+    const text = readFileSync(file, 'utf8');
     originals.set(file, text);
-    for (const e of fileEdits) {
-      if (file.endsWith('package.json')) {
-        text = setPackageJsonVersion(text, e);
-        continue;
-      }
-      const found = getTomlString(text, e.path, file);
-      if (found !== e.from) {
-        throw new ManifestError(file, `is ${JSON.stringify(found)}, not "${e.from}" as read a moment ago`, 'Run the bump again', e.path.join('.'));
-      }
-      text = setTomlString(text, e.path, e.to, file);
-    }
-    updated.set(file, text);
+    updated.set(file, editText(text, file, fileEdits));
   }
   writeAll(updated, originals);
   return originals;
