@@ -7,6 +7,7 @@ import { runProcess } from '../run-process';
 import { CargoManifest, parseCargoManifest } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces, memberForDependency } from '../cargo/cargo-workspace';
 import { SparseIndex } from '../cargo/sparse-index';
+import { PypiIndex, fileVersion, pythonRepository } from '../python/pypi-index';
 import { parsePyproject } from '../python/pyproject';
 import { editText } from './apply-edits';
 import { VersionEdit, bumpPlan } from './bump-plan';
@@ -92,12 +93,19 @@ export default class PolyglotVersionActions extends VersionActions {
     tree: Tree,
     metadata: Record<string, unknown> | undefined,
   ): Promise<{ currentVersion: string | null; logText: string } | null> {
-    if (this.kind !== 'cargo') return null;
-    const registry = (metadata?.registry ?? this.projectGraphNode.data.targets?.publish?.options?.registry) as string | undefined;
-    if (!registry) return null;
-    const crate = this.projectGraphNode.data.metadata?.cargo.package as string;
-    const versions = (await new SparseIndex(registry).versions(crate)).filter((v) => !v.yanked).map((v) => v.vers);
-    return { currentVersion: semver.rsort(versions)[0] ?? null, logText: `the sparse index of \`${registry}\`` };
+    const registry = (metadata?.registry ?? this.projectGraphNode.data.targets?.publish?.options?.registry ??
+      this.projectGraphNode.data.targets?.publish?.options?.repository) as string | undefined;
+    if (!registry || this.kind === 'npm') return null;
+    if (this.kind === 'cargo') {
+      const crate = this.projectGraphNode.data.metadata?.cargo.package as string;
+      const versions = (await new SparseIndex(registry).versions(crate)).filter((v) => !v.yanked).map((v) => v.vers);
+      return { currentVersion: semver.rsort(versions)[0] ?? null, logText: `the sparse index of \`${registry}\`` };
+    }
+    const repository = pythonRepository(registry);
+    const distribution = this.projectGraphNode.data.metadata?.python.distribution as string;
+    const files = await new PypiIndex(repository.simpleUrl, { repository: registry, variables: [repository.urlVariable] }).files(distribution);
+    const versions = files.map((f) => fileVersion(f, distribution)).filter((v): v is string => v !== undefined && semver.valid(v) !== null);
+    return { currentVersion: semver.rsort([...new Set(versions)])[0] ?? null, logText: `the simple index of \`${registry}\`` };
   }
 
   async readCurrentVersionOfDependency(
