@@ -6,12 +6,34 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyRepository, nxEnv } from './repo-copy';
 
+const git = async (copy: string, ...args: string[]) => (await execa('git', args, { cwd: copy })).stdout;
+
+/** What a bump 0.12.0 -> 0.13.0 of this repository may change: version strings and lock files. */
+const BUMPED_FILES = [
+  'analytics-web-app/package.json',
+  'package-lock.json',
+  'python/micromegas/pyproject.toml',
+  'rust/Cargo.lock',
+  'rust/Cargo.toml',
+  'rust/public/Cargo.toml',
+  'rust/tracing/Cargo.toml',
+  'rust/transit/Cargo.toml',
+].sort();
+
+/** In each manifest, every changed line is the old line with 0.12 -> 0.13. */
+async function expectOnlyVersionStringsChanged(copy: string, files: string[]): Promise<void> {
+  for (const file of files) {
+    const diff = (await git(copy, 'diff', '-U0', '--', file)).split('\n');
+    const removed = diff.filter((l) => l.startsWith('-') && !l.startsWith('---')).map((l) => l.slice(1));
+    const added = diff.filter((l) => l.startsWith('+') && !l.startsWith('+++')).map((l) => l.slice(1));
+    expect(added, file).toEqual(removed.map((l) => l.replace(/0\.12/g, '0.13')));
+  }
+}
+
 describe('lockstep bump of the release group on a copy of this repository', () => {
   let copy: string;
   const nx = (...args: string[]) =>
     execa('npx', ['nx', 'run', 'micromegas-monorepo:bump', '--output-style=static', ...args], { cwd: copy, env: nxEnv, reject: false, all: true });
-  const git = async (...args: string[]) => (await execa('git', args, { cwd: copy })).stdout;
-
   beforeAll(async () => {
     copy = await copyRepository('nx-polyglot-bump-');
   });
@@ -21,7 +43,7 @@ describe('lockstep bump of the release group on a copy of this repository', () =
     const run = await nx('--dry-run');
     expect(run.exitCode, run.all).toBe(0);
     expect(stripVTControlCharacters(run.all)).toMatch(/rust\/tracing\/Cargo\.toml {2}dependencies\.micromegas-tracing-proc-macros\.version {2}\^0\.12 -> \^0\.13/);
-    expect(await git('status', '--porcelain')).toBe('');
+    expect(await git(copy, 'status', '--porcelain')).toBe('');
   });
 
   it('refuses a read-only manifest and leaves every file as it was', async () => {
@@ -31,7 +53,7 @@ describe('lockstep bump of the release group on a copy of this repository', () =
       const run = await nx();
       expect(run.exitCode).not.toBe(0);
       expect(stripVTControlCharacters(run.all)).toMatch(/python\/micromegas\/pyproject\.toml: is read-only, so the bump cannot write it; nothing was changed/);
-      expect(await git('status', '--porcelain')).toBe('');
+      expect(await git(copy, 'status', '--porcelain')).toBe('');
     } finally {
       chmodSync(pyproject, 0o644);
     }
@@ -48,32 +70,15 @@ describe('lockstep bump of the release group on a copy of this repository', () =
     });
     expect(run.exitCode).not.toBe(0);
     expect(stripVTControlCharacters(run.all)).toMatch(/regenerating rust\/Cargo\.lock failed \(`cargo update --workspace --offline`\); every file is as it was/);
-    expect(await git('status', '--porcelain')).toBe('');
+    expect(await git(copy, 'status', '--porcelain')).toBe('');
   });
 
   it('bumps 0.12.0 to 0.13.0 touching only version strings and lock files, and the tools agree', async () => {
     const run = await nx();
     expect(run.exitCode, run.all).toBe(0);
-    const changed = (await git('diff', '--name-only')).split('\n').sort();
-    expect(changed).toEqual(
-      [
-        'analytics-web-app/package.json',
-        'package-lock.json',
-        'python/micromegas/pyproject.toml',
-        'rust/Cargo.lock',
-        'rust/Cargo.toml',
-        'rust/public/Cargo.toml',
-        'rust/tracing/Cargo.toml',
-        'rust/transit/Cargo.toml',
-      ].sort(),
-    );
-    // in the manifests, every changed line is the old line with 0.12 -> 0.13
-    for (const file of changed.filter((f) => !f.endsWith('.lock') && f !== 'package-lock.json')) {
-      const diff = (await git('diff', '-U0', '--', file)).split('\n');
-      const removed = diff.filter((l) => l.startsWith('-') && !l.startsWith('---')).map((l) => l.slice(1));
-      const added = diff.filter((l) => l.startsWith('+') && !l.startsWith('+++')).map((l) => l.slice(1));
-      expect(added, file).toEqual(removed.map((l) => l.replace(/0\.12/g, '0.13')));
-    }
+    const changed = (await git(copy, 'diff', '--name-only')).split('\n').sort();
+    expect(changed).toEqual(BUMPED_FILES);
+    await expectOnlyVersionStringsChanged(copy, changed.filter((f) => !f.endsWith('.lock') && f !== 'package-lock.json'));
     expect(readFileSync(join(copy, 'rust/tracing/Cargo.toml'), 'utf8')).toMatch(/path = "\.\/proc-macros", version = "\^0\.13"/);
     const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline', '--locked'], { cwd: join(copy, 'rust') });
     expect(new Set(JSON.parse(stdout).packages.map((p: { version: string }) => p.version))).toEqual(new Set(['0.13.0']));
@@ -94,8 +99,6 @@ describe('nx release version with the plugin\'s VersionActions, on a copy of thi
       reject: false,
       all: true,
     });
-  const git = async (...args: string[]) => (await execa('git', args, { cwd: copy })).stdout;
-
   beforeAll(async () => {
     copy = await copyRepository('nx-polyglot-nx-release-');
   });
@@ -104,30 +107,14 @@ describe('nx release version with the plugin\'s VersionActions, on a copy of thi
   it('--dry-run changes no file', async () => {
     const run = await release('--dry-run');
     expect(run.exitCode, run.all).toBe(0);
-    expect(await git('status', '--porcelain')).toBe('');
+    expect(await git(copy, 'status', '--porcelain')).toBe('');
   });
 
   it('changes exactly what the bump target changes: version strings and lock files', async () => {
     const run = await release();
     expect(run.exitCode, run.all).toBe(0);
-    expect((await git('diff', '--name-only')).split('\n').sort()).toEqual(
-      [
-        'analytics-web-app/package.json',
-        'package-lock.json',
-        'python/micromegas/pyproject.toml',
-        'rust/Cargo.lock',
-        'rust/Cargo.toml',
-        'rust/public/Cargo.toml',
-        'rust/tracing/Cargo.toml',
-        'rust/transit/Cargo.toml',
-      ].sort(),
-    );
-    for (const file of ['rust/Cargo.toml', 'rust/tracing/Cargo.toml', 'python/micromegas/pyproject.toml', 'analytics-web-app/package.json']) {
-      const diff = (await git('diff', '-U0', '--', file)).split('\n');
-      const removed = diff.filter((l) => l.startsWith('-') && !l.startsWith('---')).map((l) => l.slice(1));
-      const added = diff.filter((l) => l.startsWith('+') && !l.startsWith('+++')).map((l) => l.slice(1));
-      expect(added, file).toEqual(removed.map((l) => l.replace(/0\.12/g, '0.13')));
-    }
+    expect((await git(copy, 'diff', '--name-only')).split('\n').sort()).toEqual(BUMPED_FILES);
+    await expectOnlyVersionStringsChanged(copy, ['rust/Cargo.toml', 'rust/tracing/Cargo.toml', 'python/micromegas/pyproject.toml', 'analytics-web-app/package.json']);
     const check = await execa('npx', ['nx', 'run', 'micromegas-monorepo:version-check', '--expected=0.13.0'], { cwd: copy, env: nxEnv, reject: false, all: true });
     expect(check.exitCode, check.all).toBe(0);
   });

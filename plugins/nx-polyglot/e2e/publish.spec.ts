@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublishRecord, readPublishLog } from '../src/publish-log';
-import { cleanEnv, installRegistries, sparseIndexEntries, startRegistries, stopRegistries, verdaccioToken } from './registries';
+import { installRegistries, releaseEnv, sparseIndexEntries, startRegistries, stopRegistries, verdaccioToken } from './registries';
 import { copyRepository } from './repo-copy';
 
 /** What `cargo metadata` says the workspace publishes, and what each crate needs published first. */
@@ -32,16 +32,7 @@ async function releaseSetup(prefix: string) {
   const urls = await startRegistries(data, CANARY);
   const npmToken = await verdaccioToken(urls.NPM_CONFIG_REGISTRY, 'release', 'release-password');
   const log = join(data, 'publish.jsonl');
-  const env = cleanEnv({
-    ...urls,
-    CARGO_REGISTRIES_LOCAL_TOKEN: CANARY,
-    NPM_TOKEN: npmToken,
-    NX_POLYGLOT_PUBLISH_LOG: log,
-    NX_DAEMON: 'false',
-    NX_NO_CLOUD: 'true',
-    NX_TUI: 'false',
-    NX_CACHE_DIRECTORY: join(copy, '.nx', 'cache'),
-  });
+  const env = releaseEnv(copy, urls, { crates: CANARY, npm: npmToken }, { NX_POLYGLOT_PUBLISH_LOG: log });
   const publish = (...args: string[]) =>
     execa('npx', ['nx', 'run-many', '-t', 'publish', '--output-style=static', ...args], { cwd: copy, env, extendEnv: false, reject: false, all: true });
   const cleanup = async () => {

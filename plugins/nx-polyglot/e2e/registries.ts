@@ -87,3 +87,20 @@ export async function verdaccioToken(registry: string, user: string, password: s
   if (!response.ok || !body.token) throw new Error(`verdaccio adduser for ${user}: HTTP ${response.status} ${body.error ?? ''}`);
   return body.token;
 }
+
+/**
+ * The environment a release runs in against started registries: their URLs,
+ * the tokens, a non-daemon Nx whose cache lives in the copy, and `extra`.
+ */
+export function releaseEnv(copy: string, urls: Record<string, string>, tokens: { crates: string; npm: string }, extra: Record<string, string> = {}) {
+  return cleanEnv({
+    ...urls,
+    CARGO_REGISTRIES_LOCAL_TOKEN: tokens.crates,
+    NPM_TOKEN: tokens.npm,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    NX_CACHE_DIRECTORY: join(copy, '.nx', 'cache'),
+    ...extra,
+  });
+}

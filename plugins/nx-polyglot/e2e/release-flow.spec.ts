@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, installRegistries, sparseIndexEntries, startRegistries, stopRegistries, verdaccioToken } from './registries';
+import { installRegistries, releaseEnv, sparseIndexEntries, startRegistries, stopRegistries, verdaccioToken } from './registries';
 import { copyRepository } from './repo-copy';
 
 const TOKEN = `flow-${Math.random().toString(36).slice(2)}`;
@@ -27,14 +27,8 @@ describe.sequential('the release flow on a copy of this repository, into real lo
     await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: copy });
     data = mkdtempSync(join(tmpdir(), 'nx-polyglot-flow-registries-'));
     urls = await startRegistries(data, TOKEN);
-    env = cleanEnv({
-      ...urls,
-      CARGO_REGISTRIES_LOCAL_TOKEN: TOKEN,
-      NPM_TOKEN: await verdaccioToken(urls.NPM_CONFIG_REGISTRY, 'flow', 'flow-password'),
-      NX_DAEMON: 'false',
-      NX_NO_CLOUD: 'true',
-      NX_TUI: 'false',
-      NX_CACHE_DIRECTORY: join(copy, '.nx', 'cache'),
+    const npm = await verdaccioToken(urls.NPM_CONFIG_REGISTRY, 'flow', 'flow-password');
+    env = releaseEnv(copy, urls, { crates: TOKEN, npm }, {
       GIT_AUTHOR_NAME: 'release',
       GIT_AUTHOR_EMAIL: 'release@localhost',
       GIT_COMMITTER_NAME: 'release',
