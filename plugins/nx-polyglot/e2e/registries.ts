@@ -15,7 +15,7 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
     if (value === undefined) continue;
     // npm passes its own config to scripts as npm_config_*; it would win over ours
     if (/^npm_config_/i.test(key)) continue;
-    if (/^(CARGO_REGISTRIES_|CARGO_REGISTRY_|POETRY_REPOSITORIES_|POETRY_PYPI_TOKEN_|POETRY_HTTP_BASIC_|NPM_TOKEN$|KELLNR_)/.test(key)) continue;
+    if (/^(CARGO_REGISTRIES_|CARGO_REGISTRY_|POETRY_REPOSITORIES_|POETRY_PYPI_TOKEN_|POETRY_HTTP_BASIC_|NPM_TOKEN$|KELLNR_|GITHUB_TOKEN$|GH_TOKEN$)/.test(key)) continue;
     env[key] = value;
   }
   return { ...env, ...extra };

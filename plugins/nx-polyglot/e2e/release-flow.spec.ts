@@ -1,12 +1,14 @@
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordedRequest, startGithubApiStandIn } from './github-api-stand-in';
 import { installRegistries, releaseEnv, sparseIndexEntries, startRegistries, stopRegistries, verdaccioToken } from './registries';
 import { copyRepository } from './repo-copy';
 
 const TOKEN = `flow-${Math.random().toString(36).slice(2)}`;
+const GITHUB_TOKEN = `ghp_flow${Math.random().toString(36).slice(2)}`;
 
 describe.sequential('the release flow on a copy of this repository, into real local registries', () => {
   let copy: string;
@@ -67,6 +69,8 @@ describe.sequential('the release flow on a copy of this repository, into real lo
     }
     expect(notes).toMatch(/## Python Package\n\n- \[micromegas 0\.12\.0\]/);
     expect(notes).toContain('pip install micromegas==0.12.0');
+    expect(run.all).toContain('Release notes: dist/release/v0.12.0.md (no GitHub release: neither GITHUB_TOKEN nor GH_TOKEN is set)');
+    expect(run.all).toContain('`npx nx run micromegas-monorepo:release --step=github-release --vers=0.12.0`');
     expect(run.all).not.toContain(TOKEN);
   });
 
@@ -99,5 +103,97 @@ describe.sequential('the release flow on a copy of this repository, into real lo
     const undo = await step('rollback', '--vers=0.12.0', '--undo');
     expect(undo.exitCode, undo.all).toBe(0);
     expect((await sparseIndexEntries(urls.CARGO_REGISTRIES_LOCAL_INDEX, 'micromegas'))?.[0].yanked).toBe(false);
+  });
+  // GitHub's REST API cannot be reached from this machine: a GitHub-Enterprise-style
+  // apiBaseUrl points Nx at a loopback server standing in for it, which records
+  // every request Nx makes. The git remote names the same host; pushes go to a
+  // local bare repository instead (url.<bare>.pushInsteadOf).
+  describe.sequential('with a GitHub token, on a second copy (the registries already have 0.12.0)', () => {
+    let gh: string;
+    let origin: string;
+    let api: Awaited<ReturnType<typeof startGithubApiStandIn>>;
+    const slug = 'micromegas/micromegas';
+    const ghStep = (token: Record<string, string>, target: string, ...args: string[]) =>
+      execa('npx', ['nx', 'run', `micromegas-monorepo:${target}`, '--output-style=static', ...args], {
+        cwd: gh,
+        env: { ...env, NX_CACHE_DIRECTORY: join(gh, '.nx', 'cache'), NO_PROXY: '127.0.0.1', ...token },
+        extendEnv: false,
+        reject: false,
+        all: true,
+      });
+    const ghGit = async (cwd: string, ...args: string[]) => (await execa('git', args, { cwd, env })).stdout;
+    const writes = () => api.requests.filter((r) => r.method !== 'GET');
+    /** every place the token could travel in a request, but the Authorization header */
+    const elsewhere = (r: RecordedRequest) => JSON.stringify([r.url, r.body, Object.entries(r.headers).filter(([k]) => k !== 'authorization')]);
+
+    beforeAll(async () => {
+      api = await startGithubApiStandIn(slug);
+      gh = await copyRepository('nx-polyglot-flow-github-');
+      await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: gh });
+      const pkg = JSON.parse(readFileSync(join(gh, 'package.json'), 'utf8'));
+      pkg.nx.targets.release.options.createRelease = { provider: 'github-enterprise-server', hostname: 'github.example.test', apiBaseUrl: api.apiBaseUrl };
+      writeFileSync(join(gh, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+      await ghGit(gh, 'commit', '-qam', 'release to the GitHub stand-in');
+      origin = mkdtempSync(join(tmpdir(), 'nx-polyglot-flow-origin-'));
+      await ghGit(origin, 'init', '-q', '--bare');
+      await ghGit(gh, 'remote', 'add', 'origin', `https://github.example.test/${slug}.git`);
+      await ghGit(gh, 'config', `url.${origin}.pushInsteadOf`, `https://github.example.test/${slug}.git`);
+      await ghGit(gh, 'push', '-q', '-u', 'origin', 'main');
+    }, 600_000);
+    afterAll(async () => {
+      await api?.close();
+      if (gh) rmSync(gh, { recursive: true, force: true });
+      if (origin) rmSync(origin, { recursive: true, force: true });
+    });
+
+    it('release --dry-run shows the GitHub release it would create and sends nothing', async () => {
+      const head = await ghGit(gh, 'rev-parse', 'HEAD');
+      const run = await ghStep({ GH_TOKEN: GITHUB_TOKEN }, 'release', '--dry-run');
+      expect(run.exitCode, run.all).toBe(0);
+      expect(run.all).toContain(`Would push to origin and create https://github.example.test/${slug}/releases/tag/v0.12.0 through nx release (token from GH_TOKEN`);
+      for (const crate of await crates()) expect(run.all, crate).toContain(`[${crate} 0.12.0](`);
+      expect(run.all).toContain('pip install micromegas==0.12.0');
+      expect(api.requests).toEqual([]);
+      expect(await ghGit(gh, 'status', '--porcelain')).toBe('');
+      expect(await ghGit(gh, 'rev-parse', 'HEAD')).toBe(head);
+      expect(await ghGit(origin, 'tag', '--list')).toBe('');
+      expect(run.all).not.toContain(GITHUB_TOKEN);
+    });
+
+    it('release creates the GitHub release v0.12.0 through nx release, our notes its body; the token only in Authorization', async () => {
+      const run = await ghStep({ GITHUB_TOKEN }, 'release');
+      expect(run.exitCode, run.all).toBe(0);
+      expect(run.all).toContain(`GitHub release: https://github.example.test/${slug}/releases/tag/v0.12.0`);
+      const notes = readFileSync(join(gh, 'dist/release/v0.12.0.md'), 'utf8');
+      const creates = writes();
+      expect(creates.map((r) => `${r.method} ${r.url}`)).toEqual([`POST /api/v3/repos/${slug}/releases`]);
+      const created = JSON.parse(creates[0].body) as { tag_name: string; body: string; target_commitish: string };
+      expect(created.tag_name).toBe('v0.12.0');
+      expect(created.body).toBe(notes);
+      for (const crate of await crates()) expect(created.body, crate).toContain(`[${crate} 0.12.0](`);
+      expect(created.body).toMatch(/## Python Package\n\n- \[micromegas 0\.12\.0\]/);
+      expect(created.body).toContain(`https://github.example.test/${slug}/blob/v0.12.0/CHANGELOG.md`);
+      expect(created.target_commitish).toBe(await ghGit(gh, 'rev-parse', 'v0.12.0^{commit}'));
+      // Nx pushed the release commit and the tag before creating the release
+      expect(await ghGit(origin, 'rev-parse', 'v0.12.0^{commit}', 'main')).toBe(`${created.target_commitish}\n${created.target_commitish}`);
+      for (const r of api.requests) {
+        expect(r.headers.authorization, `${r.method} ${r.url}`).toBe(`Bearer ${GITHUB_TOKEN}`);
+        expect(elsewhere(r), `${r.method} ${r.url}`).not.toContain(GITHUB_TOKEN);
+      }
+      expect(run.all).not.toContain(GITHUB_TOKEN);
+      const written = [join(gh, '.git', 'config'), ...readdirSync(join(gh, 'dist/release')).map((f) => join(gh, 'dist/release', f))];
+      for (const file of written) expect(readFileSync(file, 'utf8'), file).not.toContain(GITHUB_TOKEN);
+    });
+
+    it('the github-release step updates it from the notes file; without a token it says what to set', async () => {
+      const run = await ghStep({ GITHUB_TOKEN }, 'release', '--step=github-release');
+      expect(run.exitCode, run.all).toBe(0);
+      expect(writes().map((r) => r.method)).toEqual(['POST', 'PATCH']);
+      expect(JSON.parse(writes()[1].body).body).toBe(readFileSync(join(gh, 'dist/release/v0.12.0.md'), 'utf8'));
+      const without = await ghStep({}, 'release', '--step=github-release');
+      expect(without.exitCode).not.toBe(0);
+      expect(without.all).toMatch(/neither GITHUB_TOKEN nor GH_TOKEN is set/);
+      expect(writes()).toHaveLength(2);
+    });
   });
 });
