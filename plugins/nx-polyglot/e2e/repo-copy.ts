@@ -30,8 +30,8 @@ export async function copyRepository(prefix: string): Promise<string> {
 export type CacheStatus = 'cache-miss' | 'local-cache-hit' | 'remote-cache-hit';
 
 /** Runs Nx in the copy and returns each task's cache status, from Nx's own run record. */
-export async function runNx(copy: string, args: string[]): Promise<Map<string, CacheStatus>> {
-  const env = { ...nxEnv, NX_CACHE_DIRECTORY: join(copy, '.nx', 'cache') };
+export async function runNx(copy: string, args: string[], extraEnv: Record<string, string> = {}): Promise<Map<string, CacheStatus>> {
+  const env = { ...nxEnv, NX_CACHE_DIRECTORY: join(copy, '.nx', 'cache'), ...extraEnv };
   const result = await execa('npx', ['nx', ...args, '--output-style=static'], { cwd: copy, env, reject: false, all: true });
   if (result.exitCode !== 0) throw new Error(`nx ${args.join(' ')} failed:\n${result.all}`);
   const run = JSON.parse(readFileSync(join(env.NX_CACHE_DIRECTORY, 'run.json'), 'utf8'));
