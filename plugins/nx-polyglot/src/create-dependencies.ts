@@ -38,12 +38,13 @@ export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
   };
   const cargo = projects.filter((p): p is CargoProject => p.kind === 'cargo');
   const python = projects.filter((p): p is PythonProject => p.kind === 'python');
+  const cargoByManifest = new Map(cargo.map((p) => [p.pkg.manifestPath, p]));
 
   for (const project of cargo) {
     for (const dep of project.pkg.dependencies) {
       if (dep.path === null) continue;
       const manifest = join(dep.path, 'Cargo.toml');
-      const target = cargo.find((p) => p.pkg.manifestPath === manifest);
+      const target = cargoByManifest.get(manifest);
       if (!target) {
         if (!existsSync(manifest)) {
           throw new ManifestError(project.pkg.manifestPath, `is a path dependency on ${dep.path}, which has no Cargo.toml`, 'Fix the path, or create the crate there', dep.manifestKey);

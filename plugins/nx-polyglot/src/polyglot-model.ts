@@ -55,7 +55,10 @@ export function loadPolyglotModel(nxRoot: string, manifestFiles: readonly string
   const cargoFiles = manifestFiles.filter((f) => f.endsWith('Cargo.toml')).map((f) => join(nxRoot, f));
   const pyFiles = manifestFiles.filter((f) => f.endsWith('pyproject.toml')).map((f) => join(nxRoot, f));
 
-  const workspaces = loadCargoWorkspaces(cargoFiles, { manifest: (f) => cargo.get(f), subdirectories });
+  // the workspace model asks for a manifest several times (roots, members, packages): read each once per load
+  const read = new Map<string, CargoManifest | undefined>();
+  const manifest = (f: string) => (read.has(f) ? read.get(f) : (read.set(f, cargo.get(f)), read.get(f)));
+  const workspaces = loadCargoWorkspaces(cargoFiles, { manifest, subdirectories });
   const cargoProjects: CargoProject[] = workspaces.flatMap((workspace) =>
     workspace.members.map((pkg) => ({ kind: 'cargo' as const, name: pkg.name, root: rootOf(nxRoot, pkg.manifestPath), pkg, workspace })),
   );

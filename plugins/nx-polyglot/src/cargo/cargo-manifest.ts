@@ -39,6 +39,17 @@ export interface CargoWorkspaceSection {
   dependencies: ManifestDependency[];
 }
 
+const workspaceDependencyIndex = new WeakMap<CargoWorkspaceSection, Map<string, ManifestDependency>>();
+
+/** The `[workspace.dependencies]` entry named `key`; indexed once per parsed manifest (workspaces have thousands). */
+export function workspaceDependency(root: CargoManifest, key: string): ManifestDependency | undefined {
+  const ws = root.workspace;
+  if (!ws) return undefined;
+  let index = workspaceDependencyIndex.get(ws);
+  if (!index) workspaceDependencyIndex.set(ws, (index = new Map(ws.dependencies.map((d) => [d.key, d]))));
+  return index.get(key);
+}
+
 /** Everything the plugin needs from one `Cargo.toml`, parsed once. */
 export interface CargoManifest {
   file: string;

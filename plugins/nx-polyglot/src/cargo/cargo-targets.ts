@@ -1,10 +1,18 @@
 import { dirname, relative } from 'node:path';
-import type { TargetConfiguration } from '@nx/devkit';
+import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { PublishOptions, TargetKey, TargetsOptions, resolveTarget } from '../options';
 import type { CargoPackage } from './cargo-workspace';
 
 /** The named input holding a crate's own files; `^cargo-crate` pulls in its dependencies' files. */
 export const CRATE_INPUT = 'cargo-crate';
+/**
+ * The named input of what selects and configures the toolchain: toolchain and
+ * config files, compilation env vars. Named once per project rather than
+ * repeated in every target: a project's configuration travels to Nx, to
+ * every plugin worker and into Nx's graph cache, thousands of times over in
+ * a big workspace.
+ */
+export const TOOLCHAIN_INPUT = 'cargo-toolchain';
 
 /** Env vars that change what rustc produces (or which rustc runs). */
 const COMPILATION_ENV = [
@@ -38,7 +46,7 @@ export function cargoTargets(
   nxRoot: string,
   options: TargetsOptions | undefined,
   publish?: { options: PublishOptions['cargo']; after: string[] },
-): { targets: Record<string, TargetConfiguration>; namedInputs: Record<string, string[]> } {
+): { targets: Record<string, TargetConfiguration>; namedInputs: NonNullable<ProjectConfiguration['namedInputs']> } {
   const wsDir = relative(nxRoot, dirname(workspaceManifest)) || '.';
   const at = (file: string) => `{workspaceRoot}/${wsDir === '.' ? '' : `${wsDir}/`}${file}`;
   // Cargo reads .cargo/config.toml, and rustup rust-toolchain(.toml), from the
@@ -55,14 +63,14 @@ export function cargoTargets(
     `^${CRATE_INPUT}`,
     at('Cargo.toml'),
     at('Cargo.lock'),
-    ...toolchain,
+    TOOLCHAIN_INPUT,
     { runtime: 'rustc -vV' },
   ];
   const formatInputs = [
     '{projectRoot}/**/*.rs',
     at('rustfmt.toml'),
     at('.rustfmt.toml'),
-    ...toolchain,
+    TOOLCHAIN_INPUT,
     { runtime: 'rustfmt --version' },
   ];
 
@@ -112,5 +120,5 @@ export function cargoTargets(
       metadata: { technologies: ['cargo'], description: `cargo yank ${pkg.name} --version ${pkg.version} (--vers=<version> for another, --undo to un-yank): rollback` },
     };
   }
-  return { targets, namedInputs: { [CRATE_INPUT]: ['{projectRoot}/**/*'] } };
+  return { targets, namedInputs: { [CRATE_INPUT]: ['{projectRoot}/**/*'], [TOOLCHAIN_INPUT]: toolchain } };
 }

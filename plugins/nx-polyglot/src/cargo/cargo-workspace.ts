@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { ManifestError } from '../manifest-error';
-import type { CargoManifest, DependencyKind, ManifestDependency } from './cargo-manifest';
+import { CargoManifest, DependencyKind, ManifestDependency, workspaceDependency } from './cargo-manifest';
 import { CargoFiles, dependencyKey, findWorkspaceMembers, pathOf } from './workspace-members';
 
 /** A dependency of a package after `workspace = true` and renames are resolved. */
@@ -113,7 +113,7 @@ function resolvePackage(manifest: CargoManifest, root: CargoManifest): CargoPack
 function resolveDependency(dep: ManifestDependency, manifest: CargoManifest, root: CargoManifest): CargoDependency {
   let source = dep;
   if (dep.workspace) {
-    const inherited = root.workspace?.dependencies.find((d) => d.key === dep.key);
+    const inherited = workspaceDependency(root, dep.key);
     if (!inherited) {
       throw new ManifestError(
         manifest.file,
@@ -161,9 +161,14 @@ export function canonicalTarget(target: string): string {
 /** The member a dependency points to: a path dependency onto a member's directory, nothing else. */
 export function memberForDependency(dep: CargoDependency, members: CargoPackage[]): CargoPackage | undefined {
   if (dep.path === null) return undefined;
-  const manifestPath = join(dep.path, 'Cargo.toml');
-  return members.find((m) => m.manifestPath === manifestPath && m.name === dep.name);
+  let byManifest = memberIndex.get(members);
+  if (!byManifest) memberIndex.set(members, (byManifest = new Map(members.map((m) => [m.manifestPath, m]))));
+  const member = byManifest.get(join(dep.path, 'Cargo.toml'));
+  return member?.name === dep.name ? member : undefined;
 }
+
+// members lists are built once per model and never mutated afterwards
+const memberIndex = new WeakMap<CargoPackage[], Map<string, CargoPackage>>();
 
 export function packageDir(pkg: CargoPackage): string {
   return dirname(pkg.manifestPath);

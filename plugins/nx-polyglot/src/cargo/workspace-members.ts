@@ -1,7 +1,7 @@
 import { dirname, join, relative, sep } from 'node:path';
 import { minimatch } from 'minimatch';
 import { ManifestError } from '../manifest-error';
-import type { CargoManifest, CargoWorkspaceSection, ManifestDependency } from './cargo-manifest';
+import { CargoManifest, CargoWorkspaceSection, ManifestDependency, workspaceDependency } from './cargo-manifest';
 
 /** The file system as the Cargo model sees it: parsed manifests and directory listings. */
 export interface CargoFiles {
@@ -25,6 +25,7 @@ export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): st
   const ws = root.workspace as CargoWorkspaceSection;
   const rootDir = dirname(root.file);
   const members: string[] = [];
+  const seen = new Set<string>();
 
   const isExcluded = (manifestPath: string): boolean => {
     const excluded = ws.exclude.some((ex) => isWithin(manifestPath, join(rootDir, ex)));
@@ -33,7 +34,7 @@ export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): st
   };
 
   const visit = (manifestPath: string, viaPathDependency: { from: string; key: string } | undefined): void => {
-    if (members.includes(manifestPath)) return;
+    if (seen.has(manifestPath)) return;
     if (viaPathDependency && !isWithin(dirname(manifestPath), rootDir)) return;
     if (isExcluded(manifestPath)) return;
     const manifest = manifestPath === root.file ? root : files.manifest(manifestPath);
@@ -54,6 +55,7 @@ export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): st
       );
     }
     members.push(manifestPath);
+    seen.add(manifestPath);
     if (!manifest.package) return;
     for (const dep of manifest.dependencies) {
       const path = pathOf(dep, manifest, root);
@@ -71,7 +73,7 @@ export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): st
 /** The absolute directory of a path dependency (resolving `workspace = true`), or undefined. */
 export function pathOf(dep: ManifestDependency, manifest: CargoManifest, root: CargoManifest): string | undefined {
   if (dep.workspace) {
-    const inherited = root.workspace?.dependencies.find((d) => d.key === dep.key);
+    const inherited = workspaceDependency(root, dep.key);
     return inherited?.path === undefined ? undefined : join(dirname(root.file), inherited.path);
   }
   return dep.path === undefined ? undefined : join(dirname(manifest.file), dep.path);
