@@ -1,4 +1,4 @@
-import { DependencyType } from '@nx/devkit';
+import { DependencyType } from 'nx/src/config/project-graph'; // not @nx/devkit: see create-nodes.ts
 import type { CreateDependencies, StaticDependency } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every scale/CI benchmark, as Markdown tables with the date and the machine:
+# graph creation on generated workspaces (graph.mjs), then the CI check of
+# this repository (ci.mjs). About five minutes on two cores.
+# Usage: tools/bench/all.sh   (npm run bench)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash tools/setup.sh >/dev/null
+echo "$(date -u +%Y-%m-%d) · $(nproc) cores · $(node --version) · nx $(node -p "require('nx/package.json').version") · $(cargo --version)"
+echo
+echo "### Project graph creation (nx show projects, daemon off, median of 3)"
+echo
+node tools/bench/graph.mjs
+echo
+echo "### CI check of this repository"
+echo
+node tools/bench/ci.mjs
