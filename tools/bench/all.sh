@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every scale/CI benchmark, as Markdown tables with the date and the machine:
 # graph creation on generated workspaces (graph.mjs), then the CI check of
-# this repository (ci.mjs). About five minutes on two cores.
+# this repository (ci.mjs). About four minutes on two cores.
 # Usage: tools/bench/all.sh   (npm run bench)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
