@@ -85,6 +85,9 @@ describe('lockstep bump of the release group on a copy of this repository', () =
     await execa('poetry', ['check'], { cwd: join(copy, 'python/micromegas') });
     const lock = JSON.parse(readFileSync(join(copy, 'package-lock.json'), 'utf8'));
     expect(lock.packages['analytics-web-app'].version).toBe('0.13.0');
+    const ls = await execa('npm', ['ls', '--all', '--json', 'analytics-web-app'], { cwd: copy, reject: false, all: true });
+    expect(ls.exitCode, ls.all).toBe(0);
+    expect(JSON.parse(ls.stdout).dependencies['analytics-web-app'].version).toBe('0.13.0');
     const check = await execa('npx', ['nx', 'run', 'micromegas-monorepo:version-check', '--expected=0.13.0'], { cwd: copy, env: nxEnv, reject: false, all: true });
     expect(check.exitCode, check.all).toBe(0);
   });

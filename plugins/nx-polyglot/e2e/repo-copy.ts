@@ -1,14 +1,34 @@
 import { execa } from 'execa';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 export const repoRoot = join(__dirname, '..', '..', '..');
 export const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true' };
 
+/** npm workspaces: their links in node_modules must point into the copy, not at the original. */
+const WORKSPACES = ['analytics-web-app', 'nx-polyglot'];
+
+/**
+ * The copy's own node_modules directory, whose entries link to the original's:
+ * nothing is installed twice, the workspace links lead to the copy's packages
+ * (so `npm ls` sees the copy's versions), and what npm writes there (its hidden
+ * lockfile) stays in the copy.
+ */
+function linkNodeModules(copy: string): void {
+  const modules = join(repoRoot, 'node_modules');
+  mkdirSync(join(copy, 'node_modules'));
+  for (const entry of readdirSync(modules)) {
+    if (entry === '.package-lock.json') continue;
+    const workspace = WORKSPACES.includes(entry) && lstatSync(join(modules, entry)).isSymbolicLink();
+    const target = workspace ? join(copy, entry === 'nx-polyglot' ? 'plugins/nx-polyglot' : entry) : join(modules, entry);
+    symlinkSync(target, join(copy, 'node_modules', entry));
+  }
+}
+
 /**
  * A temporary copy of this repository's files (tracked and new, not ignored),
- * as a fresh git repository, sharing node_modules with the original.
+ * as a fresh git repository, sharing installed packages with the original.
  */
 export async function copyRepository(prefix: string): Promise<string> {
   const copy = mkdtempSync(join(tmpdir(), prefix));
@@ -18,7 +38,8 @@ export async function copyRepository(prefix: string): Promise<string> {
     mkdirSync(dirname(join(copy, file)), { recursive: true });
     cpSync(join(repoRoot, file), join(copy, file));
   }
-  for (const modules of ['node_modules', 'analytics-web-app/node_modules', 'plugins/nx-polyglot/node_modules', 'plugins/nx-polyglot/dist']) {
+  linkNodeModules(copy);
+  for (const modules of ['analytics-web-app/node_modules', 'plugins/nx-polyglot/node_modules', 'plugins/nx-polyglot/dist']) {
     if (existsSync(join(repoRoot, modules))) symlinkSync(join(repoRoot, modules), join(copy, modules));
   }
   await execa('git', ['init', '-q', '-b', 'main'], { cwd: copy });
