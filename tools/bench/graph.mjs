@@ -5,7 +5,9 @@
 // the very same projects from project.json files (what Nx itself costs per
 // project, so "warm - static" is the plugin's own share) and against
 // `cargo metadata --no-deps`. Cold = no Nx workspace data (no plugin cache,
-// no graph cache); warm = unchanged manifests, caches in place.
+// no graph cache); warm = unchanged manifests, caches in place. The daemon
+// columns are what a developer sees: the daemon keeps the graph between
+// commands and recomputes it only when files change.
 // Prints a Markdown table; every ratio comes from figures of this one run.
 //
 //   node tools/bench/graph.mjs [--sizes 50,500,2000] [--reps 3]
@@ -23,12 +25,12 @@ const reps = Number(values.reps);
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
 
 /** Median wall time in seconds of `reps` runs of file+args in cwd, each after prepare(). */
-function median(cwd, file, args, prepare = () => {}) {
+function median(cwd, file, args, prepare = () => {}, runEnv = env) {
   const times = [];
   for (let i = 0; i < reps; i++) {
     prepare();
     const start = process.hrtime.bigint();
-    execFileSync(file, args, { cwd, env, stdio: 'ignore' });
+    execFileSync(file, args, { cwd, env: runEnv, stdio: 'ignore' });
     times.push(Number(process.hrtime.bigint() - start) / 1e9);
   }
   times.sort((a, b) => a - b);
@@ -36,6 +38,17 @@ function median(cwd, file, args, prepare = () => {}) {
 }
 
 const showProjects = [nxBin, 'show', 'projects'];
+
+/** Warm `nx show projects` with the daemon: started and warmed by a first run, stopped after. */
+function withDaemon(dir) {
+  const daemonEnv = { ...env, NX_DAEMON: 'true' };
+  execFileSync('node', showProjects, { cwd: dir, env: daemonEnv, stdio: 'ignore' });
+  try {
+    return median(dir, 'node', showProjects, () => {}, daemonEnv);
+  } finally {
+    execFileSync('node', [nxBin, 'daemon', '--stop'], { cwd: dir, env: daemonEnv, stdio: 'ignore' });
+  }
+}
 /** The plugin's projects, as Nx resolved them, written to project.json files (edges as implicit dependencies). */
 function writeStaticProjects(dir) {
   execFileSync('node', [nxBin, 'graph', '--file=graph.json'], { cwd: dir, env, stdio: 'ignore' });
@@ -64,6 +77,7 @@ for (const size of values.sizes.split(',').map(Number)) {
     const cold = median(dir, 'node', showProjects, resetNx);
     median(dir, 'node', showProjects); // leave the caches warm
     const warm = median(dir, 'node', showProjects);
+    const daemon = withDaemon(dir);
     const cargo = median(join(dir, 'rust'), 'cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline']);
     const projectFiles = writeStaticProjects(dir);
     writeFileSync(join(dir, 'nx.json'), '{}\n');
@@ -73,7 +87,8 @@ for (const size of values.sizes.split(',').map(Number)) {
     for (const file of projectFiles) rmSync(join(dir, file));
     resetNx();
     const floor = median(dir, 'node', showProjects);
-    rows.push({ size, floor, staticProjects, cold, warm, cargo });
+    const floorDaemon = withDaemon(dir);
+    rows.push({ size, floor, staticProjects, cold, warm, cargo, daemon, floorDaemon });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -81,11 +96,11 @@ for (const size of values.sizes.split(',').map(Number)) {
 
 const s = (x) => x.toFixed(2);
 console.log(
-  '| crates (+3 Python) | no plugin (floor) s | same projects as project.json s | nx-polyglot cold s | nx-polyglot warm s | cargo metadata --no-deps s | warm / floor | warm / project.json | warm / cargo | plugin share (warm − project.json) per crate, ms |',
+  '| crates (+3 Python) | no plugin (floor) s | same projects as project.json s | nx-polyglot cold s | nx-polyglot warm s | cargo metadata --no-deps s | warm / floor | warm / project.json | warm / cargo | plugin share (warm − project.json) per crate, ms | daemon: floor s | daemon: nx-polyglot warm s |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.size} | ${s(r.floor)} | ${s(r.staticProjects)} | ${s(r.cold)} | ${s(r.warm)} | ${s(r.cargo)} | ${s(r.warm / r.floor)} | ${s(r.warm / r.staticProjects)} | ${s(r.warm / r.cargo)} | ${((1000 * (r.warm - r.staticProjects)) / r.size).toFixed(2)} |`,
+    `| ${r.size} | ${s(r.floor)} | ${s(r.staticProjects)} | ${s(r.cold)} | ${s(r.warm)} | ${s(r.cargo)} | ${s(r.warm / r.floor)} | ${s(r.warm / r.staticProjects)} | ${s(r.warm / r.cargo)} | ${((1000 * (r.warm - r.staticProjects)) / r.size).toFixed(2)} | ${s(r.floorDaemon)} | ${s(r.daemon)} |`,
   );
 }
