@@ -73,7 +73,10 @@ describe('.github/workflows/ci.yml', () => {
     expect(runs(check)).toContain('bash tools/setup.sh'); // Poetry and the Python environment
     expect(uses(check, 'Swatinem/rust-cache')?.with?.workspaces).toBe('rust -> target');
     expect(uses(check, 'actions/cache')?.with?.path).toBe('.nx/cache');
-    expect(workflow.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER).toBe('${{ vars.NX_CACHE_URL }}');
+    // a job without a token (a fork's pull request) must not point Nx at the server: a 401 stops Nx
+    expect(workflow.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER).toBe(
+      "${{ (github.event_name == 'push' && secrets.NX_CACHE_WRITE_TOKEN || secrets.NX_CACHE_READ_TOKEN) && vars.NX_CACHE_URL || '' }}",
+    );
     expect(workflow.env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN).toBe(
       "${{ github.event_name == 'push' && secrets.NX_CACHE_WRITE_TOKEN || secrets.NX_CACHE_READ_TOKEN }}",
     );
