@@ -108,6 +108,14 @@ describe('a shared remote cache on Nx’s self-hosted HTTP protocol (tools/remot
     expect(readFileSync(join(store, 'entries', first))).toEqual(original);
   });
 
+  it('of two uploads racing for one key, exactly one is stored whole and the other gets 409', async () => {
+    const bodies = ['a'.repeat(1 << 20), 'b'.repeat(1 << 20)];
+    const statuses = (await Promise.all(bodies.map((body) => put('777000', body, tokens.write)))).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409]);
+    expect(bodies).toContain(readFileSync(join(store, 'entries', '777000'), 'utf8'));
+    expect(readdirSync(join(store, 'incoming'))).toEqual([]);
+  });
+
   it('a missing or wrong token is refused (401), and Nx stops with the server’s reason', async () => {
     expect((await put('1235', 'x')).status).toBe(401);
     expect((await fetch(`${cache.url}/v1/cache/1235`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
