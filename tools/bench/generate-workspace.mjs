@@ -9,6 +9,7 @@
 //   node tools/bench/generate-workspace.mjs <dir> <crates> [--python 3] [--no-plugin]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /** A small seeded PRNG (mulberry32): the same workspace on every run. */
@@ -76,7 +77,7 @@ export function generate(dir, count, { python = 3, plugin = true } = {}) {
   write('.gitignore', 'node_modules\n.nx\nrust/target\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { python: { type: 'string', default: '3' }, 'no-plugin': { type: 'boolean', default: false } },

@@ -10,6 +10,7 @@
 //
 //   node tools/ci/shard-projects.mjs --shards 3 --targets test,lint,format [--affected]
 import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /** Round-robin over the sorted names: shard sizes differ by one at most, and a name always lands in the same shard for the same list. */
@@ -27,7 +28,7 @@ function projectsWith(target, affected) {
   return JSON.parse(execFileSync('npx', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
     options: { shards: { type: 'string', default: '1' }, targets: { type: 'string' }, affected: { type: 'boolean', default: false } },
   });
