@@ -22,10 +22,23 @@ data="${NX_POLYGLOT_REGISTRIES:-$PWD/.registries}"
 random_token() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
 machine_id="$(cat /etc/machine-id 2>/dev/null || hostname)"
 derived_token="$(printf 'nx-polyglot local registry\n%s\n%s\n' "$machine_id" "$data" | sha256sum | cut -c1-40)"
+derived=false
+[ -n "${CARGO_REGISTRIES_LOCAL_TOKEN:-}" ] || derived=true
 export CARGO_REGISTRIES_LOCAL_TOKEN="${CARGO_REGISTRIES_LOCAL_TOKEN:-$derived_token}"
 unset derived_token machine_id
 
-bash tools/registries/start.sh "$data"
+start_status=0
+bash tools/registries/start.sh "$data" || start_status=$?
+if [ "$start_status" = 3 ] && [ "$derived" = true ]; then
+  # kellnr was first started there with a token derived on another machine (or
+  # by an earlier setup): the data only holds an earlier rehearsal, start afresh
+  echo "release-local: $data was set up with another token (another machine, or an earlier setup); its registries hold only an earlier rehearsal, so they start afresh."
+  bash tools/registries/stop.sh "$data"
+  rm -rf "$data"
+  bash tools/registries/start.sh "$data"
+elif [ "$start_status" != 0 ]; then
+  exit "$start_status"
+fi
 trap 'bash tools/registries/stop.sh "$data"' EXIT
 . "$data/registries.env"
 

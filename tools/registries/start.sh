@@ -141,7 +141,7 @@ check_kellnr_token() {
   if [ "$status" = 403 ]; then
     [ "$2" = started ] && "$here/stop.sh" "$data" crates
     echo "start: kellnr in $data/crates does not accept CARGO_REGISTRIES_LOCAL_TOKEN: its token is the one given when that data dir was first started; use it, or a new data dir" >&2
-    exit 1
+    exit 3 # the token mismatch, distinct from other failures (release-local.sh acts on it)
   fi
 }
 
