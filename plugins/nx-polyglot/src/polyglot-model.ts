@@ -6,6 +6,7 @@ import { ManifestError } from './manifest-error';
 import { DEFAULT_COLLISION_PREFIXES, NxPolyglotOptions } from './options';
 import { CargoManifest, parseCargoManifest } from './cargo/cargo-manifest';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from './cargo/cargo-workspace';
+import type { CargoFiles } from './cargo/workspace-members';
 import { PythonPackage, normalizeName, parsePyproject } from './python/pyproject';
 
 export interface CargoProject {
@@ -41,6 +42,17 @@ export function manifestCaches(dataDirectory = workspaceDataDirectory) {
   return caches;
 }
 
+/**
+ * The Cargo model's view of the files for one load: manifests through the
+ * cache, each read once however often the model asks (roots, members, packages).
+ */
+export function cargoFiles(): CargoFiles {
+  const { cargo } = manifestCaches();
+  const read = new Map<string, CargoManifest | undefined>();
+  const manifest = (f: string) => (read.has(f) ? read.get(f) : (read.set(f, cargo.get(f)), read.get(f)));
+  return { manifest, subdirectories };
+}
+
 /** For tests: forget the in-memory caches (the disk cache stays). */
 export function resetManifestCaches(): void {
   caches = undefined;
@@ -52,13 +64,10 @@ export function resetManifestCaches(): void {
  */
 export function loadPolyglotModel(nxRoot: string, manifestFiles: readonly string[], options: NxPolyglotOptions = {}): PolyglotModel {
   const { cargo, python } = manifestCaches();
-  const cargoFiles = manifestFiles.filter((f) => f.endsWith('Cargo.toml')).map((f) => join(nxRoot, f));
+  const cargoManifests = manifestFiles.filter((f) => f.endsWith('Cargo.toml')).map((f) => join(nxRoot, f));
   const pyFiles = manifestFiles.filter((f) => f.endsWith('pyproject.toml')).map((f) => join(nxRoot, f));
 
-  // the workspace model asks for a manifest several times (roots, members, packages): read each once per load
-  const read = new Map<string, CargoManifest | undefined>();
-  const manifest = (f: string) => (read.has(f) ? read.get(f) : (read.set(f, cargo.get(f)), read.get(f)));
-  const workspaces = loadCargoWorkspaces(cargoFiles, { manifest, subdirectories });
+  const workspaces = loadCargoWorkspaces(cargoManifests, cargoFiles());
   const cargoProjects: CargoProject[] = workspaces.flatMap((workspace) =>
     workspace.members.map((pkg) => ({ kind: 'cargo' as const, name: pkg.name, root: rootOf(nxRoot, pkg.manifestPath), pkg, workspace })),
   );

@@ -2,8 +2,7 @@ import type { ExecutorContext, ProjectGraphProjectNode } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minimatch } from 'minimatch';
-import { subdirectories } from '../manifest-cache';
-import { manifestCaches } from '../polyglot-model';
+import { cargoFiles, manifestCaches } from '../polyglot-model';
 import type { CargoManifest } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces } from '../cargo/cargo-workspace';
 import type { PythonPackage } from '../python/pyproject';
@@ -20,7 +19,7 @@ export function releaseGroup(context: ExecutorContext): ProjectGraphProjectNode[
 
 /** The release group's manifests, read through the one Cargo and the one pyproject model. */
 export function readReleaseManifests(context: ExecutorContext): ReleaseManifests {
-  const { cargo, python } = manifestCaches();
+  const { python } = manifestCaches();
   const manifests: ReleaseManifests = { cargo: [], python: [], packageJson: [] };
   const workspaceRoots = new Set<string>();
   for (const node of releaseGroup(context)) {
@@ -35,11 +34,12 @@ export function readReleaseManifests(context: ExecutorContext): ReleaseManifests
       manifests.packageJson.push({ file, version: JSON.parse(readFileSync(file, 'utf8')).version });
     }
   }
-  const files = { manifest: (f: string) => cargo.get(f), subdirectories };
+  const files = cargoFiles();
   for (const rootManifest of workspaceRoots) {
     const [workspace] = loadCargoWorkspaces([rootManifest], files);
-    const parsed = new Map(workspace.members.map((m) => [m.manifestPath, cargo.get(m.manifestPath) as CargoManifest]));
-    manifests.cargo.push({ workspace, root: cargo.get(rootManifest) as CargoManifest, manifests: parsed });
+    // already read by the workspace model: no second read
+    const parsed = new Map(workspace.members.map((m) => [m.manifestPath, files.manifest(m.manifestPath) as CargoManifest]));
+    manifests.cargo.push({ workspace, root: files.manifest(rootManifest) as CargoManifest, manifests: parsed });
   }
   return manifests;
 }

@@ -4,7 +4,7 @@ import { VersionActions } from 'nx/release';
 import { dirname, join, relative } from 'node:path';
 import semver from 'semver';
 import { runProcess } from '../run-process';
-import { CargoManifest, parseCargoManifest } from '../cargo/cargo-manifest';
+import { CargoManifest, parseCargoManifest, workspaceDependency } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces, memberForDependency } from '../cargo/cargo-workspace';
 import { SparseIndex } from '../cargo/sparse-index';
 import { PypiIndex, fileVersion, pythonRepository } from '../python/pypi-index';
@@ -49,6 +49,8 @@ export default class PolyglotVersionActions extends VersionActions {
       const parsed = new Map<string, CargoManifest>();
       const files = {
         manifest: (file: string) => {
+          // the workspace model asks for a manifest several times: parse each once
+          if (parsed.has(file)) return parsed.get(file);
           const rel = relative(workspaceRoot, file);
           if (!tree.exists(rel) || !tree.isFile(rel)) return undefined;
           const manifest = parseCargoManifest(tree.read(rel, 'utf-8') as string, file);
@@ -130,7 +132,7 @@ export default class PolyglotVersionActions extends VersionActions {
       if (e.file === own) return e.path.at(-1) === 'version' && e.path.length <= 3 && !isDependency(e);
       if (e.file !== rootManifest) return false;
       if (e.path[1] === 'package') return true;
-      const dep = release.cargo[0].root.workspace?.dependencies.find((d) => d.key === e.path[2]);
+      const dep = workspaceDependency(release.cargo[0].root, e.path[2]);
       return dep?.path !== undefined && join(dirname(rootManifest), dep.path, 'Cargo.toml') === own;
     });
     return this.apply(tree, edits);
