@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 POETRY_VERSION=2.5.1
+UV_VERSION=0.13.9
 
 need() {
   command -v "$1" >/dev/null 2>&1 || { echo "setup: \`$1\` is required but not on PATH. $2" >&2; exit 1; }
@@ -27,6 +28,13 @@ if ! command -v poetry >/dev/null 2>&1; then
   python3 -m pip install --quiet "poetry==${POETRY_VERSION}"
   if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
   need poetry "pip installed Poetry outside PATH; add Python's scripts directory to PATH."
+fi
+
+# uv, from PyPI: the unit tests compare the plugin's uv workspace model with `uv lock`
+if ! command -v uv >/dev/null 2>&1; then
+  python3 -m pip install --quiet "uv==${UV_VERSION}"
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+  need uv "pip installed uv outside PATH; add Python's scripts directory to PATH."
 fi
 
 # the Python package's environment (pytest, black, ruff from PyPI), exactly as

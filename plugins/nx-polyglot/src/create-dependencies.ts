@@ -11,6 +11,8 @@ import { normalizeName } from './python/pyproject';
  * Static edges between Cargo and Python projects, with the dependent's
  * manifest as source file. Only path dependencies onto a project of this
  * workspace count: a registry crate that shares a member's name is not an edge.
+ * Projects are matched by root, so a name Nx gives otherwise (a project.json
+ * `name`) keeps its edges.
  */
 export const createDependencies: CreateDependencies<NxPolyglotOptions> = (options, context) => {
   const manifests = [
@@ -20,18 +22,26 @@ export const createDependencies: CreateDependencies<NxPolyglotOptions> = (option
     .map((f) => f.file)
     .filter((f) => ['Cargo.toml', 'pyproject.toml'].includes(basename(f)));
   const { projects } = loadPolyglotModel(context.workspaceRoot, manifests, options ?? {});
-  const edges = polyglotEdges(projects).filter((e) => context.projects[e.source] && context.projects[e.target]);
-  return edges.map((e) => ({ ...e, sourceFile: relative(context.workspaceRoot, e.sourceFile as string) }));
+  const nameAt = new Map(Object.entries(context.projects).map(([name, p]) => [p.root, name]));
+  return polyglotEdges(projects).flatMap((e) => {
+    const source = nameAt.get(e.source);
+    const target = nameAt.get(e.target);
+    if (!source || !target || source === target) return [];
+    return [{ ...e, source, target, sourceFile: relative(context.workspaceRoot, e.sourceFile as string) }];
+  });
 };
 
-/** Every workspace edge of the model, one per (dependent, dependency) pair. */
+/**
+ * Every workspace edge of the model, one per (dependent, dependency) pair,
+ * between project roots (Nx names are given by root in createDependencies).
+ */
 export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
   const edges = new Map<string, StaticDependency>();
   const add = (source: PolyglotProject, target: PolyglotProject) => {
-    if (source === target) return;
-    edges.set(`${source.name}\0${target.name}`, {
-      source: source.name,
-      target: target.name,
+    if (source.root === target.root) return;
+    edges.set(`${source.root}\0${target.root}`, {
+      source: source.root,
+      target: target.root,
       type: DependencyType.static,
       sourceFile: source.pkg.manifestPath,
     });
@@ -63,17 +73,23 @@ export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
     }
   }
 
+  const pythonByDir = new Map(python.map((p) => [dirname(p.pkg.manifestPath), p]));
   for (const project of python) {
     for (const dep of project.pkg.pathDependencies) {
+      // `{ workspace = true }`: the member of the same uv workspace with that name
       const target =
         dep.path === null
-          ? python.find((p) => normalizeName(p.pkg.name) === dep.name)
-          : python.find((p) => join(p.pkg.manifestPath, '..') === join(dep.path as string));
+          ? python.find((p) => normalizeName(p.pkg.name) === dep.name && p.pkg.uvWorkspace === project.pkg.uvWorkspace) ??
+            python.find((p) => normalizeName(p.pkg.name) === dep.name)
+          : pythonByDir.get(join(dep.path));
       if (!target && dep.path !== null && !existsSync(join(dep.path, 'pyproject.toml'))) {
         throw new ManifestError(project.pkg.manifestPath, `is a path dependency on ${dep.path}, which has no pyproject.toml`, 'Fix the path, or create the package there', dep.key);
       }
       if (target) add(project, target);
     }
+    // maturin compiles the crate into the package: a change to the crate re-runs the package's checks
+    const crate = project.pkg.maturinManifest && cargoByManifest.get(project.pkg.maturinManifest);
+    if (crate) add(project, crate);
   }
   return [...edges.values()];
 }

@@ -2,23 +2,28 @@ import type { CreateNodes, CreateNodesResultArray, ProjectConfiguration } from '
 // from nx itself, not @nx/devkit: devkit's index loads Nx's generator machinery,
 // ~0.2 s of every plugin worker's start, for one class
 import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
 import type { NxPolyglotOptions } from './options';
-import { CargoProject, PolyglotProject, loadPolyglotModel } from './polyglot-model';
+import { CargoProject, OtherProject, PolyglotProject, loadPolyglotModel } from './polyglot-model';
+import { OTHER_PROJECT_FILES, otherProjects } from './other-projects';
+import { crateFileGlobs, excludeNested, nestedRoots } from './project-files';
+import type { CargoWorkspace } from './cargo/cargo-workspace';
 import { publishConstraints } from './cargo/publish-plan';
 import { cargoTargets } from './cargo/cargo-targets';
 import { pythonTargets } from './python/python-targets';
 
-export const MANIFEST_GLOB = '**/{Cargo.toml,pyproject.toml}';
+export const MANIFEST_GLOB = '**/{Cargo.toml,pyproject.toml,package.json,project.json}';
 
-/** One Nx project per Cargo workspace member and per pyproject.toml package. */
+/** One Nx project per Cargo package and per Python package; one per directory where a maturin package sits beside its crate. */
 export const createNodes: CreateNodes<NxPolyglotOptions> = [
   MANIFEST_GLOB,
-  (manifestFiles, options, context): CreateNodesResultArray => {
+  (files, options, context): CreateNodesResultArray => {
+    const manifestFiles = files.filter((f) => !OTHER_PROJECT_FILES.includes(basename(f)));
+    const others = otherProjects(context.workspaceRoot, files);
     let projects: PolyglotProject[];
     try {
-      projects = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}).projects;
+      projects = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}, others).projects;
     } catch (e) {
       // Nx prints an AggregateCreateNodesError as "file: message", without our stack
       if (e instanceof ManifestError) {
@@ -27,52 +32,91 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
       }
       throw e;
     }
-    const publishAfter = cargoPublishOrder(projects, options ?? {});
-    return projects.map((project) => {
-      const manifest = relative(context.workspaceRoot, project.pkg.manifestPath);
-      const config = projectConfiguration(project, context.workspaceRoot, options ?? {}, publishAfter.get(project));
-      return [manifest, { projects: { [project.root]: config } }];
+    const layout = projectLayout(projects, others);
+    const publishAfter = cargoPublishOrder(projects, options ?? {}, layout);
+    const byRoot = new Map<string, PolyglotProject[]>();
+    for (const p of projects) byRoot.set(p.root, [...(byRoot.get(p.root) ?? []), p]);
+    return [...byRoot.values()].map((sameRoot) => {
+      const configs = sameRoot.map((p) => projectConfiguration(p, context.workspaceRoot, options ?? {}, layout, publishAfter.get(p)));
+      const manifest = relative(context.workspaceRoot, sameRoot[0].pkg.manifestPath);
+      return [manifest, { projects: { [sameRoot[0].root]: configs.reduce(mergeSameRoot) } }];
     });
   },
 ];
 
+/** Where each project sits among the others: the roots nested in it, and target names at a shared root. */
+interface ProjectLayout {
+  nested(project: PolyglotProject): string[];
+  /** A crate beside a Python package (maturin) is one Nx project: the crate's targets take a prefix. */
+  targetPrefix(project: PolyglotProject): string;
+}
+
+function projectLayout(projects: PolyglotProject[], others: OtherProject[]): ProjectLayout {
+  const sorted = [...new Set([...projects.map((p) => p.root), ...others.map((o) => o.root)])].sort();
+  const shared = new Set(projects.filter((p) => p.kind === 'python').map((p) => p.root));
+  return {
+    nested: (p) => excludeNested(p.root, nestedRoots(p.root, sorted)),
+    targetPrefix: (p) => (p.kind === 'cargo' && shared.has(p.root) ? SHARED_ROOT_CARGO_PREFIX : ''),
+  };
+}
+
+/** The prefix of a crate's targets when it shares its directory with a Python package: `rust-test`, `rust-lint`. */
+export const SHARED_ROOT_CARGO_PREFIX = 'rust-';
+
 /**
- * Publishable crate -> the Nx projects whose publish must finish first. A crate
- * is publishable when its `publish` field allows the configured registry
- * (crates-io when none is configured, so that the check is Cargo's; the
- * target then refuses to run until a registry is named).
+ * Publishable crate -> the Nx projects (and their publish target) whose
+ * publish must finish first. A crate is publishable when its `publish` field
+ * allows the configured registry (crates-io when none is configured, so that
+ * the check is Cargo's; the target then refuses to run until a registry is named).
  */
-function cargoPublishOrder(projects: PolyglotProject[], options: NxPolyglotOptions): Map<PolyglotProject, string[]> {
+function cargoPublishOrder(projects: PolyglotProject[], options: NxPolyglotOptions, layout: ProjectLayout): Map<PolyglotProject, Array<{ project: string; target: string }>> {
   const registry = options.publish?.cargo?.registry ?? 'crates-io';
-  const order = new Map<PolyglotProject, string[]>();
+  const order = new Map<PolyglotProject, Array<{ project: string; target: string }>>();
   const cargo = projects.filter((p): p is CargoProject => p.kind === 'cargo');
-  for (const ws of new Set(cargo.map((p) => p.workspace))) {
-    const projectOf = new Map(cargo.filter((p) => p.workspace === ws).map((p) => [p.pkg.name, p]));
+  const byWorkspace = new Map<CargoWorkspace, CargoProject[]>();
+  for (const p of cargo) byWorkspace.set(p.workspace, [...(byWorkspace.get(p.workspace) ?? []), p]);
+  for (const [ws, members] of byWorkspace) {
+    const projectOf = new Map(members.map((p) => [p.pkg.name, p]));
     for (const [crate, before] of publishConstraints(ws, registry)) {
-      order.set(projectOf.get(crate) as CargoProject, before.map((c) => (projectOf.get(c) as CargoProject).name));
+      order.set(
+        projectOf.get(crate) as CargoProject,
+        before.map((c) => {
+          const dep = projectOf.get(c) as CargoProject;
+          return { project: dep.name, target: `${layout.targetPrefix(dep)}publish` };
+        }),
+      );
     }
   }
   return order;
 }
 
-function projectConfiguration(project: PolyglotProject, nxRoot: string, options: NxPolyglotOptions, publishAfter?: string[]): ProjectConfiguration {
+function projectConfiguration(
+  project: PolyglotProject,
+  nxRoot: string,
+  options: NxPolyglotOptions,
+  layout: ProjectLayout,
+  publishAfter?: Array<{ project: string; target: string }>,
+): ProjectConfiguration {
   if (project.kind === 'cargo') {
     const publish = publishAfter ? { options: options.publish?.cargo, after: publishAfter } : undefined;
-    const { targets, namedInputs } = cargoTargets(project.pkg, project.workspace.rootManifest, nxRoot, options.cargo, publish);
+    const ownFiles = [...crateFileGlobs(project.pkg.include, project.pkg.exclude), ...layout.nested(project)];
+    const { targets, namedInputs } = cargoTargets(project.pkg, project.workspace.rootManifest, nxRoot, options.cargo, publish, ownFiles, project.root);
+    const prefix = layout.targetPrefix(project);
     return {
       name: project.name,
       root: project.root,
       projectType: 'library',
       tags: ['lang:rust'],
       namedInputs,
-      targets,
+      targets: prefix ? Object.fromEntries(Object.entries(targets).map(([name, t]) => [`${prefix}${name}`, t])) : targets,
       metadata: {
         technologies: ['cargo'],
-        cargo: { package: project.pkg.name, version: project.pkg.version, publish: project.pkg.publish },
+        cargo: { package: project.pkg.name, version: project.pkg.version, publish: project.pkg.publish, workspace: relative(nxRoot, project.workspace.rootManifest) },
       },
     };
   }
-  const { targets, namedInputs } = pythonTargets(project.pkg, project.pkg.tool, options.python, options.publish?.python);
+  const { pkg } = project;
+  const { targets, namedInputs } = pythonTargets(pkg, pkg.tool, options.python, options.publish?.python, layout.nested(project));
   return {
     name: project.name,
     root: project.root,
@@ -80,10 +124,33 @@ function projectConfiguration(project: PolyglotProject, nxRoot: string, options:
     tags: ['lang:python'],
     namedInputs,
     targets,
-    metadata: { technologies: ['python'], python: { distribution: project.pkg.name, version: project.pkg.version, tool: project.pkg.tool } },
+    metadata: {
+      technologies: ['python'],
+      python: {
+        distribution: pkg.name,
+        version: pkg.version,
+        tool: pkg.tool,
+        ...(pkg.publishable ? {} : { publishable: false }),
+        ...(pkg.uvWorkspace ? { uvWorkspace: relative(nxRoot, pkg.uvWorkspace) } : {}),
+        ...(pkg.maturinManifest ? { maturin: relative(nxRoot, pkg.maturinManifest) } : {}),
+        // edges Nx cannot show: said where a user looks (nx show project), not silently missing
+        ...(pkg.unknownDependencies ? { unknownDependencies: pkg.unknownDependencies } : {}),
+      },
+    },
   };
 }
 
+/** A maturin package and its crate in one directory: one project, the Python package's name, both ecosystems' targets. */
+function mergeSameRoot(a: ProjectConfiguration, b: ProjectConfiguration): ProjectConfiguration {
+  const [python, cargo] = a.tags?.includes('lang:python') ? [a, b] : [b, a];
+  return {
+    ...python,
+    tags: [...(python.tags ?? []), ...(cargo.tags ?? [])],
+    namedInputs: { ...cargo.namedInputs, ...python.namedInputs },
+    targets: { ...cargo.targets, ...python.targets },
+    metadata: { ...cargo.metadata, ...python.metadata, technologies: ['python', 'cargo'] },
+  };
+}
 function withoutStack(e: Error): Error {
   const copy = new Error(e.message);
   copy.name = e.name;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManifestError } from './manifest-error';
-import { loadPolyglotModel, manifestCaches, resetManifestCaches } from './polyglot-model';
+import { OtherProject, loadPolyglotModel, manifestCaches, resetManifestCaches } from './polyglot-model';
 
 let root: string;
 
@@ -17,8 +17,8 @@ function workspace(files: Record<string, string>): string[] {
 
 const crate = (name: string) => `[package]\nname = "${name}"\nversion = "0.12.0"\nedition = "2024"\n`;
 const poetry = (name: string) => `[tool.poetry]\nname = "${name}"\nversion = "0.12.0"\n`;
-const names = (manifests: string[], options = {}) =>
-  Object.fromEntries(loadPolyglotModel(root, manifests, options).projects.map((p) => [p.root, p.name]));
+const names = (manifests: string[], options = {}, others: OtherProject[] = []) =>
+  Object.fromEntries(loadPolyglotModel(root, manifests, options, others).projects.map((p) => [p.root, p.name]));
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'polyglot-model-'));
@@ -45,9 +45,59 @@ describe('project names', () => {
     expect(names(manifests, { collisionPrefixes: { cargo: 'rs-', python: 'py-' } })).toEqual({ a: 'rs-my-tool', b: 'py-My_Tool' });
   });
 
-  it('refuse two crates with one name, naming both manifests', () => {
-    const manifests = workspace({ 'one/Cargo.toml': crate('dup'), 'two/Cargo.toml': crate('dup') });
+  it('qualify by root two crates of one name in two Cargo workspaces (xtask, fuzz), leaving the others alone', () => {
+    const manifests = workspace({
+      'Cargo.toml': '[workspace]\nmembers = ["xtask", "core"]\n',
+      'xtask/Cargo.toml': crate('xtask'),
+      'core/Cargo.toml': crate('core'),
+      'fuzz/Cargo.toml': '[workspace]\nmembers = ["xtask"]\n',
+      'fuzz/xtask/Cargo.toml': crate('xtask'),
+    });
+    expect(names(manifests)).toEqual({ xtask: 'xtask@xtask', 'fuzz/xtask': 'xtask@fuzz/xtask', core: 'core' });
+  });
+
+  it('prefix a crate named like a package.json package Nx names itself, and keep that name for Nx', () => {
+    const manifests = workspace({ 'src-tauri/Cargo.toml': crate('pot'), 'lib/Cargo.toml': crate('lib') });
+    expect(names(manifests, {}, [{ root: '.', name: 'pot' }])).toEqual({ 'src-tauri': 'rust-pot', lib: 'lib' });
+  });
+
+  it('are not changed by a package.json at the same root: Nx merges them into one project', () => {
+    const manifests = workspace({ 'napi/Cargo.toml': crate('binding') });
+    expect(names(manifests, {}, [{ root: 'napi', name: 'binding' }])).toEqual({ napi: 'binding' });
+  });
+
+  it('qualify by root a crate and a Python package of one name when an ecosystem claims it twice', () => {
+    const manifests = workspace({ 'a/Cargo.toml': crate('tool'), 'b/Cargo.toml': crate('tool'), 'py/pyproject.toml': poetry('tool') });
+    expect(names(manifests)).toEqual({ a: 'tool@a', b: 'tool@b', py: 'python-tool' });
+  });
+
+  it('qualify by root a prefixed name that another project already has', () => {
+    const manifests = workspace({ 'a/Cargo.toml': crate('x'), 'b/Cargo.toml': crate('rust-x'), 'py/pyproject.toml': poetry('x') });
+    expect(names(manifests)).toEqual({ a: 'x@a', b: 'rust-x', py: 'python-x' });
+  });
+
+  it('give a maturin package and its crate in one directory one name, the Python package\'s', () => {
+    const manifests = workspace({
+      'bindings/Cargo.toml': crate('tokenizers-python'),
+      'bindings/pyproject.toml': '[project]\nname = "tokenizers"\nversion = "0.1.0"\n[build-system]\nbuild-backend = "maturin"\n',
+    });
+    const { projects } = loadPolyglotModel(root, manifests);
+    expect(projects.map((p) => [p.kind, p.root, p.name])).toEqual([
+      ['cargo', 'bindings', 'tokenizers'],
+      ['python', 'bindings', 'tokenizers'],
+    ]);
+  });
+
+  it('refuse two members of one Cargo workspace with one name, as cargo does, naming both manifests', () => {
+    const manifests = workspace({ 'Cargo.toml': '[workspace]\nmembers = ["one", "two"]\n', 'one/Cargo.toml': crate('dup'), 'two/Cargo.toml': crate('dup') });
     expect(() => names(manifests)).toThrow(ManifestError);
-    expect(() => names(manifests)).toThrow(/two\/Cargo\.toml: `package\.name`: declares the crate `dup`, as does .*one\/Cargo\.toml/);
+    expect(() => names(manifests)).toThrow(/two\/Cargo\.toml: `package\.name`: declares the crate `dup`, as does .*one\/Cargo\.toml, in the same Cargo workspace/);
+  });
+});
+
+describe('Python packages', () => {
+  it('a tool-configuration-only pyproject.toml is no project and no error', () => {
+    const manifests = workspace({ 'pyproject.toml': '[tool.ruff]\nline-length = 100\n', 'docs/pyproject.toml': '[tool.black]\n', 'pkg/pyproject.toml': poetry('pkg') });
+    expect(names(manifests)).toEqual({ pkg: 'pkg' });
   });
 });

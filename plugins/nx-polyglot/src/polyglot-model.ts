@@ -7,7 +7,8 @@ import { DEFAULT_COLLISION_PREFIXES, NxPolyglotOptions } from './options';
 import { CargoManifest, parseCargoManifest } from './cargo/cargo-manifest';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from './cargo/cargo-workspace';
 import type { CargoFiles } from './cargo/workspace-members';
-import { PythonPackage, normalizeName, parsePyproject } from './python/pyproject';
+import { PyprojectFile, normalizeName, readPyproject } from './python/pyproject';
+import { ResolvedPythonPackage, resolvePythonPackages } from './python/python-workspaces';
 
 export interface CargoProject {
   kind: 'cargo';
@@ -21,7 +22,7 @@ export interface PythonProject {
   kind: 'python';
   name: string;
   root: string;
-  pkg: PythonPackage;
+  pkg: ResolvedPythonPackage;
 }
 
 export type PolyglotProject = CargoProject | PythonProject;
@@ -31,13 +32,13 @@ export interface PolyglotModel {
   projects: PolyglotProject[];
 }
 
-let caches: { cargo: ManifestCache<CargoManifest>; python: ManifestCache<PythonPackage> } | undefined;
+let caches: { cargo: ManifestCache<CargoManifest>; python: ManifestCache<PyprojectFile> } | undefined;
 
 /** The manifest caches, shared by createNodes and createDependencies of one Nx process. */
 export function manifestCaches(dataDirectory = workspaceDataDirectory) {
   caches ??= {
     cargo: new ManifestCache(parseCargoManifest, join(dataDirectory, 'nx-polyglot', 'cargo-manifests.json')),
-    python: new ManifestCache(parsePyproject, join(dataDirectory, 'nx-polyglot', 'pyprojects.json')),
+    python: new ManifestCache(readPyproject, join(dataDirectory, 'nx-polyglot', 'pyprojects.json')),
   };
   return caches;
 }
@@ -58,11 +59,23 @@ export function resetManifestCaches(): void {
   caches = undefined;
 }
 
+/** A project Nx makes from another file (a package.json, a project.json): its name is taken. */
+export interface OtherProject {
+  root: string;
+  name: string;
+}
+
 /**
  * Builds the model from the manifest files Nx found (paths relative to the
  * Nx workspace root). Pure apart from reading manifests through the caches.
+ * `others` are the projects Nx makes itself, whose names ours must not take.
  */
-export function loadPolyglotModel(nxRoot: string, manifestFiles: readonly string[], options: NxPolyglotOptions = {}): PolyglotModel {
+export function loadPolyglotModel(
+  nxRoot: string,
+  manifestFiles: readonly string[],
+  options: NxPolyglotOptions = {},
+  others: readonly OtherProject[] = [],
+): PolyglotModel {
   const { cargo, python } = manifestCaches();
   const cargoManifests = manifestFiles.filter((f) => f.endsWith('Cargo.toml')).map((f) => join(nxRoot, f));
   const pyFiles = manifestFiles.filter((f) => f.endsWith('pyproject.toml')).map((f) => join(nxRoot, f));
@@ -71,16 +84,18 @@ export function loadPolyglotModel(nxRoot: string, manifestFiles: readonly string
   const cargoProjects: CargoProject[] = workspaces.flatMap((workspace) =>
     workspace.members.map((pkg) => ({ kind: 'cargo' as const, name: pkg.name, root: rootOf(nxRoot, pkg.manifestPath), pkg, workspace })),
   );
-  const pythonProjects: PythonProject[] = pyFiles.map((file) => {
-    const pkg = python.get(file) as PythonPackage;
-    const tool = pkg.tool === 'pep517' && existsSync(join(dirname(file), 'uv.lock')) ? 'uv' : pkg.tool;
-    return { kind: 'python' as const, name: pkg.name, root: rootOf(nxRoot, file), pkg: { ...pkg, tool } };
-  });
+  const pyprojects = pyFiles.map((file) => python.get(file) as PyprojectFile);
+  const pythonProjects: PythonProject[] = resolvePythonPackages(pyprojects, (dir) => existsSync(join(dir, 'uv.lock'))).map((pkg) => ({
+    kind: 'python' as const,
+    name: pkg.name,
+    root: rootOf(nxRoot, pkg.manifestPath),
+    pkg,
+  }));
   cargo.save();
   python.save();
 
   const projects: PolyglotProject[] = [...cargoProjects, ...pythonProjects];
-  assignNames(projects, options);
+  assignNames(projects, others, options);
   return { projects };
 }
 
@@ -89,30 +104,58 @@ function rootOf(nxRoot: string, manifestPath: string): string {
 }
 
 /**
- * Names are the crate / distribution names. A name claimed by both a crate
- * and a Python distribution is prefixed on both sides (`rust-micromegas`,
- * `python-micromegas`): neither ecosystem silently wins. Two projects of the
- * same ecosystem with one name are an error, as Nx could not tell them apart.
+ * Every project gets a unique Nx name (see "Names" in the README):
+ * 1. its package's name (crate, Python distribution), when no other project claims it;
+ * 2. else, when it is its ecosystem's only claimant of that name, the name with
+ *    its ecosystem's prefix (`rust-micromegas`, `python-micromegas`); a
+ *    package.json or project.json project keeps its name, as Nx gave it;
+ * 3. else (two crates named `xtask` in two Cargo workspaces), `<name>@<root>`.
+ * A crate and a Python package in one directory (a maturin package) are one
+ * Nx project, named for the Python package. Only what the ecosystem itself
+ * refuses is an error: two members of one Cargo workspace with one name.
  */
-function assignNames(projects: PolyglotProject[], options: NxPolyglotOptions): void {
+function assignNames(projects: PolyglotProject[], others: readonly OtherProject[], options: NxPolyglotOptions): void {
   const prefixes = { ...DEFAULT_COLLISION_PREFIXES, ...options.collisionPrefixes };
-  const byName = new Map<string, PolyglotProject[]>();
-  for (const p of projects) {
-    const key = p.kind === 'python' ? normalizeName(p.name) : p.name;
-    byName.set(key, [...(byName.get(key) ?? []), p]);
-  }
-  for (const [name, claimants] of byName) {
-    for (const kind of ['cargo', 'python'] as const) {
-      const same = claimants.filter((p) => p.kind === kind);
-      if (same.length > 1) {
-        throw new ManifestError(
-          same[1].pkg.manifestPath,
-          `declares the ${kind === 'cargo' ? 'crate' : 'Python distribution'} \`${name}\`, as does ${same[0].pkg.manifestPath}`,
-          'Give one of them another name: Nx projects need unique names',
-          kind === 'cargo' ? 'package.name' : 'project.name',
-        );
-      }
+  const units = new Map<string, PolyglotProject[]>(); // one Nx project per root
+  for (const p of projects) units.set(p.root, [...(units.get(p.root) ?? []), p]);
+  const named = [...units.values()].map((members) => members.find((m) => m.kind === 'python') ?? members[0]);
+  const key = (p: PolyglotProject) => (p.kind === 'python' ? normalizeName(p.pkg.name) : p.pkg.name);
+
+  const claims = new Map<string, PolyglotProject[]>();
+  for (const p of named) claims.set(key(p), [...(claims.get(key(p)) ?? []), p]);
+  const taken = new Set(others.filter((o) => !units.has(o.root)).map((o) => o.name));
+  const final = new Map<PolyglotProject, string>();
+  for (const [name, claimants] of claims) {
+    refuseDuplicateMembers(claimants);
+    const othersClaim = taken.has(claimants[0].pkg.name) || taken.has(name);
+    if (claimants.length === 1 && !othersClaim) {
+      final.set(claimants[0], claimants[0].pkg.name);
+      continue;
     }
-    if (claimants.length > 1) for (const p of claimants) p.name = `${prefixes[p.kind]}${p.name}`;
+    for (const p of claimants) {
+      const alone = claimants.filter((c) => c.kind === p.kind).length === 1;
+      final.set(p, alone ? `${prefixes[p.kind]}${p.pkg.name}` : `${p.pkg.name}@${p.root}`);
+    }
+  }
+  // a prefixed name may itself be a package's own name (a crate really named `rust-x`): the prefixed one yields
+  const count = new Map<string, number>();
+  for (const n of [...final.values(), ...taken]) count.set(n, (count.get(n) ?? 0) + 1);
+  for (const [p, n] of final) if (n !== p.pkg.name && (count.get(n) ?? 0) > 1) final.set(p, `${p.pkg.name}@${p.root}`);
+  for (const p of projects) p.name = final.get(units.get(p.root)!.find((m) => final.has(m)) as PolyglotProject) as string;
+}
+
+/** Cargo refuses two packages of one name in one workspace. */
+function refuseDuplicateMembers(claimants: PolyglotProject[]): void {
+  const cargo = claimants.filter((p): p is CargoProject => p.kind === 'cargo');
+  for (const [i, a] of cargo.entries()) {
+    const b = cargo.slice(i + 1).find((c) => c.workspace === a.workspace);
+    if (b) {
+      throw new ManifestError(
+        b.pkg.manifestPath,
+        `declares the crate \`${b.pkg.name}\`, as does ${a.pkg.manifestPath}, in the same Cargo workspace (${a.workspace.rootManifest})`,
+        'Give one of them another name: Cargo refuses two members with one name',
+        'package.name',
+      );
+    }
   }
 }

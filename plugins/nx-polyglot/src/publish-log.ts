@@ -13,6 +13,8 @@ export interface PublishRecord {
   status: 'published' | 'skipped' | 'failed' | 'planned';
   /** Why it was skipped or failed, in a sentence. */
   detail?: string;
+  /** The signal that killed the publishing tool (SIGKILL, SIGTERM), when one did. */
+  signal?: string;
   /** Epoch milliseconds: when the upload began, and when the index first showed the version. */
   uploadStart?: number;
   visibleAt?: number;

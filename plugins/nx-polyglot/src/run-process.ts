@@ -1,8 +1,17 @@
+import { constants as osConstants } from 'node:os';
+
 /** The one place processes are started: argument arrays, never a shell. */
 export interface ProcessResult {
   exitCode: number;
   /** stdout and stderr interleaved as they arrived. */
   output: string;
+  /** The signal that ended the process (e.g. SIGKILL); exitCode is then 128 + its number, as a shell reports it. */
+  signal?: NodeJS.Signals;
+}
+
+/** How a process ended, for messages and the publish log: "exited with 1", "was killed by SIGKILL". */
+export function howItEnded(r: ProcessResult): string {
+  return r.signal ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
 }
 
 export interface RunOptions {
@@ -36,9 +45,16 @@ export async function runProcess(file: string, args: string[], options: RunOptio
   }
   if (options.onOutput) child.all?.on('data', (chunk: Buffer) => options.onOutput!(chunk.toString()));
   const result = await child;
+  const output = typeof result.all === 'string' ? result.all : '';
+  if (result.signal) {
+    // what the process said before it was killed, and the signal itself (not a made-up exit code)
+    const signal = result.signal as NodeJS.Signals;
+    const line = `\`${file}\` was killed by ${signal}`;
+    return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal, output: `${output}${output && !output.endsWith('\n') ? '\n' : ''}${line}\n` };
+  }
   if (result.failed && result.exitCode === undefined) {
     const reason = (result as { code?: string }).code === 'ENOENT' ? `\`${file}\` is not installed or not on PATH` : result.shortMessage;
     return { exitCode: 127, output: `${reason}\n` };
   }
-  return { exitCode: result.exitCode ?? 1, output: typeof result.all === 'string' ? result.all : '' };
+  return { exitCode: result.exitCode ?? 1, output };
 }

@@ -29,7 +29,18 @@ export interface CargoPackageSection {
   name: string;
   version?: Inheritable<string>;
   publish?: Inheritable<boolean | string[]>;
+  /** `include` / `exclude`: gitignore-style patterns choosing the files `cargo package` takes. */
+  include?: Inheritable<string[]>;
+  exclude?: Inheritable<string[]>;
 }
+
+/** A full semantic version, as the `semver` crate Cargo uses parses it: no `v`, no missing parts, no leading zeros. */
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+export const isSemver = (v: unknown): v is string => typeof v === 'string' && SEMVER.test(v);
+
+/** The editions this Cargo (1.95) knows; any other value is refused. */
+const EDITIONS = ['2015', '2018', '2021', '2024'];
+export const isEdition = (v: unknown): v is string => typeof v === 'string' && EDITIONS.includes(v);
 
 export interface CargoWorkspaceSection {
   members: string[];
@@ -98,13 +109,19 @@ export function parseCargoManifest(text: string, file: string): CargoManifest {
 
 function readPackage(section: unknown, file: string): CargoPackageSection {
   if (!isTable(section)) throw new ManifestError(file, 'must be a table', 'Write it as a [package] section', 'package');
-  const { name, version, publish } = section;
+  const { name, version, publish, edition, include, exclude } = section;
   if (typeof name !== 'string' || name === '') {
     throw new ManifestError(file, 'is missing or not a string', 'Give the package a name: name = "my-crate"', 'package.name');
   }
+  // cargo: "characters must be Unicode XID characters (numbers, `-`, `_`, or most letters)", not starting with a digit
+  if (!/^[\p{XID_Start}_][\p{XID_Continue}-]*$/u.test(name)) {
+    throw new ManifestError(file, `is not a valid crate name (\`${name}\`)`, 'Use letters, digits, `-` and `_`, starting with a letter or `_`', 'package.name');
+  }
+  inheritable(edition, isEdition, file, 'package.edition', `one of ${EDITIONS.map((e) => `"${e}"`).join(', ')}`);
+  const patterns = (v: unknown): v is string[] => Array.isArray(v) && v.every((p) => typeof p === 'string');
   return {
     name,
-    version: inheritable(version, (v): v is string => typeof v === 'string', file, 'package.version', 'a version string like "0.1.0"'),
+    version: inheritable(version, isSemver, file, 'package.version', 'a full semantic version like "0.1.0"'),
     publish: inheritable(
       publish,
       (v): v is boolean | string[] => typeof v === 'boolean' || (Array.isArray(v) && v.every((r) => typeof r === 'string')),
@@ -112,13 +129,15 @@ function readPackage(section: unknown, file: string): CargoPackageSection {
       'package.publish',
       'true, false or a list of registry names',
     ),
+    include: inheritable(include, patterns, file, 'package.include', 'a list of path patterns like ["src/**/*", "Cargo.toml"]'),
+    exclude: inheritable(exclude, patterns, file, 'package.exclude', 'a list of path patterns like ["tests/fixtures/**"]'),
   };
 }
 
 function inheritable<T>(value: unknown, ok: (v: unknown) => v is T, file: string, key: string, expected: string): Inheritable<T> | undefined {
   if (value === undefined || ok(value)) return value as T | undefined;
   if (isTable(value) && value.workspace === true) return { workspace: true };
-  throw new ManifestError(file, `has an unexpected value`, `Use ${expected}, or { workspace = true } to inherit it`, key);
+  throw new ManifestError(file, `has an unexpected value (${JSON.stringify(value)})`, `Use ${expected}, or { workspace = true } to inherit it`, key);
 }
 
 function readWorkspace(section: unknown, file: string): CargoWorkspaceSection {

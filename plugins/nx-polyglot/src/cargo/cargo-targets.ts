@@ -45,7 +45,9 @@ export function cargoTargets(
   workspaceManifest: string,
   nxRoot: string,
   options: TargetsOptions | undefined,
-  publish?: { options: PublishOptions['cargo']; after: string[] },
+  publish?: { options: PublishOptions['cargo']; after: Array<{ project: string; target: string }> },
+  ownFiles: string[] = ['{projectRoot}/**/*'],
+  projectRoot = relative(nxRoot, dirname(pkg.manifestPath)) || '.',
 ): { targets: Record<string, TargetConfiguration>; namedInputs: NonNullable<ProjectConfiguration['namedInputs']> } {
   const wsDir = relative(nxRoot, dirname(workspaceManifest)) || '.';
   const at = (file: string) => `{workspaceRoot}/${wsDir === '.' ? '' : `${wsDir}/`}${file}`;
@@ -58,6 +60,15 @@ export function cargoTargets(
     if (dir === '.') break;
   }
   const toolchain = [...toolchainFiles, ...COMPILATION_ENV.map((env) => ({ env }))];
+  // rustfmt and clippy look for their configuration from the crate up to the file system root
+  const upward = (names: string[]): string[] => {
+    const found: string[] = [];
+    for (let dir = projectRoot; ; dir = dirname(dir)) {
+      found.push(...names.map((n) => `{workspaceRoot}/${dir === '.' ? '' : `${dir}/`}${n}`));
+      if (dir === '.') break;
+    }
+    return found;
+  };
   const compileInputs = [
     CRATE_INPUT,
     `^${CRATE_INPUT}`,
@@ -66,10 +77,11 @@ export function cargoTargets(
     TOOLCHAIN_INPUT,
     { runtime: 'rustc -vV' },
   ];
+  const lintInputs = [...compileInputs, ...upward(['clippy.toml', '.clippy.toml'])];
   const formatInputs = [
     '{projectRoot}/**/*.rs',
-    at('rustfmt.toml'),
-    at('.rustfmt.toml'),
+    ...ownFiles.filter((f) => f.startsWith('!')),
+    ...upward(['rustfmt.toml', '.rustfmt.toml']),
     TOOLCHAIN_INPUT,
     { runtime: 'rustfmt --version' },
   ];
@@ -81,7 +93,7 @@ export function cargoTargets(
     targets[target.name] = {
       executor: 'nx-polyglot:cargo',
       cache: DEFAULTS[key].cache,
-      inputs: key === 'format' ? formatInputs : compileInputs,
+      inputs: key === 'format' ? formatInputs : key === 'lint' ? lintInputs : compileInputs,
       outputs: [],
       options: { cwd: wsDir, command: target.command, package: pkg.name, args: target.args },
       metadata: {
@@ -96,7 +108,7 @@ export function cargoTargets(
     targets.publish = {
       executor: 'nx-polyglot:cargo-publish',
       cache: false,
-      dependsOn: publish.after.length ? [{ target: 'publish', projects: publish.after }] : [],
+      dependsOn: dependsOnEach(publish.after),
       options: {
         cwd: wsDir,
         package: pkg.name,
@@ -120,5 +132,12 @@ export function cargoTargets(
       metadata: { technologies: ['cargo'], description: `cargo yank ${pkg.name} --version ${pkg.version} (--vers=<version> for another, --undo to un-yank): rollback` },
     };
   }
-  return { targets, namedInputs: { [CRATE_INPUT]: ['{projectRoot}/**/*'], [TOOLCHAIN_INPUT]: toolchain } };
+  return { targets, namedInputs: { [CRATE_INPUT]: ownFiles, [TOOLCHAIN_INPUT]: toolchain } };
+}
+
+/** `dependsOn` for the publish of other projects, grouped by target name (a crate beside a Python package publishes as `rust-publish`). */
+function dependsOnEach(after: Array<{ project: string; target: string }>): NonNullable<TargetConfiguration['dependsOn']> {
+  const byTarget = new Map<string, string[]>();
+  for (const { project, target } of after) byTarget.set(target, [...(byTarget.get(target) ?? []), project]);
+  return [...byTarget].map(([target, projects]) => ({ target, projects }));
 }

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { ManifestError } from '../manifest-error';
-import { CargoManifest, DependencyKind, ManifestDependency, workspaceDependency } from './cargo-manifest';
+import { CargoManifest, DependencyKind, ManifestDependency, isSemver, workspaceDependency } from './cargo-manifest';
 import { CargoFiles, dependencyKey, findWorkspaceMembers, pathOf } from './workspace-members';
 
 /** A dependency of a package after `workspace = true` and renames are resolved. */
@@ -32,6 +32,9 @@ export interface CargoPackage {
   /** null: publishable anywhere; []: `publish = false`; else the allowed registries. */
   publish: string[] | null;
   dependencies: CargoDependency[];
+  /** `[package] include` (null when unset: everything but `exclude`) and `exclude`, as written. */
+  include: string[] | null;
+  exclude: string[];
 }
 
 export interface CargoWorkspace {
@@ -94,9 +97,16 @@ function resolvePackage(manifest: CargoManifest, root: CargoManifest): CargoPack
     version = '0.0.0';
     publish ??= false;
   }
-  if (typeof version !== 'string') {
-    throw new ManifestError(root.file, 'must be a version string', 'Write it as version = "0.1.0"', 'workspace.package.version');
+  if (!isSemver(version)) {
+    throw new ManifestError(root.file, `must be a full semantic version (${JSON.stringify(version)})`, 'Write it as version = "0.1.0"', 'workspace.package.version');
   }
+  const patterns = (field: 'include' | 'exclude'): string[] | undefined => {
+    const value = typeof pkg[field] === 'object' && !Array.isArray(pkg[field]) ? fromWorkspace(field) : pkg[field];
+    if (value !== undefined && !(Array.isArray(value) && value.every((p) => typeof p === 'string'))) {
+      throw new ManifestError(root.file, 'must be a list of path patterns', `Write it as ${field} = ["src/**/*"]`, `workspace.package.${field}`);
+    }
+    return value as string[] | undefined;
+  };
   // a package's own publish is checked by the parser; an inherited one only here
   if (publish !== undefined && typeof publish !== 'boolean' && !(Array.isArray(publish) && publish.every((r) => typeof r === 'string'))) {
     throw new ManifestError(root.file, 'must be true, false or a list of registry names', 'Write it as publish = false or publish = ["my-registry"]', 'workspace.package.publish');
@@ -107,6 +117,8 @@ function resolvePackage(manifest: CargoManifest, root: CargoManifest): CargoPack
     manifestPath: manifest.file,
     publish: publish === undefined || publish === true ? null : publish === false ? [] : (publish as string[]),
     dependencies: manifest.dependencies.map((dep) => resolveDependency(dep, manifest, root)),
+    include: patterns('include') ?? null,
+    exclude: patterns('exclude') ?? [],
   };
 }
 

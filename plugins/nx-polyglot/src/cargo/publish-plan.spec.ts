@@ -20,6 +20,8 @@ const crate = (name: string, dependencies: CargoDependency[] = [], publish: stri
   manifestPath: `/ws/${name}/Cargo.toml`,
   publish,
   dependencies,
+  include: null,
+  exclude: [],
 });
 const ws = (...members: CargoPackage[]): CargoWorkspace => ({ rootManifest: '/ws/Cargo.toml', members });
 

@@ -1,10 +1,13 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import semver from 'semver';
-import { runProcess } from '../run-process';
-import { applyVersionEdits, restore } from '../release/apply-edits';
+import { howItEnded, runProcess } from '../run-process';
+import { FileChange, planFileContents } from '../release/apply-edits';
+import { BumpJournal, JOURNAL_DIR, JournalBusyError, RollbackResult, recoverInterruptedBump, rollbackFailureText } from '../release/bump-journal';
 import { bumpPlan } from '../release/bump-plan';
+import { writeFileDurably } from '../release/durable-write';
+import { lockMismatches, releaseLockFiles } from '../release/lock-consistency';
 import { currentReleaseVersion, readReleaseManifests } from '../release/release-manifests';
 import { versionMismatches } from '../release/version-consistency';
 
@@ -16,60 +19,117 @@ export interface BumpOptions {
 }
 
 /**
+ * Rolls back what a killed bump left (see bump-journal.ts) and says so.
+ * Returns an error message when it cannot: a bump is running, or files could
+ * not be put back.
+ */
+export function recoverBeforeStarting(root: string, say: (s: string) => void, who: string): string | undefined {
+  try {
+    const recovery = recoverInterruptedBump(root);
+    if (!recovery) return undefined;
+    if (!recovery.ok) return `${who}: ${recovery.message}`;
+    say(recovery.message);
+    return undefined;
+  } catch (e) {
+    if (e instanceof JournalBusyError) return `${who}: ${e.message}`;
+    throw e;
+  }
+}
+
+function errorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? `${err.code}: ${err.message.replace(/^[A-Z]+: /, '')}` : String(err.message ?? e);
+}
+
+/**
  * Lockstep bump of the release group: every version string the model knows
  * (see bumpPlan), then the lock files that record the workspace's own
- * versions (Cargo.lock, offline; package-lock.json). All or nothing: if a
- * file cannot be written or a lock file cannot be regenerated, every file is
- * put back and the failing step is named. (poetry.lock does not record the
- * package's own version, so it needs nothing.)
+ * versions (Cargo.lock, offline; package-lock.json). All or nothing, even
+ * when killed: the original bytes of every file are journalled and fsynced
+ * first, each manifest is replaced atomically (temporary file, fsync,
+ * rename), a failure rolls every file back at once and names the failing
+ * step and any file that could not be put back, and a kill is rolled back by
+ * the next bump or version-check. (poetry.lock does not record the package's
+ * own version, so it needs nothing.)
  */
 export default async function bump(options: BumpOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const fail = (s: string) => (process.stderr.write(`${s}\n`), { success: false });
+  const rel = (file: string) => relative(context.root, file);
+  const blocked = recoverBeforeStarting(context.root, out, 'bump');
+  if (blocked) return fail(blocked);
+
   const manifests = readReleaseManifests(context);
   const current = currentReleaseVersion(manifests);
   if (!current) return fail('bump: the release group has no version to start from.');
-  const mismatches = versionMismatches(manifests, current);
+  const mismatches = [...versionMismatches(manifests, current), ...lockMismatches(manifests, context.root)];
   if (mismatches.length > 0) {
-    return fail(`bump: the manifests do not agree on ${current} yet (run the version-check target to list them); nothing was changed.`);
+    return fail(`bump: the manifests and lock files do not agree on ${current} yet (run the version-check target to list them); nothing was changed.`);
   }
   const next = options.to ?? semver.inc(current, options.bump ?? 'minor');
   if (!next || !semver.valid(next)) return fail(`bump: ${options.to} is not a version (x.y.z); nothing was changed.`);
 
   const edits = bumpPlan(manifests, next);
-  const locks: Array<{ file: string; command: string[]; cwd: string }> = [];
-  for (const { root } of manifests.cargo) {
-    const lock = join(dirname(root.file), 'Cargo.lock');
-    if (existsSync(lock)) locks.push({ file: lock, command: ['cargo', 'update', '--workspace', '--offline'], cwd: dirname(root.file) });
-  }
-  if (manifests.packageJson.length > 0 && existsSync(join(context.root, 'package-lock.json'))) {
-    locks.push({
-      file: join(context.root, 'package-lock.json'),
-      command: ['npm', 'install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'],
-      cwd: context.root,
-    });
-  }
+  const locks = releaseLockFiles(manifests, context.root);
 
   out(`Bump ${current} -> ${next}${options.dryRun ? ' (dry run: nothing is written)' : ''}:`);
-  for (const e of edits) out(`  ${relative(context.root, e.file)}  ${e.path.join('.')}  ${e.from} -> ${e.to}`);
-  for (const l of locks) out(`  ${relative(context.root, l.file)}  regenerated by \`${l.command.join(' ')}\``);
+  for (const e of edits) out(`  ${rel(e.file)}  ${e.path.join('.')}  ${e.from} -> ${e.to}`);
+  for (const l of locks) out(`  ${rel(l.file)}  regenerated by \`${l.command.join(' ')}\``);
   if (options.dryRun) return { success: true };
 
-  let originals;
+  let changes: FileChange[];
   try {
-    originals = applyVersionEdits(edits);
+    changes = planFileContents(edits);
   } catch (e) {
     return fail(`bump: ${(e as Error).message}`);
   }
-  for (const lock of locks) originals.set(lock.file, readFileSync(lock.file, 'utf8'));
+
+  // the journal: every file's original bytes, durable before the first change
+  let journal: BumpJournal;
+  try {
+    journal = BumpJournal.open(context.root, 'bump', current, next);
+  } catch (e) {
+    return fail(`bump: ${e instanceof JournalBusyError ? e.message : `could not create the bump journal ${JOURNAL_DIR} (${errorText(e)}); nothing was changed.`}`);
+  }
+  try {
+    journal.record([
+      ...changes.map((c) => ({ file: c.file, original: c.original, updated: c.updated })),
+      ...locks.map((l) => ({ file: l.file, original: readFileSync(l.file) })),
+    ]);
+  } catch (e) {
+    journal.abandon();
+    return fail(`bump: could not write the bump journal ${JOURNAL_DIR} (${errorText(e)}); nothing was changed.`);
+  }
+
+  // the failure first, then what the rollback did: every file as it was, or the files that are not
+  const rollBack = (failure: string) => {
+    let result: RollbackResult;
+    try {
+      result = journal.rollback();
+    } catch (e) {
+      return fail(`${failure}\nbump: the rollback itself failed (${errorText(e)}); the original bytes are kept in ${JOURNAL_DIR}: run the bump or version-check again to put them back.`);
+    }
+    if (result.failed.length === 0) return fail(`${failure}; every file is as it was.`);
+    const others = result.restored.length ? ` (${result.restored.join(', ')} ${result.restored.length === 1 ? 'was' : 'were'} put back)` : '';
+    return fail(`${failure}; the rollback could not restore every file${others}.\n${rollbackFailureText(result.failed, context.root)}`);
+  };
+
+  for (const change of changes) {
+    try {
+      writeFileDurably(change.file, change.updated);
+    } catch (e) {
+      return rollBack(`bump: could not write ${rel(change.file)} (${errorText(e)})`);
+    }
+  }
   for (const lock of locks) {
     const [file, ...args] = lock.command;
     const r = await runProcess(file, args, { cwd: lock.cwd });
     if (r.exitCode !== 0) {
-      restore(originals);
-      return fail(`${r.output}bump: regenerating ${relative(context.root, lock.file)} failed (\`${lock.command.join(' ')}\`); every file is as it was.`);
+      const said = r.output && !r.output.endsWith('\n') ? `${r.output}\n` : r.output;
+      return rollBack(`${said}bump: regenerating ${rel(lock.file)} failed (\`${lock.command.join(' ')}\`${r.signal ? `, ${howItEnded(r)}` : ''})`);
     }
   }
+  journal.commit();
   out(`Bumped ${edits.length} version strings and ${locks.length} lock files to ${next}.`);
   return { success: true };
 }

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { subdirectories } from '../manifest-cache';
 import { manifestCaches } from '../polyglot-model';
 import { PublishRecord, recordPublish } from '../publish-log';
-import { runProcess } from '../run-process';
+import { howItEnded, runProcess } from '../run-process';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from '../cargo/cargo-workspace';
 import { CRATES_IO_RATE_LIMIT, publishBlockers, publishConstraints, publishWaves, rateLimitProblem } from '../cargo/publish-plan';
 import { RegistryError, SparseIndex } from '../cargo/sparse-index';
@@ -90,7 +90,9 @@ async function publishCrate(
         return done({ status: 'skipped', detail: 'already published' }, true, `${r.output}${pkg.name}@${pkg.version} is already in \`${options.registry}\`: skipped\n`);
       }
       const said = r.output.split('\n').filter((l) => /^(error|Caused by)|^\s{2}\S/.test(l)).join(' ').trim();
-      return done({ status: 'failed', detail: said || `cargo publish exited with ${r.exitCode}` }, false, r.output);
+      // a signal is what happened, whatever cargo managed to print before it
+      const detail = r.signal ? `cargo publish ${howItEnded(r)}${said ? `: ${said}` : ''}` : said || `cargo publish ${howItEnded(r)}`;
+      return done({ status: 'failed', detail, ...(r.signal ? { signal: r.signal } : {}) }, false, r.output);
     }
     const visibleAt = await index.waitUntilVisible(pkg.name, pkg.version, (options.visibilityTimeout ?? 120) * 1000);
     return done({ status: 'published', uploadStart, visibleAt }, true, `${r.output}${pkg.name}@${pkg.version} is in \`${options.registry}\`'s index\n`);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublishRecord, recordPublish } from '../publish-log';
-import { runProcess } from '../run-process';
+import { howItEnded, runProcess } from '../run-process';
 
 export interface NpmPublishOptions {
   /** The package directory (holding package.json), relative to the Nx workspace root. */
@@ -140,7 +140,8 @@ export default async function npmPublish(options: NpmPublishOptions, context: Ex
         return done({ status: 'skipped', detail: 'already published' }, true, `${label} is already in ${registry.url}: skipped\n`);
       }
       const said = r.output.split('\n').filter((l) => /^npm (error|ERR!)/.test(l) && !/complete log of this run/.test(l)).slice(0, 3).join(' ').trim();
-      return done({ status: 'failed', detail: said || `npm publish exited with ${r.exitCode}` }, false, `${label} was not published to ${registry.url}.\n`);
+      const detail = r.signal ? `npm publish ${howItEnded(r)}` : said || `npm publish ${howItEnded(r)}`;
+      return done({ status: 'failed', detail, ...(r.signal ? { signal: r.signal } : {}) }, false, `${label} was not published to ${registry.url}.\n`);
     }
     const visibleAt = await registry.waitUntilVisible(name, version, (options.visibilityTimeout ?? 120) * 1000);
     return done({ status: 'published', uploadStart, visibleAt }, true, `${label} is in ${registry.url}\n`);

@@ -3,7 +3,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { envName } from '../options';
 import { PublishRecord, recordPublish } from '../publish-log';
-import { runProcess } from '../run-process';
+import { howItEnded, runProcess } from '../run-process';
 import type { PythonTool } from '../python/pyproject';
 import { PypiIndex, PypiIndexError, PythonRepository, fileVersion, isWheel, pythonRepository, sameVersion } from '../python/pypi-index';
 import { BUILD } from '../python/python-targets';
@@ -137,7 +137,8 @@ export default async function pythonPublish(options: PythonPublishOptions, conte
     const [buildFile, ...buildArgs] = BUILD[options.tool];
     const build = await runProcess(buildFile, buildArgs, { cwd, onOutput: (c) => process.stdout.write(c) });
     if (build.exitCode !== 0) {
-      return done({ status: 'failed', detail: failureDetail(build.output, `${buildFile} exited with ${build.exitCode}`) }, false, `${label} was not published: the build failed.\n`);
+      const detail = build.signal ? `${buildFile} ${howItEnded(build)}` : failureDetail(build.output, `${buildFile} ${howItEnded(build)}`);
+      return done({ status: 'failed', detail, ...(build.signal ? { signal: build.signal } : {}) }, false, `${label} was not published: the build failed.\n`);
     }
     const built = readdirSync(join(cwd, 'dist')).filter((f) => {
       const v = fileVersion(f, name);
@@ -164,7 +165,8 @@ export default async function pythonPublish(options: PythonPublishOptions, conte
           return done({ status: 'skipped', detail: 'already published' }, true, `${label} is already in \`${repo.name}\`: skipped\n`);
         }
       }
-      return done({ status: 'failed', detail: failureDetail(r.output, `${upload.argv[0]} exited with ${r.exitCode}`) }, false, `${label} was not published to \`${repo.name}\`.\n`);
+      const detail = r.signal ? `${upload.argv[0]} ${howItEnded(r)}` : failureDetail(r.output, `${upload.argv[0]} ${howItEnded(r)}`);
+      return done({ status: 'failed', detail, ...(r.signal ? { signal: r.signal } : {}) }, false, `${label} was not published to \`${repo.name}\`.\n`);
     }
     const visibleAt = await index.waitUntilVisible(name, version, built, (options.visibilityTimeout ?? 120) * 1000);
     return done({ status: 'published', uploadStart, visibleAt }, true, `${label} is in \`${repo.name}\`'s index (${built.join(', ')})\n`);

@@ -6,7 +6,7 @@ import { openUnreleased } from '../release/changelog';
 import type { CreateReleaseConfig } from '../release/github-release';
 import { currentReleaseVersion, readReleaseManifests } from '../release/release-manifests';
 import type { ReleaseManifests } from '../release/version-consistency';
-import bump from './bump';
+import bump, { recoverBeforeStarting } from './bump';
 import { githubRelease, releaseVersionOnDisk } from './release-step';
 
 export interface ReleaseFlowOptions {
@@ -65,6 +65,9 @@ export interface Flow {
 export default async function releaseFlow(options: ReleaseFlowOptions, context: ExecutorContext): Promise<Step> {
   const say = (s: string) => process.stdout.write(`${s}\n`);
   const fail = (s: string): Step => (process.stderr.write(`${s}\n`), { success: false });
+  // a bump killed half-way is rolled back before any step looks at the versions
+  const blocked = recoverBeforeStarting(context.root, say, options.step);
+  if (blocked) return fail(blocked);
   const manifests = readReleaseManifests(context);
   const version = currentReleaseVersion(manifests);
   if (!version) return fail('release: the release group has no version.');

@@ -8,6 +8,7 @@ import { releaseSection, sectionBody } from '../release/changelog';
 import { GithubCreate, planGithubRelease, runGithubRelease } from '../release/github-release';
 import { renderReleaseNotes } from '../release/release-notes';
 import { versionMismatches } from '../release/version-consistency';
+import { lockMismatches } from '../release/lock-consistency';
 import type { Flow, Step } from './release-flow';
 
 /** Where the notes go and how the GitHub release is made, shared by the release and github-release steps. */
@@ -58,8 +59,8 @@ export async function releaseVersionOnDisk(flow: Flow): Promise<Step> {
   const { options, context, manifests, version, dry, say, fail, run, git, changelog, changelogFile } = flow;
   const { notesDir, notesFileOf, gitRemote, planGithub, rerun, createOnGithub } = notesAndGithub(flow);
   const tag = `v${version}`;
-  const mismatches = versionMismatches(manifests, version);
-  if (mismatches.length) return fail(`release: the manifests do not agree on ${version}; run the version-check target. Nothing was done.`);
+  const mismatches = [...versionMismatches(manifests, version), ...lockMismatches(manifests, context.root)];
+  if (mismatches.length) return fail(`release: the manifests and lock files do not agree on ${version}; run the version-check target. Nothing was done.`);
   if ((await git('status', '--porcelain')).output.trim() !== '' && !dry) return fail('release: the work tree has uncommitted changes; commit or stash them first. Nothing was done.');
   if ((await git('tag', '--list', tag)).output.trim() !== '') return fail(`release: the tag ${tag} already exists; ${version} was released. Run post-release to bump. Nothing was done.`);
   // decided up front: a token with nowhere to send the release stops the release before it starts

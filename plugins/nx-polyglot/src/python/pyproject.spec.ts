@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManifestError } from '../manifest-error';
-import { normalizeName, parsePyproject } from './pyproject';
+import { normalizeName, parsePyproject, readPyproject } from './pyproject';
 
 const FILE = '/ws/python/app/pyproject.toml';
 
@@ -157,11 +157,61 @@ lib = { path = "../lib", develop = true }
     expect([pkg.name, pkg.version]).toEqual(['p', '0.5.0']);
   });
 
-  it('rejects a pyproject without a name, naming the file and what to add', () => {
-    const parse = () => parsePyproject('[build-system]\nrequires = ["setuptools"]\n\n[tool.black]\nline-length = 100\n', FILE);
+  it('reads a tool-configuration-only pyproject as no package, without an error', () => {
+    const file = readPyproject('[build-system]\nrequires = ["setuptools"]\n\n[tool.black]\nline-length = 100\n\n[tool.ruff]\nselect = ["E"]\n', FILE);
+    expect(file.package).toBeNull();
+    // callers that need a package still get a clear error
+    expect(() => parsePyproject('[tool.black]\n', FILE)).toThrow(`${FILE}: \`project\`: declares no package`);
+  });
+
+  it('rejects a [project] table without a name, naming the file and what to add', () => {
+    const parse = () => readPyproject('[project]\nversion = "1.0.0"\n', FILE);
     expect(parse).toThrow(ManifestError);
     expect(parse).toThrow(`${FILE}: \`project.name\`: has no package name`);
     expect(parse).toThrow(/Add name = "\.\.\." under \[project\] \(PEP 621\) or \[tool\.poetry\]/);
+  });
+
+  it('takes a Poetry package-mode = false project as a project that is never published, named after its directory when nameless', () => {
+    const pkg = parsePyproject('[tool.poetry]\npackage-mode = false\n\n[tool.poetry.dependencies]\npython = "^3.11"\nlib = { path = "../lib" }\npytest = "^8"\n', FILE);
+    expect([pkg.name, pkg.publishable, pkg.tool]).toEqual(['app', false, 'poetry']);
+    expect(pkg.pathDependencies).toEqual([{ name: 'lib', path: '/ws/python/lib', key: 'tool.poetry.dependencies.lib' }]);
+  });
+
+  it('reads dynamic dependencies that a hatch metadata hook keeps in the same file', () => {
+    const pkg = parsePyproject(
+      `[project]
+name = "pydantic-ai-slim"
+dynamic = ["version", "dependencies", "optional-dependencies"]
+
+[tool.hatch.metadata.hooks.uv-dynamic-versioning]
+dependencies = ["pydantic-graph=={{ version }}", "httpx>=0.27"]
+
+[tool.hatch.metadata.hooks.uv-dynamic-versioning.optional-dependencies]
+evals = ["pydantic-evals=={{ version }}"]
+
+[tool.uv.sources]
+pydantic-graph = { workspace = true }
+`,
+      FILE,
+    );
+    expect(pkg.pathDependencies).toEqual([{ name: 'pydantic-graph', path: null, key: 'tool.uv.sources.pydantic-graph' }]);
+    expect(pkg.unlocated).toEqual([
+      { name: 'httpx', key: 'tool.hatch.metadata.hooks.uv-dynamic-versioning.dependencies' },
+      { name: 'pydantic-evals', key: 'tool.hatch.metadata.hooks.uv-dynamic-versioning.optional-dependencies.evals' },
+    ]);
+    expect(pkg.unknownDependencies).toBeNull();
+  });
+
+  it('says when dynamic dependencies are set outside the file, rather than showing no edge silently', () => {
+    const pkg = parsePyproject('[project]\nname = "x"\ndynamic = ["dependencies"]\n\n[tool.setuptools.dynamic]\ndependencies = { file = ["requirements.txt"] }\n', FILE);
+    expect(pkg.unknownDependencies).toBe('project.dependencies is dynamic: set by the build backend outside this file');
+  });
+
+  it('finds the crate a maturin build compiles: manifest-path, else the Cargo.toml beside it', () => {
+    const maturin = '[project]\nname = "ruff"\nversion = "0.1.0"\n\n[build-system]\nrequires = ["maturin>=1.0"]\nbuild-backend = "maturin"\n';
+    expect(parsePyproject(`${maturin}\n[tool.maturin]\nmanifest-path = "crates/ruff/Cargo.toml"\n`, FILE).maturinManifest).toBe('/ws/python/app/crates/ruff/Cargo.toml');
+    expect(parsePyproject(maturin, FILE).maturinManifest).toBe('/ws/python/app/Cargo.toml');
+    expect(parsePyproject('[project]\nname = "plain"\n', FILE).maturinManifest).toBeNull();
   });
 
   it('names the file and line of a syntax error', () => {

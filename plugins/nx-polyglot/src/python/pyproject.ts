@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ManifestError, Table, isTable, parseToml } from '../manifest-error';
 
 /** A dependency on a local directory, the only kind that can be a workspace edge. */
@@ -11,9 +11,17 @@ export interface PythonPathDependency {
   key: string;
 }
 
+/** A `[tool.uv.sources]` entry that points into the repository. */
+export interface UvSource {
+  /** The key as written (`core_lib`), for messages. */
+  key: string;
+  /** Absolute directory of a `path` source; null for `{ workspace = true }`. */
+  path: string | null;
+}
+
 export type PythonTool = 'poetry' | 'uv' | 'pep517';
 
-/** Everything the plugin needs from one pyproject.toml. */
+/** Everything the plugin needs from one pyproject.toml that declares a package. */
 export interface PythonPackage {
   /** The distribution name as written. */
   name: string;
@@ -25,7 +33,31 @@ export interface PythonPackage {
   tool: PythonTool;
   /** Normalized names of every declared dependency, dev groups included (to find pytest, black, ruff...). */
   declared: string[];
+  /**
+   * Path dependencies this file locates by itself (Poetry `path`, `file:` URLs,
+   * its own `[tool.uv.sources]`); a uv workspace root's sources are applied by
+   * the model (python-workspaces.ts), which knows the workspace.
+   */
   pathDependencies: PythonPathDependency[];
+  /** PEP 621 / PEP 735 / uv requirements without a location of their own, which a uv workspace root's sources may locate. */
+  unlocated: Array<{ name: string; key: string }>;
+  /** False for Poetry `package-mode = false` and uv `package = false`: a project with dependencies and checks, never built or published. */
+  publishable: boolean;
+  /** Why some dependencies cannot be read from this file (set by a build backend from elsewhere), or null. */
+  unknownDependencies: string | null;
+  /** The Cargo.toml a maturin build compiles (absolute), or null when not built by maturin. */
+  maturinManifest: string | null;
+}
+
+/** What one pyproject.toml says: a package, uv workspace settings, or only tool configuration. */
+export interface PyprojectFile {
+  manifestPath: string;
+  /** null: no [project] and no [tool.poetry] — tool configuration only, not a package. */
+  package: PythonPackage | null;
+  /** `[tool.uv.workspace]`: this file is a uv workspace root. */
+  uvWorkspace: { members: string[]; exclude: string[] } | null;
+  /** `[tool.uv.sources]` entries pointing into the repository, by normalized name. */
+  uvSources: Record<string, UvSource>;
 }
 
 /** PEP 503 normalization: `Foo_Bar.baz` and `foo-bar-baz` are the same distribution. */
@@ -33,15 +65,40 @@ export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
 
+/** The package a pyproject.toml declares; an error when it declares none (for callers that need one). */
 export function parsePyproject(text: string, file: string): PythonPackage {
+  const parsed = readPyproject(text, file);
+  if (!parsed.package) {
+    throw new ManifestError(file, 'declares no package: it has neither [project] nor [tool.poetry]', 'Add a [project] table with name and version', 'project');
+  }
+  return parsed.package;
+}
+
+export function readPyproject(text: string, file: string): PyprojectFile {
   const doc = parseToml(text, file);
+  const tool = isTable(doc.tool) ? doc.tool : {};
+  const uv = isTable(tool.uv) ? tool.uv : undefined;
+  const dir = dirname(file);
+  const uvSources = readUvSources(uv, dir, file);
+  const uvWorkspace = readUvWorkspace(uv, file);
+  const hasPackage = doc.project !== undefined || tool.poetry !== undefined;
+  return { manifestPath: file, package: hasPackage ? readPackage(doc, file, uvSources) : null, uvWorkspace, uvSources };
+}
+
+function readPackage(doc: Table, file: string, uvSources: Record<string, UvSource>): PythonPackage {
+  const dir = dirname(file);
   const project = isTable(doc.project) ? doc.project : undefined;
   const tool = isTable(doc.tool) ? doc.tool : {};
   const poetry = isTable(tool.poetry) ? tool.poetry : undefined;
   const uv = isTable(tool.uv) ? tool.uv : undefined;
+  if (doc.project !== undefined && !project) throw new ManifestError(file, 'must be a table', 'Write it as a [project] section', 'project');
+  const dynamic = Array.isArray(project?.dynamic) ? project.dynamic.filter((d): d is string => typeof d === 'string') : [];
 
-  // Poetry 2 reads [project] first and falls back to [tool.poetry].
-  const name = project?.name ?? poetry?.name;
+  // Poetry 2 reads [project] first and falls back to [tool.poetry]; in
+  // package mode false, Poetry needs no name at all.
+  const packageMode = poetry?.['package-mode'] !== false && uv?.package !== false;
+  let name = project?.name ?? poetry?.name;
+  if (name === undefined && (!packageMode || dynamic.includes('name'))) name = basename(dir);
   if (typeof name !== 'string' || name === '') {
     throw new ManifestError(
       file,
@@ -54,36 +111,48 @@ export function parsePyproject(text: string, file: string): PythonPackage {
 
   const declared = new Set<string>();
   const pathDependencies: PythonPathDependency[] = [];
-  const dir = dirname(file);
+  const unlocated: Array<{ name: string; key: string }> = [];
 
   // PEP 621 / PEP 735 requirement strings, with uv sources giving their location
   const requirements: Array<[string, string]> = [];
   const collect = (list: unknown, key: string) => {
     if (Array.isArray(list)) for (const r of list) if (typeof r === 'string') requirements.push([r, key]);
   };
+  const collectTable = (table: unknown, key: string) => {
+    if (isTable(table)) for (const [extra, list] of Object.entries(table)) collect(list, `${key}.${extra}`);
+  };
   collect(project?.dependencies, 'project.dependencies');
-  if (isTable(project?.['optional-dependencies'])) {
-    for (const [extra, list] of Object.entries(project['optional-dependencies'] as Table)) collect(list, `project.optional-dependencies.${extra}`);
-  }
-  if (isTable(doc['dependency-groups'])) {
-    for (const [group, list] of Object.entries(doc['dependency-groups'] as Table)) collect(list, `dependency-groups.${group}`);
-  }
+  collectTable(project?.['optional-dependencies'], 'project.optional-dependencies');
+  collectTable(doc['dependency-groups'], 'dependency-groups');
   collect(uv?.['dev-dependencies'], 'tool.uv.dev-dependencies');
-  const sources = isTable(uv?.sources) ? (uv.sources as Table) : {};
+  // Dynamic lists that a hatch metadata hook keeps in this very file
+  // (`[tool.hatch.metadata.hooks.<hook>] dependencies = [...]`, as
+  // uv-dynamic-versioning does) are read there; others are unknown.
+  const unknown: string[] = [];
+  for (const field of ['dependencies', 'optional-dependencies'] as const) {
+    if (!dynamic.includes(field)) continue;
+    const hooks = isTable(tool.hatch) && isTable(tool.hatch.metadata) && isTable(tool.hatch.metadata.hooks) ? (tool.hatch.metadata.hooks as Table) : {};
+    const inFile = Object.entries(hooks).filter(([, hook]) => isTable(hook) && hook[field] !== undefined);
+    for (const [hook, section] of inFile) {
+      const key = `tool.hatch.metadata.hooks.${hook}.${field}`;
+      if (field === 'dependencies') collect((section as Table)[field], key);
+      else collectTable((section as Table)[field], key);
+    }
+    if (inFile.length === 0) unknown.push(`project.${field}`);
+  }
   for (const [requirement, key] of requirements) {
     const match = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(requirement);
     if (!match) continue;
     const dep = normalizeName(match[1]);
     declared.add(dep);
     const fileUrl = /@\s*file:(?:\/\/)?(\S+)/.exec(requirement);
-    // the source's key as written (`core_lib`), which may differ from the requirement's (`core-lib`)
-    const [sourceKey, source] = Object.entries(sources).find(([n]) => normalizeName(n) === dep) ?? [];
+    const source = uvSources[dep];
     if (fileUrl) {
       pathDependencies.push({ name: dep, path: fileUrl[1].startsWith('/') ? fileUrl[1] : join(dir, fileUrl[1]), key });
-    } else if (isTable(source) && typeof source.path === 'string') {
-      pathDependencies.push({ name: dep, path: join(dir, source.path), key: `tool.uv.sources.${sourceKey}` });
-    } else if (isTable(source) && source.workspace === true) {
-      pathDependencies.push({ name: dep, path: null, key: `tool.uv.sources.${sourceKey}` });
+    } else if (source) {
+      pathDependencies.push({ name: dep, path: source.path, key: `tool.uv.sources.${source.key}` });
+    } else {
+      unlocated.push({ name: dep, key });
     }
   }
 
@@ -115,5 +184,55 @@ export function parsePyproject(text: string, file: string): PythonPackage {
     ...(typeof project?.version === 'string' ? [{ key: 'project.version', version: project.version }] : []),
     ...(typeof poetry?.version === 'string' ? [{ key: 'tool.poetry.version', version: poetry.version }] : []),
   ];
-  return { name, version, versionKeys, manifestPath: file, tool: poetry ? 'poetry' : uv ? 'uv' : 'pep517', declared: [...declared].sort(), pathDependencies };
+  return {
+    name,
+    version,
+    versionKeys,
+    manifestPath: file,
+    tool: poetry ? 'poetry' : uv ? 'uv' : 'pep517',
+    declared: [...declared].sort(),
+    pathDependencies,
+    unlocated,
+    publishable: packageMode,
+    unknownDependencies: unknown.length ? `${unknown.join(' and ')} ${unknown.length > 1 ? 'are' : 'is'} dynamic: set by the build backend outside this file` : null,
+    maturinManifest: maturinManifest(doc, dir, file),
+  };
+}
+
+/** The crate a maturin build compiles: `tool.maturin.manifest-path`, else the Cargo.toml beside the pyproject. */
+function maturinManifest(doc: Table, dir: string, file: string): string | null {
+  const backend = isTable(doc['build-system']) ? doc['build-system']['build-backend'] : undefined;
+  if (backend !== 'maturin') return null;
+  const tool = isTable(doc.tool) ? doc.tool : {};
+  const path = isTable(tool.maturin) ? tool.maturin['manifest-path'] : undefined;
+  if (path !== undefined && typeof path !== 'string') {
+    throw new ManifestError(file, 'must be a string', 'Write it as manifest-path = "rust/Cargo.toml"', 'tool.maturin.manifest-path');
+  }
+  return join(dir, path ?? 'Cargo.toml');
+}
+
+function readUvSources(uv: Table | undefined, dir: string, file: string): Record<string, UvSource> {
+  const sources: Record<string, UvSource> = {};
+  if (uv?.sources === undefined) return sources;
+  if (!isTable(uv.sources)) throw new ManifestError(file, 'must be a table', 'Write it as [tool.uv.sources] with name = { path = "..." } entries', 'tool.uv.sources');
+  for (const [key, source] of Object.entries(uv.sources)) {
+    // a list of sources for different markers: any local one makes it local
+    for (const s of Array.isArray(source) ? source : [source]) {
+      if (isTable(s) && typeof s.path === 'string') sources[normalizeName(key)] = { key, path: join(dir, s.path) };
+      else if (isTable(s) && s.workspace === true) sources[normalizeName(key)] = { key, path: null };
+    }
+  }
+  return sources;
+}
+
+function readUvWorkspace(uv: Table | undefined, file: string): PyprojectFile['uvWorkspace'] {
+  if (uv?.workspace === undefined) return null;
+  if (!isTable(uv.workspace)) throw new ManifestError(file, 'must be a table', 'Write it as [tool.uv.workspace] with members = ["packages/*"]', 'tool.uv.workspace');
+  const list = (key: 'members' | 'exclude'): string[] => {
+    const value = (uv.workspace as Table)[key];
+    if (value === undefined) return [];
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+    throw new ManifestError(file, 'must be a list of strings', 'Write it as ["packages/*"]', `tool.uv.workspace.${key}`);
+  };
+  return { members: list('members'), exclude: list('exclude') };
 }

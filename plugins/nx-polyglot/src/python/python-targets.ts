@@ -43,6 +43,7 @@ export function pythonTargets(
   tool: PythonTool,
   options: TargetsOptions | undefined,
   publish?: PublishOptions['python'],
+  nestedExclusions: string[] = [],
 ): { targets: Record<string, TargetConfiguration>; namedInputs: Record<string, string[]> } {
   const inputs = [PACKAGE_INPUT, `^${PACKAGE_INPUT}`, { runtime: 'python3 -V' }, { env: 'PYTHONPATH' }];
   const targets: Record<string, TargetConfiguration> = {};
@@ -63,6 +64,11 @@ export function pythonTargets(
       metadata: { technologies: ['python', tool], description: argv.join(' ') },
     };
   }
+  const namedInputs = {
+    [PACKAGE_INPUT]: ['{projectRoot}/**/*', '!{projectRoot}/dist/**', '!{projectRoot}/**/__pycache__/**', ...nestedExclusions],
+  };
+  // Poetry `package-mode = false`, uv `package = false`: never built, never published
+  if (!pkg.publishable) return { targets, namedInputs };
   const build = resolveTarget('build', { command: BUILD[tool], args: [] }, options);
   if (build) {
     const argv = [...build.command, ...build.args];
@@ -87,8 +93,5 @@ export function pythonTargets(
       description: `${BUILD[tool].join(' ')}, then upload to ${repository ? `\`${repository}\`` : '<publish.python.repository>'}, unless its index has ${pkg.name} ${pkg.version ?? '(no static version)'}`,
     },
   };
-  return {
-    targets,
-    namedInputs: { [PACKAGE_INPUT]: ['{projectRoot}/**/*', '!{projectRoot}/dist/**', '!{projectRoot}/**/__pycache__/**'] },
-  };
+  return { targets, namedInputs };
 }

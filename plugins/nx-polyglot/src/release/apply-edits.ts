@@ -1,10 +1,7 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ManifestError } from '../manifest-error';
 import type { VersionEdit } from './bump-plan';
 import { getTomlString, setTomlString } from './toml-edit';
-
-/** A file's content before a bump, to put back if any later step fails. */
-export type Snapshot = Map<string, string>;
 
 /** package.json keeps its formatting too: only the top-level "version" string changes. */
 function setPackageJsonVersion(text: string, edit: VersionEdit): string {
@@ -50,43 +47,29 @@ export function editText(text: string, file: string, edits: VersionEdit[]): stri
   return text;
 }
 
+/** One file of a bump: its bytes before, and after the plan's edits. */
+export interface FileChange {
+  file: string;
+  original: Buffer;
+  updated: Buffer;
+}
+
 /**
- * Computes every edited file in memory first (nothing is written if one edit
- * cannot be made), refuses read-only files (root ignores the mode bits, a
- * release tool should not), then writes them; if a write fails, the files
- * already written are restored. Returns the snapshot of the originals.
+ * Computes every edited file in memory (nothing is written here, so nothing
+ * is written at all if one edit cannot be made) and refuses read-only files
+ * (root ignores the mode bits, a release tool should not). The bump journals
+ * the result and writes each file atomically (see bump-journal.ts).
  */
-export function applyVersionEdits(edits: VersionEdit[]): Snapshot {
+export function planFileContents(edits: VersionEdit[]): FileChange[] {
   const byFile = new Map<string, VersionEdit[]>();
   for (const e of edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
-  const originals: Snapshot = new Map();
-  const updated = new Map<string, string>();
+  const changes: FileChange[] = [];
   for (const [file, fileEdits] of byFile) {
     if ((statSync(file).mode & 0o222) === 0) {
       throw new ManifestError(file, 'is read-only, so the bump cannot write it; nothing was changed', 'Make it writable and bump again');
     }
-    const text = readFileSync(file, 'utf8');
-    originals.set(file, text);
-    updated.set(file, editText(text, file, fileEdits));
+    const original = readFileSync(file);
+    changes.push({ file, original, updated: Buffer.from(editText(original.toString('utf8'), file, fileEdits), 'utf8') });
   }
-  writeAll(updated, originals);
-  return originals;
-}
-
-/** Writes every file, or none: a failed write puts back what was already written. */
-export function writeAll(contents: Map<string, string>, originals: Snapshot): void {
-  const written: string[] = [];
-  try {
-    for (const [file, text] of contents) {
-      writeFileSync(file, text);
-      written.push(file);
-    }
-  } catch (e) {
-    restore(originals, written);
-    throw new Error(`Could not write ${[...contents.keys()][written.length]} (${(e as Error).message}); every file is as it was.`);
-  }
-}
-
-export function restore(originals: Snapshot, files: Iterable<string> = originals.keys()): void {
-  for (const file of files) writeFileSync(file, originals.get(file) as string);
+  return changes;
 }

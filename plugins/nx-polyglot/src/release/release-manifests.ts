@@ -28,7 +28,7 @@ export function readReleaseManifests(context: ExecutorContext): ReleaseManifests
       const cwd = (node.data.targets?.test?.options?.cwd ?? node.data.targets?.build?.options?.cwd ?? node.data.root) as string;
       workspaceRoots.add(join(context.root, cwd, 'Cargo.toml'));
     } else if (node.data.metadata?.python) {
-      manifests.python.push(python.get(join(root, 'pyproject.toml')) as PythonPackage);
+      manifests.python.push(python.get(join(root, 'pyproject.toml'))?.package as PythonPackage);
     } else if (existsSync(join(root, 'package.json')) && node.data.root !== '.') {
       const file = join(root, 'package.json');
       manifests.packageJson.push({ file, version: JSON.parse(readFileSync(file, 'utf8')).version });

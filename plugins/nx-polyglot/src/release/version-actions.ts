@@ -1,17 +1,45 @@
 import type { ProjectGraph, Tree } from '@nx/devkit';
 import { workspaceRoot } from '@nx/devkit';
 import { VersionActions } from 'nx/release';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import semver from 'semver';
-import { runProcess } from '../run-process';
+import { howItEnded, runProcess } from '../run-process';
 import { CargoManifest, parseCargoManifest, workspaceDependency } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces, memberForDependency } from '../cargo/cargo-workspace';
 import { SparseIndex } from '../cargo/sparse-index';
 import { PypiIndex, fileVersion, pythonRepository } from '../python/pypi-index';
 import { parsePyproject } from '../python/pyproject';
 import { editText } from './apply-edits';
+import { BumpJournal, rollbackFailureText } from './bump-journal';
+import { recoverBeforeStarting } from '../executors/bump';
 import { VersionEdit, bumpPlan } from './bump-plan';
 import type { ReleaseManifests } from './version-consistency';
+
+/**
+ * The bump journal of this `nx release version` process (see bump-journal.ts):
+ * opened by the first edit, before Nx writes anything (Nx writes its Tree to
+ * disk after every project's edits and before afterAllProjectsVersioned),
+ * committed by afterAllProjectsVersioned once the lock files are regenerated.
+ */
+let journal: BumpJournal | undefined;
+let recovered = false;
+
+function openJournal(from: string, to: string): BumpJournal {
+  if (!journal) {
+    journal = BumpJournal.open(workspaceRoot, 'nx release version', from, to);
+    const lock = join(workspaceRoot, 'package-lock.json');
+    journal.record(existsSync(lock) ? [{ file: lock }] : []);
+    // Nx failing (or its own write failing) after our edits: put every file back before the process ends
+    process.once('exit', () => {
+      if (!journal?.isOpen) return;
+      const result = journal.rollback();
+      if (result.restored.length) process.stderr.write(`nx release version did not finish: put back ${result.restored.join(', ')}.\n`);
+      if (result.failed.length) process.stderr.write(`${rollbackFailureText(result.failed, workspaceRoot)}\n`);
+    });
+  }
+  return journal;
+}
 
 /**
  * Nx release VersionActions for a polyglot release group: crates
@@ -29,6 +57,16 @@ export default class PolyglotVersionActions extends VersionActions {
   constructor(...args: ConstructorParameters<typeof VersionActions>) {
     super(...args);
     this.validManifestFilenames = [{ cargo: 'Cargo.toml', python: 'pyproject.toml', npm: 'package.json' }[this.kind]];
+  }
+
+  /** Before Nx reads a manifest: a bump killed half-way is rolled back (and said so), once per process. */
+  override async init(tree: Tree): Promise<void> {
+    if (!recovered) {
+      recovered = true;
+      const blocked = recoverBeforeStarting(workspaceRoot, (m) => process.stdout.write(`${m}\n`), 'nx release version');
+      if (blocked) throw new Error(blocked);
+    }
+    await super.init(tree);
   }
 
   private get kind(): 'cargo' | 'python' | 'npm' {
@@ -74,9 +112,16 @@ export default class PolyglotVersionActions extends VersionActions {
     return { release, own: abs(file) };
   }
 
-  private apply(tree: Tree, edits: VersionEdit[]): string[] {
+  private apply(tree: Tree, edits: VersionEdit[], release: ReleaseManifests, to: string): string[] {
     const byFile = new Map<string, VersionEdit[]>();
     for (const e of edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+    if (byFile.size > 0) {
+      // every file's original bytes are durable before Nx writes the first one
+      const from = release.cargo[0]?.root.workspace?.package.version ?? release.cargo[0]?.workspace.members[0]?.version ?? release.python[0]?.version ?? release.packageJson[0]?.version;
+      const j = openJournal(typeof from === 'string' ? from : '?', to);
+      const lock = release.cargo[0] ? join(dirname(release.cargo[0].root.file), 'Cargo.lock') : undefined;
+      j.record([...byFile.keys(), ...(lock && existsSync(lock) ? [lock] : [])].map((file) => ({ file })));
+    }
     for (const [file, fileEdits] of byFile) {
       const rel = relative(workspaceRoot, file);
       tree.write(rel, editText(tree.read(rel, 'utf-8') as string, file, fileEdits));
@@ -135,7 +180,7 @@ export default class PolyglotVersionActions extends VersionActions {
       const dep = workspaceDependency(release.cargo[0].root, e.path[2]);
       return dep?.path !== undefined && join(dirname(rootManifest), dep.path, 'Cargo.toml') === own;
     });
-    return this.apply(tree, edits);
+    return this.apply(tree, edits, release, newVersion);
   }
 
   /** Requirements on the dependencies Nx bumps, written in this project's own manifest. */
@@ -146,7 +191,7 @@ export default class PolyglotVersionActions extends VersionActions {
     const { release, own } = this.manifests(tree);
     // a fixed group moves every dependency to the same version
     const edits = versions.flatMap((v) => bumpPlan(release, v).filter((e) => e.file === own && isDependency(e)));
-    return this.apply(tree, edits);
+    return this.apply(tree, edits, release, versions[0]);
   }
 }
 
@@ -161,14 +206,27 @@ export async function afterAllProjectsVersioned(
 ): Promise<{ changedFiles: string[]; deletedFiles: string[] }> {
   const listed = await runProcess('git', ['ls-files', '--', '*Cargo.lock', 'package-lock.json'], { cwd });
   const locks = listed.output.split('\n').filter(Boolean);
-  if (opts.dryRun) return { changedFiles: [], deletedFiles: [] };
+  if (opts.dryRun) {
+    journal?.abandon();
+    return { changedFiles: [], deletedFiles: [] };
+  }
   for (const lock of locks) {
     const dir = join(cwd, dirname(lock));
     const [file, ...args] = lock.endsWith('Cargo.lock')
       ? ['cargo', 'update', '--workspace', '--offline']
       : ['npm', 'install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'];
+    // its original bytes are journalled before the tool rewrites it
+    journal?.record([{ file: join(cwd, lock) }]);
     const r = await runProcess(file, args, { cwd: dir });
-    if (r.exitCode !== 0) throw new Error(`${r.output}Regenerating ${lock} failed (\`${[file, ...args].join(' ')}\`).`);
+    if (r.exitCode !== 0) {
+      const failure = `${r.output}Regenerating ${lock} failed (\`${[file, ...args].join(' ')}\` ${howItEnded(r)})`;
+      // Nx has written the manifests already: every file goes back, as with the bump target
+      const result = journal?.rollback();
+      if (!result) throw new Error(`${failure}.`);
+      if (result.failed.length === 0) throw new Error(`${failure}; every file is as it was.`);
+      throw new Error(`${failure}; the rollback could not restore every file.\n${rollbackFailureText(result.failed, cwd)}`);
+    }
   }
+  journal?.commit();
   return { changedFiles: locks, deletedFiles: [] };
 }
