@@ -112,7 +112,8 @@ function rootOf(nxRoot: string, manifestPath: string): string {
  * 3. else (two crates named `xtask` in two Cargo workspaces), `<name>@<root>`.
  * A crate and a Python package in one directory (a maturin package) are one
  * Nx project, named for the Python package. Only what the ecosystem itself
- * refuses is an error: two members of one Cargo workspace with one name.
+ * refuses is an error (two members of one Cargo workspace with one name,
+ * which the Cargo model refuses).
  */
 function assignNames(projects: PolyglotProject[], others: readonly OtherProject[], options: NxPolyglotOptions): void {
   const prefixes = { ...DEFAULT_COLLISION_PREFIXES, ...options.collisionPrefixes };
@@ -126,7 +127,6 @@ function assignNames(projects: PolyglotProject[], others: readonly OtherProject[
   const taken = new Set(others.filter((o) => !units.has(o.root)).map((o) => o.name));
   const final = new Map<PolyglotProject, string>();
   for (const [name, claimants] of claims) {
-    refuseDuplicateMembers(claimants);
     const othersClaim = taken.has(claimants[0].pkg.name) || taken.has(name);
     if (claimants.length === 1 && !othersClaim) {
       final.set(claimants[0], claimants[0].pkg.name);
@@ -142,20 +142,4 @@ function assignNames(projects: PolyglotProject[], others: readonly OtherProject[
   for (const n of [...final.values(), ...taken]) count.set(n, (count.get(n) ?? 0) + 1);
   for (const [p, n] of final) if (n !== p.pkg.name && (count.get(n) ?? 0) > 1) final.set(p, `${p.pkg.name}@${p.root}`);
   for (const p of projects) p.name = final.get(units.get(p.root)!.find((m) => final.has(m)) as PolyglotProject) as string;
-}
-
-/** Cargo refuses two packages of one name in one workspace. */
-function refuseDuplicateMembers(claimants: PolyglotProject[]): void {
-  const cargo = claimants.filter((p): p is CargoProject => p.kind === 'cargo');
-  for (const [i, a] of cargo.entries()) {
-    const b = cargo.slice(i + 1).find((c) => c.workspace === a.workspace);
-    if (b) {
-      throw new ManifestError(
-        b.pkg.manifestPath,
-        `declares the crate \`${b.pkg.name}\`, as does ${a.pkg.manifestPath}, in the same Cargo workspace (${a.workspace.rootManifest})`,
-        'Give one of them another name: Cargo refuses two members with one name',
-        'package.name',
-      );
-    }
-  }
 }

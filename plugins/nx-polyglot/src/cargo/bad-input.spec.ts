@@ -112,6 +112,63 @@ const CASES: Array<{ title: string; files: Record<string, string>; message: (dir
     files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nversion = "0.1.0"\n' },
     message: (dir) => `${dir}/crates/a/Cargo.toml: \`package.name\`: is missing or not a string. Give the package a name: name = "my-crate"`,
   },
+  {
+    title: 'a version that is not a full semantic version',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1"\nedition = "2021"\n' },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`package.version\`: has an unexpected value ("0.1"). Use a full semantic version like "0.1.0", or { workspace = true } to inherit it`,
+  },
+  {
+    title: 'a version with a leading v',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "v1.0.0"\nedition = "2021"\n' },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`package.version\`: has an unexpected value ("v1.0.0"). Use a full semantic version like "0.1.0", or { workspace = true } to inherit it`,
+  },
+  {
+    title: 'an inherited workspace version that is not a full semantic version',
+    files: { 'Cargo.toml': `${globWorkspace}\n[workspace.package]\nversion = "1.0"\n`, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion.workspace = true\nedition = "2021"\n' },
+    message: (dir) => `${dir}/Cargo.toml: \`workspace.package.version\`: must be a full semantic version ("1.0"). Write it as version = "0.1.0"`,
+  },
+  {
+    title: 'an edition this cargo does not know',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0"\nedition = "2020"\n' },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`package.edition\`: has an unexpected value ("2020"). Use one of "2015", "2018", "2021", "2024", or { workspace = true } to inherit it`,
+  },
+  {
+    title: 'an edition written as a number',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0"\nedition = 2021\n' },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`package.edition\`: has an unexpected value (2021). Use one of "2015", "2018", "2021", "2024", or { workspace = true } to inherit it`,
+  },
+  {
+    title: 'a publish that is neither a boolean nor a list',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', 'publish = "no"\n') },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`package.publish\`: has an unexpected value ("no"). Use true, false or a list of registry names, or { workspace = true } to inherit it`,
+  },
+  {
+    title: 'a crate name with a character cargo refuses',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('my crate') },
+    message: (dir) => `${dir}/crates/a/Cargo.toml: \`package.name\`: is not a valid crate name (\`my crate\`). Use letters, digits, \`-\` and \`_\`, starting with a letter or \`_\``,
+  },
+  {
+    title: 'a crate name starting with a digit',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('1password') },
+    message: (dir) => `${dir}/crates/a/Cargo.toml: \`package.name\`: is not a valid crate name (\`1password\`). Use letters, digits, \`-\` and \`_\`, starting with a letter or \`_\``,
+  },
+  {
+    title: 'include that is not a list of patterns',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', 'include = "src/**"\n') },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`package.include\`: has an unexpected value ("src/**"). Use a list of path patterns like ["src/**/*", "Cargo.toml"], or { workspace = true } to inherit it`,
+  },
+  {
+    title: 'two members of one workspace with one name',
+    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('same'), 'crates/b/Cargo.toml': crate('same') },
+    message: (dir) =>
+      `${dir}/crates/b/Cargo.toml: \`package.name\`: declares the crate \`same\`, as does ${dir}/crates/a/Cargo.toml, in the same Cargo workspace (${dir}/Cargo.toml). Give one of them another name: Cargo refuses two members with one name`,
+  },
 ];
 
 describe('bad input through loadCargoWorkspaces', () => {

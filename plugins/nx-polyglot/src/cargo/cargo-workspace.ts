@@ -72,6 +72,19 @@ function resolveWorkspace(root: CargoManifest, memberFiles: string[], files: Car
     const manifest = file === root.file ? root : (files.manifest(file) as CargoManifest);
     return resolvePackage(manifest, root);
   });
+  const seen = new Map<string, CargoPackage>();
+  for (const m of members) {
+    const first = seen.get(m.name);
+    if (first) {
+      throw new ManifestError(
+        m.manifestPath,
+        `declares the crate \`${m.name}\`, as does ${first.manifestPath}, in the same Cargo workspace (${root.file})`,
+        'Give one of them another name: Cargo refuses two members with one name',
+        'package.name',
+      );
+    }
+    seen.set(m.name, m);
+  }
   return { rootManifest: root.file, members };
 }
 

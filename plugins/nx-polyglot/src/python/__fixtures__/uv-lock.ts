@@ -24,7 +24,7 @@ interface LockPackage {
 /** Runs the real tool, offline (the fixtures have no third-party dependencies). */
 export function uvLock(dir: string): UvFacts {
   execFileSync('uv', ['lock', '--offline', '--quiet'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UV_NO_CONFIG: '1' } });
-  const lock = parse(readFileSync(join(dir, 'uv.lock'), 'utf8')) as { manifest?: { members?: string[] }; package: LockPackage[] };
+  const lock = parse(readFileSync(join(dir, 'uv.lock'), 'utf8')) as unknown as { manifest?: { members?: string[] }; package: LockPackage[] };
   const local = lock.package.filter((p) => p.source.editable ?? p.source.virtual ?? p.source.directory);
   const names = new Set(local.map((p) => p.name));
   const edges = local.flatMap((p) =>
