@@ -1,7 +1,7 @@
 import { DependencyType } from 'nx/src/config/project-graph'; // not @nx/devkit: see create-nodes.ts
 import type { CreateDependencies, StaticDependency } from '@nx/devkit';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
 import type { NxPolyglotOptions } from './options';
 import { CargoProject, PolyglotProject, PythonProject, loadPolyglotModel } from './polyglot-model';
@@ -15,13 +15,15 @@ import { normalizeName } from './python/pyproject';
  * `name`) keeps its edges.
  */
 export const createDependencies: CreateDependencies<NxPolyglotOptions> = (options, context) => {
-  const manifests = [
-    ...Object.values(context.fileMap.projectFileMap).flat(),
-    ...context.fileMap.nonProjectFiles,
-  ]
-    .map((f) => f.file)
-    .filter((f) => ['Cargo.toml', 'pyproject.toml'].includes(basename(f)));
-  const { projects } = loadPolyglotModel(context.workspaceRoot, manifests, options ?? {});
+  // the manifests of the projects createNodes made (so a registration's
+  // include/exclude holds here too), and the workspace roots they name
+  const manifests = new Set<string>();
+  for (const project of Object.values(context.projects)) {
+    const { cargo, python } = (project.metadata ?? {}) as { cargo?: { workspace?: string }; python?: { uvWorkspace?: string } };
+    if (cargo) manifests.add(join(project.root, 'Cargo.toml')).add(cargo.workspace ?? join(project.root, 'Cargo.toml'));
+    if (python) manifests.add(join(project.root, 'pyproject.toml')).add(python.uvWorkspace ?? join(project.root, 'pyproject.toml'));
+  }
+  const { projects } = loadPolyglotModel(context.workspaceRoot, [...manifests], options ?? {});
   const nameAt = new Map(Object.entries(context.projects).map(([name, p]) => [p.root, name]));
   return polyglotEdges(projects).flatMap((e) => {
     const source = nameAt.get(e.source);

@@ -10,7 +10,7 @@ import { OTHER_PROJECT_FILES, otherProjects } from './other-projects';
 import { crateFileGlobs, excludeNested, nestedRoots } from './project-files';
 import type { CargoWorkspace } from './cargo/cargo-workspace';
 import { publishConstraints } from './cargo/publish-plan';
-import { cargoTargets } from './cargo/cargo-targets';
+import { CRATE_INPUT, cargoTargets } from './cargo/cargo-targets';
 import { pythonTargets } from './python/python-targets';
 
 export const MANIFEST_GLOB = '**/{Cargo.toml,pyproject.toml,package.json,project.json}';
@@ -146,7 +146,8 @@ function mergeSameRoot(a: ProjectConfiguration, b: ProjectConfiguration): Projec
   return {
     ...python,
     tags: [...(python.tags ?? []), ...(cargo.tags ?? [])],
-    namedInputs: { ...cargo.namedInputs, ...python.namedInputs },
+    // the files of both: the Python package's, and never cargo's target/
+    namedInputs: { ...cargo.namedInputs, [CRATE_INPUT]: [...(python.namedInputs?.[CRATE_INPUT] ?? []), '!{projectRoot}/target/**'] },
     targets: { ...cargo.targets, ...python.targets },
     metadata: { ...cargo.metadata, ...python.metadata, technologies: ['python', 'cargo'] },
   };

@@ -3,8 +3,12 @@ import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { PublishOptions, TargetKey, TargetsOptions, resolveTarget } from '../options';
 import type { CargoPackage } from './cargo-workspace';
 
-/** The named input holding a crate's own files; `^cargo-crate` pulls in its dependencies' files. */
-export const CRATE_INPUT = 'cargo-crate';
+/**
+ * The named input holding a project's own files, crate or Python package
+ * alike: `^polyglot-files` pulls in its dependencies' files, and Nx requires
+ * every dependency to define it (a maturin package depends on a crate).
+ */
+export const CRATE_INPUT = 'polyglot-files';
 /**
  * The named input of what selects and configures the toolchain: toolchain and
  * config files, compilation env vars. Named once per project rather than

@@ -1,8 +1,10 @@
 import type { TargetConfiguration } from '@nx/devkit';
+import { CRATE_INPUT } from '../cargo/cargo-targets';
 import { PublishOptions, TargetKey, TargetsOptions, resolveTarget } from '../options';
 import type { PythonPackage, PythonTool } from './pyproject';
 
-export const PACKAGE_INPUT = 'python-package';
+/** The same named input as a crate's (cargo-targets.ts): a Python package's dependency may be a crate. */
+export const PACKAGE_INPUT = CRATE_INPUT;
 
 /** How to run a program inside the package's environment, per tool. */
 const RUN_IN_ENV: Record<PythonTool, string[]> = {
