@@ -1,10 +1,10 @@
 import { execa } from 'execa';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executed, nxEnv, repoRoot, runNx } from './repo-copy';
+import { fixtureWorkspace, nxIn } from './fixture-workspace';
+import { executed, runNx } from './repo-copy';
 
 /**
  * A workspace shaped like the real repositories the plugin broke on (see
@@ -59,19 +59,10 @@ const FILES: Record<string, string> = {
 
 describe('the plugin on a workspace of real-repository shapes', () => {
   let root: string;
-  const nx = (...args: string[]) =>
-    execa('node', [join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], { cwd: root, env: { ...nxEnv, NX_CACHE_DIRECTORY: join(root, '.nx', 'cache') }, all: true, reject: false });
+  const nx = (...args: string[]) => nxIn(root, args);
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'nx-polyglot-shapes-'));
-    for (const [path, text] of Object.entries(FILES)) {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      writeFileSync(join(root, path), text);
-    }
-    mkdirSync(join(root, 'node_modules'));
-    symlinkSync(join(repoRoot, 'node_modules', 'nx'), join(root, 'node_modules', 'nx'));
-    symlinkSync(join(repoRoot, 'plugins', 'nx-polyglot'), join(root, 'node_modules', 'nx-polyglot'));
-    await execa('git', ['init', '-q', '-b', 'main'], { cwd: root });
+    root = await fixtureWorkspace('nx-polyglot-shapes-', FILES);
     await execa('cargo', ['generate-lockfile', '--offline'], { cwd: root });
     await execa('cargo', ['generate-lockfile', '--offline'], { cwd: join(root, 'tools', 'xtask') });
   });
@@ -101,8 +92,7 @@ describe('the plugin on a workspace of real-repository shapes', () => {
     ['xtask@tools/xtask', 'tools_xtask_works'],
     ['rust-pot', 'desktop_works'],
   ])('`nx run %s:test` runs that crate', async (project, test) => {
-    // --batch=false: batched cargo output is the everyday-use issue's
-    const result = await nx('run', `${project}:test`, '--output-style=static', '--skip-nx-cache', '--batch=false');
+    const result = await nx('run', `${project}:test`, '--output-style=static', '--skip-nx-cache');
     expect(result.exitCode, result.all).toBe(0);
     expect(stripVTControlCharacters(result.all)).toContain(`test tests::${test} ... ok`);
   });

@@ -21,6 +21,8 @@ export interface RunOptions {
   onOutput?: (chunk: string) => void;
   /** Only stdout lines (for JSON message streams); stderr still goes to onOutput. */
   onStdoutLine?: (line: string) => void;
+  /** Only stderr chunks (progress and errors beside a JSON stdout). */
+  onStderr?: (chunk: string) => void;
 }
 
 export async function runProcess(file: string, args: string[], options: RunOptions): Promise<ProcessResult> {
@@ -44,6 +46,7 @@ export async function runProcess(file: string, args: string[], options: RunOptio
     child.stdout?.on('end', () => pending && options.onStdoutLine!(pending));
   }
   if (options.onOutput) child.all?.on('data', (chunk: Buffer) => options.onOutput!(chunk.toString()));
+  if (options.onStderr) child.stderr?.on('data', (chunk: Buffer) => options.onStderr!(chunk.toString()));
   const result = await child;
   const output = typeof result.all === 'string' ? result.all : '';
   if (result.signal) {

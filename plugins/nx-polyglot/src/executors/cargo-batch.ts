@@ -1,4 +1,5 @@
-import { basename, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { ProcessResult, runProcess } from '../run-process';
 
 export interface CrateRef {
@@ -21,11 +22,33 @@ export interface CargoInvocation {
   args: string[];
 }
 
-type Runner = (args: string[], cwd: string, onStdoutLine?: (line: string) => void) => Promise<ProcessResult>;
-const cargoRunner: Runner = (args, cwd, onStdoutLine) => runProcess('cargo', args, { cwd, onStdoutLine });
+/** Runs cargo; `live` gets what a user should see as it happens (rendered diagnostics, test output, progress). */
+export type Runner = (args: string[], cwd: string, onStdoutLine?: (line: string) => void, live?: (chunk: string) => void) => Promise<ProcessResult>;
+const cargoRunner: Runner = async (args, cwd, onStdoutLine, live) => {
+  // whole lines only: crates' test runs print at the same time
+  const lines = live && wholeLines(live);
+  const result = await runProcess('cargo', args, { cwd, onStdoutLine, ...(onStdoutLine ? { onStderr: lines } : { onOutput: lines }) });
+  lines?.flush();
+  return result;
+};
+
+/** Passes on complete lines only; `flush` passes the rest. */
+function wholeLines(write: (text: string) => void): ((chunk: string) => void) & { flush(): void } {
+  let pending = '';
+  const onChunk = (chunk: string) => {
+    const text = pending + chunk;
+    const end = text.lastIndexOf('\n') + 1;
+    pending = text.slice(end);
+    if (end > 0) write(text.slice(0, end));
+  };
+  return Object.assign(onChunk, { flush: () => (pending ? (write(`${pending}\n`), (pending = '')) : undefined) });
+}
 
 /** Subcommands that compile and understand `--message-format=json`. */
 const COMPILING = new Set(['build', 'check', 'clippy', 'test', 'bench', 'doc']);
+
+/** How many crates' test binaries run at once once everything is compiled. */
+const TEST_PARALLELISM = Math.max(1, availableParallelism());
 
 /**
  * Runs one cargo command for many crates in as few cargo processes as
@@ -37,10 +60,27 @@ export async function runCargoBatch(
   dependsOn: (crate: CrateRef, failedProject: string) => boolean,
   run: Runner = cargoRunner,
 ): Promise<Map<string, CrateOutcome>> {
+  const outcomes = new Map<string, CrateOutcome>();
+  for await (const [name, outcome] of cargoBatchOutcomes(invocation, crates, dependsOn, run)) outcomes.set(name, outcome);
+  // in the order the crates were given
+  return new Map(crates.map((c) => [c.name, outcomes.get(c.name) as CrateOutcome]));
+}
+
+/**
+ * The same, each crate's outcome yielded as soon as it is known, and what
+ * cargo prints passed to `live` as it prints it.
+ */
+export async function* cargoBatchOutcomes(
+  invocation: CargoInvocation,
+  crates: CrateRef[],
+  dependsOn: (crate: CrateRef, failedProject: string) => boolean,
+  run: Runner = cargoRunner,
+  live?: (chunk: string) => void,
+): AsyncGenerator<[string, CrateOutcome]> {
   const [subcommand] = invocation.command;
-  if (subcommand === 'fmt') return formatCrates(invocation, crates, run);
-  if (!COMPILING.has(subcommand) || invocation.command.length > 1) return oneByOne(invocation, crates, run);
-  return compileCrates(invocation, crates, dependsOn, run);
+  if (subcommand === 'fmt') yield* await formatCrates(invocation, crates, run, live);
+  else if (!COMPILING.has(subcommand) || invocation.command.length > 1) yield* oneByOne(invocation, crates, run, live);
+  else yield* compileCrates(invocation, crates, dependsOn, run, live);
 }
 
 function splitArgs(args: string[]): { cargoArgs: string[]; toolArgs: string[] } {
@@ -51,18 +91,16 @@ function splitArgs(args: string[]): { cargoArgs: string[]; toolArgs: string[] } 
 const packageArgs = (crates: CrateRef[]) => crates.flatMap((c) => ['-p', c.name]);
 
 /** A command cargo cannot batch with attribution (e.g. a cargo plugin): one process per crate. */
-async function oneByOne(invocation: CargoInvocation, crates: CrateRef[], run: Runner): Promise<Map<string, CrateOutcome>> {
-  const outcomes = new Map<string, CrateOutcome>();
+async function* oneByOne(invocation: CargoInvocation, crates: CrateRef[], run: Runner, live?: (chunk: string) => void): AsyncGenerator<[string, CrateOutcome]> {
   for (const crate of crates) {
-    const r = await run([...invocation.command, '-p', crate.name, ...invocation.args], invocation.cwd);
-    outcomes.set(crate.name, { success: r.exitCode === 0, output: r.output });
+    const r = await run([...invocation.command, '-p', crate.name, ...invocation.args], invocation.cwd, undefined, live);
+    yield [crate.name, { success: r.exitCode === 0, output: r.output }];
   }
-  return outcomes;
 }
 
 /** `cargo fmt --check -p a -p b`: rustfmt names each file it would change ("Diff in <file>:<line>:"). */
-async function formatCrates(invocation: CargoInvocation, crates: CrateRef[], run: Runner): Promise<Map<string, CrateOutcome>> {
-  const r = await run([...invocation.command, ...packageArgs(crates), ...invocation.args], invocation.cwd);
+async function formatCrates(invocation: CargoInvocation, crates: CrateRef[], run: Runner, live?: (chunk: string) => void): Promise<Map<string, CrateOutcome>> {
+  const r = await run([...invocation.command, ...packageArgs(crates), ...invocation.args], invocation.cwd, undefined, live);
   const outcomes = new Map(crates.map((c) => [c.name, { success: true, output: '' }]));
   if (r.exitCode === 0) return outcomes;
   let current: CrateOutcome | undefined;
@@ -91,59 +129,58 @@ function ownerOf(file: string, crates: CrateRef[], outcomes: Map<string, CrateOu
 }
 
 /**
- * Compiles (and for `test`/`bench`, runs) the crates in one cargo process with
- * JSON messages, so diagnostics and failures are attributed by manifest path.
- * Cargo stops building at the first crate that fails (`cargo test` has no
- * --keep-going), so the others go again without it, and crates that depend on
- * a failed one are reported as blocked.
+ * Compiles every crate in one cargo process with JSON messages, so
+ * diagnostics and failures are attributed by manifest path; cargo stops at
+ * the first crate that fails to compile (`cargo test` has no --keep-going), so
+ * the others go again without it, and crates that depend on a failed one are
+ * reported as blocked. For `test`/`bench` the build is `--no-run`, then each
+ * crate's tests run in a `cargo test -p <crate>` of its own, several at once:
+ * cargo releases its build lock before running tests, so a slow crate holds
+ * up no other, each crate's output is its own, and each is reported as it ends.
  */
-async function compileCrates(
+async function* compileCrates(
   invocation: CargoInvocation,
   crates: CrateRef[],
   dependsOn: (crate: CrateRef, failedProject: string) => boolean,
   run: Runner,
-): Promise<Map<string, CrateOutcome>> {
+  live?: (chunk: string) => void,
+): AsyncGenerator<[string, CrateOutcome]> {
   const isTest = invocation.command[0] === 'test' || invocation.command[0] === 'bench';
-  const outcomes = new Map<string, CrateOutcome>(crates.map((c) => [c.name, { success: false, output: '' }]));
-  const executables = new Map<string, string>();
-  const libraries = new Map<string, string>();
+  const { cargoArgs, toolArgs } = splitArgs(invocation.args);
+  const diagnostics = new Map<string, string>(crates.map((c) => [c.name, '']));
   const byManifest = new Map(crates.map((c) => [join(c.dir, 'Cargo.toml'), c]));
   let remaining = crates;
 
   while (remaining.length > 0) {
-    const { cargoArgs, toolArgs } = splitArgs(invocation.args);
-    const args = [
-      ...invocation.command,
-      ...(isTest ? ['--no-fail-fast'] : []),
-      '--message-format=json',
-      ...packageArgs(remaining),
-      ...cargoArgs,
-      ...toolArgs,
-    ];
+    const args = [...invocation.command, ...(isTest ? ['--no-run'] : []), '--message-format=json', ...packageArgs(remaining), ...cargoArgs, ...(isTest ? [] : toolArgs)];
     let finished = false;
-    const r = await run(args, invocation.cwd, (line) => {
-      if (!line.startsWith('{')) return;
-      const msg = JSON.parse(line);
-      const crate = byManifest.get(msg.manifest_path);
-      if (msg.reason === 'build-finished') finished = msg.success === true;
-      if (!crate) return;
-      if (msg.reason === 'compiler-message' && msg.message?.rendered) {
-        (outcomes.get(crate.name) as CrateOutcome).output += msg.message.rendered;
-      } else if (msg.reason === 'compiler-artifact') {
-        if (msg.executable) executables.set(basename(msg.executable), crate.name);
-        if (msg.target?.kind?.some((k: string) => k.endsWith('lib') || k === 'proc-macro')) libraries.set(msg.target.name, crate.name);
-      }
-    });
+    const r = await run(
+      args,
+      invocation.cwd,
+      (line) => {
+        if (!line.startsWith('{')) return live?.(`${line}\n`);
+        const msg = JSON.parse(line);
+        if (msg.reason === 'build-finished') finished = msg.success === true;
+        if (msg.reason === 'compiler-message' && msg.message?.rendered) {
+          live?.(msg.message.rendered);
+          const crate = byManifest.get(msg.manifest_path);
+          if (crate) diagnostics.set(crate.name, (diagnostics.get(crate.name) as string) + msg.message.rendered);
+        }
+      },
+      live,
+    );
     if (finished) {
-      // everything compiled; for tests, what ran is in the output
-      const ran = isTest ? attributeTestOutput(r, remaining, executables, libraries) : undefined;
-      for (const crate of remaining) {
-        const outcome = outcomes.get(crate.name) as CrateOutcome;
-        const tested = ran?.get(crate.name);
-        outcome.success = tested ? tested.success : r.exitCode === 0;
-        outcome.output += tested ? tested.output : r.exitCode === 0 ? '' : r.output;
+      if (!isTest) {
+        for (const crate of remaining) yield [crate.name, { success: r.exitCode === 0, output: (diagnostics.get(crate.name) as string) + (r.exitCode === 0 ? '' : r.output) }];
+        return;
       }
-      break;
+      const testOne = async (crate: CrateRef): Promise<[string, CrateOutcome]> => {
+        const t = await run([...invocation.command, '--no-fail-fast', '-p', crate.name, ...cargoArgs, ...toolArgs], invocation.cwd, undefined, live);
+        // cargo replays the crate's warnings on a fresh build: the test run's output has them
+        return [crate.name, { success: t.exitCode === 0, output: t.output }];
+      };
+      yield* asCompleted(remaining, TEST_PARALLELISM, testOne);
+      return;
     }
     // "error: could not compile `name` (lib test) due to 2 previous errors"
     const failedNames = new Set([...r.output.matchAll(/could not compile `([^`]+)`/g)].map((m) => m[1]));
@@ -153,65 +190,36 @@ async function compileCrates(
       (c) => !failedNames.has(c.name) && [...failedHere, ...crates.filter((f) => failedNames.has(f.name))].some((f) => dependsOn(c, f.project)),
     );
     for (const crate of failedHere) {
-      const outcome = outcomes.get(crate.name) as CrateOutcome;
-      outcome.output += r.output.split('\n').filter((l) => l.includes(`\`${crate.name}\``)).join('\n') + '\n';
+      const own = r.output.split('\n').filter((l) => l.includes(`\`${crate.name}\``)).join('\n');
+      yield [crate.name, { success: false, output: `${diagnostics.get(crate.name)}${own}\n` }];
     }
     for (const crate of blocked) {
-      (outcomes.get(crate.name) as CrateOutcome).output += `A workspace dependency of ${crate.name} failed to compile.\n`;
+      yield [crate.name, { success: false, output: `${diagnostics.get(crate.name)}A workspace dependency of ${crate.name} failed to compile.\n` }];
     }
     const done = new Set([...failedHere, ...blocked].map((c) => c.name));
     if (done.size === 0) {
       // Nothing we can pin on one crate (a dependency outside the batch, a cargo error): all fail, with cargo's words.
       const reason = failedElsewhere.length > 0 ? `Dependency ${failedElsewhere.join(', ')} failed to compile.\n` : '';
-      for (const crate of remaining) {
-        const outcome = outcomes.get(crate.name) as CrateOutcome;
-        outcome.output += reason + r.output;
-      }
-      break;
+      for (const crate of remaining) yield [crate.name, { success: false, output: `${diagnostics.get(crate.name)}${reason}${r.output}` }];
+      return;
     }
     remaining = remaining.filter((c) => !done.has(c.name));
   }
-  return outcomes;
 }
 
-/**
- * Splits the output of `cargo test --no-fail-fast` at cargo's "Running <file>
- * (<executable>)" and "Doc-tests <lib>" headers; cargo's closing "`-p <crate>
- * ...`" lines name what failed.
- */
-function attributeTestOutput(
-  r: ProcessResult,
-  crates: CrateRef[],
-  executables: Map<string, string>,
-  libraries: Map<string, string>,
-): Map<string, CrateOutcome> {
-  const outcomes = new Map(crates.map((c) => [c.name, { success: true, output: '' }]));
-  let current: CrateOutcome | undefined;
-  let sawFailure = false;
-  for (const line of r.output.split('\n')) {
-    if (line.startsWith('{"reason":')) continue; // cargo's JSON messages, already read
-    const running = /^\s+Running .* \((.+)\)\s*$/.exec(line);
-    const doctests = /^\s+Doc-tests (\S+)\s*$/.exec(line);
-    if (running) current = outcomes.get(executables.get(basename(running[1])) ?? '');
-    else if (doctests) current = outcomes.get(libraries.get(doctests[1]) ?? '');
-    else if (/^error: \d+ targets? failed:|^error: test failed/.test(line)) current = undefined;
-    if (current) {
-      current.output += `${line}\n`;
-      if (/^test result: FAILED/.test(line)) {
-        current.success = false;
-        sawFailure = true;
-      }
-    }
-    for (const m of line.matchAll(/`-p (\S+?)[ `]/g)) {
-      const failed = outcomes.get(m[1]);
-      if (failed) {
-        failed.success = false;
-        sawFailure = true;
-      }
-    }
+/** `fn` over `items`, at most `limit` at a time, each result yielded as it settles. */
+async function* asCompleted<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): AsyncGenerator<R> {
+  const pending = new Map<number, Promise<[number, R]>>();
+  let next = 0;
+  const start = () => {
+    const i = next++;
+    pending.set(i, fn(items[i]).then((r): [number, R] => [i, r]));
+  };
+  while (next < items.length && pending.size < limit) start();
+  while (pending.size > 0) {
+    const [i, result] = await Promise.race(pending.values());
+    pending.delete(i);
+    if (next < items.length) start();
+    yield result;
   }
-  if (r.exitCode !== 0 && !sawFailure) {
-    for (const outcome of outcomes.values()) Object.assign(outcome, { success: false, output: outcome.output + r.output });
-  }
-  return outcomes;
 }

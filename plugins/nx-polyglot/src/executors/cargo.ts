@@ -1,7 +1,8 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { join } from 'node:path';
 import { runProcess } from '../run-process';
-import { CrateOutcome, CrateRef, runCargoBatch } from './cargo-batch';
+import { CrateRef, cargoBatchOutcomes } from './cargo-batch';
+import { forwardArgs, forwardedArgs } from './forwarded-args';
 
 export interface CargoOptions {
   /** The Cargo workspace root, relative to the Nx workspace root. */
@@ -14,51 +15,50 @@ export interface CargoOptions {
 
 /** One crate, one cargo process (`nx run <crate>:<target>`). */
 export default async function cargo(options: CargoOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  const args = [...options.command, '-p', options.package, ...(options.args ?? [])];
+  const task = Object.values(context.taskGraph?.tasks ?? {}).find((t) => t.target.project === context.projectName && t.target.target === context.targetName);
+  const args = [...options.command, '-p', options.package, ...forwardArgs(options.command, options.args ?? [], forwardedArgs(task))];
   const result = await runProcess('cargo', args, { cwd: join(context.root, options.cwd), onOutput: (c) => process.stdout.write(c) });
   if (result.exitCode === 127) process.stderr.write(result.output);
   return { success: result.exitCode === 0 };
 }
 
+type TaskResult = { success: boolean; terminalOutput: string; startTime: number; endTime: number };
+
 /**
  * Many crates at once (`nx run-many`). Cargo serialises on its target
  * directory lock, so one cargo process per command builds every selected
  * crate with full parallelism instead of N processes queueing on the lock;
- * each task still gets its own result and output for Nx's cache.
+ * each task still gets its own result and output for Nx's cache. Results are
+ * yielded as each crate's is known, and cargo's output is written as it comes,
+ * so Nx shows progress and failures live.
  */
-export async function cargoBatch(
+export async function* cargoBatch(
   taskGraph: TaskGraph,
   inputs: Record<string, CargoOptions>,
   _overrides: unknown,
   context: ExecutorContext,
-): Promise<Record<string, { success: boolean; terminalOutput: string; startTime: number; endTime: number }>> {
+): AsyncGenerator<{ task: string; result: TaskResult }> {
   const groups = new Map<string, string[]>();
+  const argsOf = (id: string) => forwardArgs(inputs[id].command, inputs[id].args ?? [], forwardedArgs(taskGraph.tasks[id]));
   for (const taskId of Object.keys(taskGraph.tasks)) {
-    const o = inputs[taskId];
-    const key = JSON.stringify([o.cwd, o.command, o.args ?? []]);
+    const key = JSON.stringify([inputs[taskId].cwd, inputs[taskId].command, argsOf(taskId)]);
     groups.set(key, [...(groups.get(key) ?? []), taskId]);
   }
-  const results: Awaited<ReturnType<typeof cargoBatch>> = {};
+  const live = (chunk: string) => process.stdout.write(chunk);
   for (const taskIds of groups.values()) {
     const first = inputs[taskIds[0]];
     const crates: CrateRef[] = taskIds.map((id) => {
       const project = taskGraph.tasks[id].target.project;
       return { name: inputs[id].package, dir: join(context.root, context.projectsConfigurations.projects[project].root), project };
     });
+    const taskOf = new Map(crates.map((c, i) => [c.name, taskIds[i]]));
     const dependsOn = (crate: CrateRef, failedProject: string) => reaches(context, crate.project, failedProject);
     const startTime = Date.now();
-    const outcomes: Map<string, CrateOutcome> = await runCargoBatch(
-      { cwd: join(context.root, first.cwd), command: first.command, args: first.args ?? [] },
-      crates,
-      dependsOn,
-    );
-    const endTime = Date.now();
-    taskIds.forEach((id, i) => {
-      const outcome = outcomes.get(crates[i].name) as CrateOutcome;
-      results[id] = { success: outcome.success, terminalOutput: outcome.output, startTime, endTime };
-    });
+    const invocation = { cwd: join(context.root, first.cwd), command: first.command, args: argsOf(taskIds[0]) };
+    for await (const [name, outcome] of cargoBatchOutcomes(invocation, crates, dependsOn, undefined, live)) {
+      yield { task: taskOf.get(name) as string, result: { success: outcome.success, terminalOutput: outcome.output, startTime, endTime: Date.now() } };
+    }
   }
-  return results;
 }
 
 /** Whether `from` depends, directly or not, on `to` in the project graph. */

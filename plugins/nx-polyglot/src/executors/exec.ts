@@ -2,6 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runProcess } from '../run-process';
+import { forwardedArgs } from './forwarded-args';
 
 export interface ExecOptions {
   /** Program and arguments; run without a shell. */
@@ -16,7 +17,9 @@ export interface ExecOptions {
 export default async function exec(options: ExecOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const cwd = join(context.root, options.cwd);
   if (options.cleanDirectory) rmSync(join(cwd, options.cleanDirectory), { recursive: true, force: true });
-  const [file, ...args] = options.argv;
+  // `nx run pkg:test -- -k slow`: what the user typed after `--` goes to the program
+  const task = Object.values(context.taskGraph?.tasks ?? {}).find((t) => t.target.project === context.projectName && t.target.target === context.targetName);
+  const [file, ...args] = [...options.argv, ...forwardedArgs(task)];
   const result = await runProcess(file, args, { cwd, onOutput: (c) => process.stdout.write(c) });
   if (result.exitCode === 127) process.stderr.write(result.output);
   return { success: result.exitCode === 0 };
