@@ -59,9 +59,15 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
   });
 
   it.each([
-    ['a TOML syntax error', 'native/crates/core/Cargo.toml', '[package]\nname = "acme-core\n', /native\/crates\/core\/Cargo\.toml:2: invalid TOML/],
-    ['a member glob matching a directory without Cargo.toml', 'native/crates/empty/README.md', 'nothing here\n', /native\/Cargo\.toml: `workspace\.members`: matches crates\/empty, which has no Cargo\.toml/],
-    ['a pyproject without a name', 'py/proto/pyproject.toml', '[project]\nversion = "1"\n', /py\/proto\/pyproject\.toml: `project\.name`: has no package name/],
+    ['a TOML syntax error', 'native/crates/core/Cargo.toml', '[package]\nname = "acme-core\n', /native\/crates\/core\/Cargo\.toml:2:\s+invalid TOML/],
+    ['a member glob matching a directory without Cargo.toml', 'native/crates/empty/README.md', 'nothing here\n', /native\/Cargo\.toml:\s+`workspace\.members`: matches crates\/empty, which has no Cargo\.toml/],
+    ['a pyproject without a name', 'py/proto/pyproject.toml', '[project]\nversion = "1"\n', /py\/proto\/pyproject\.toml:\s+`project\.name`: has no package name/],
+    [
+      'a misspelled plugin option',
+      'nx.json',
+      JSON.stringify({ plugins: [{ plugin: 'nx-polyglot', options: { cargo: { test: { command: 'nextest run' } } } }] }),
+      /nx\.json:\s+`options\.cargo\.test\.command`: must be a list of strings, not "nextest run"/,
+    ],
   ])('reports %s with the file and the fix, without a stack trace', async (_, file, text, message) => {
     const path = join(root, file);
     const original = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
@@ -72,6 +78,9 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
       expect(result.exitCode).not.toBe(0);
       expect(stripVTControlCharacters(result.all)).toMatch(message);
       expect(stripVTControlCharacters(result.all)).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m);
+      // said once: the file as Nx heads it, not again inside the message
+      const manifest = message.source.split(':')[0].replace(/\\/g, '');
+      expect(stripVTControlCharacters(result.all).split(manifest).length - 1, result.all).toBe(1);
     } finally {
       if (original === undefined) rmSync(dirname(path), { recursive: true, force: true });
       else writeFileSync(path, original);

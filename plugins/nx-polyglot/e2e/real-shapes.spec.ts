@@ -117,7 +117,7 @@ describe('the plugin on a workspace of real-repository shapes', () => {
     try {
       const result = await nx('show', 'projects');
       expect(result.exitCode).not.toBe(0);
-      expect(stripVTControlCharacters(result.all)).toMatch(/tests\/fixtures\/(broken\/Cargo\.toml: `package\.version`|nameless\/pyproject\.toml: `project\.name`)/);
+      expect(stripVTControlCharacters(result.all)).toMatch(/tests\/fixtures\/(broken\/Cargo\.toml:\s+`package\.version`|nameless\/pyproject\.toml:\s+`project\.name`)/);
     } finally {
       writeFileSync(join(root, 'nx.json'), FILES['nx.json']);
     }

@@ -23,9 +23,16 @@ export const createDependencies: CreateDependencies<NxPolyglotOptions> = (option
     if (cargo) manifests.add(join(project.root, 'Cargo.toml')).add(cargo.workspace ?? join(project.root, 'Cargo.toml'));
     if (python) manifests.add(join(project.root, 'pyproject.toml')).add(python.uvWorkspace ?? join(project.root, 'pyproject.toml'));
   }
-  const { projects } = loadPolyglotModel(context.workspaceRoot, [...manifests], options ?? {});
+  let edges: StaticDependency[];
+  try {
+    edges = polyglotEdges(loadPolyglotModel(context.workspaceRoot, [...manifests], options ?? {}).projects);
+  } catch (e) {
+    // said once, with the path as the user sees it
+    if (e instanceof ManifestError) throw new ManifestError(relative(context.workspaceRoot, e.file), e.problem, e.fix, e.key, e.line);
+    throw e;
+  }
   const nameAt = new Map(Object.entries(context.projects).map(([name, p]) => [p.root, name]));
-  return polyglotEdges(projects).flatMap((e) => {
+  return edges.flatMap((e) => {
     const source = nameAt.get(e.source);
     const target = nameAt.get(e.target);
     if (!source || !target || source === target) return [];

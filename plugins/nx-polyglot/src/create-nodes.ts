@@ -4,6 +4,7 @@ import type { CreateNodes, CreateNodesResultArray, ProjectConfiguration } from '
 import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
 import { basename, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
+import { checkOptions } from './options-check';
 import type { NxPolyglotOptions } from './options';
 import { CargoProject, OtherProject, PolyglotProject, loadPolyglotModel } from './polyglot-model';
 import { OTHER_PROJECT_FILES, otherProjects } from './other-projects';
@@ -23,12 +24,13 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
     const others = otherProjects(context.workspaceRoot, files);
     let projects: PolyglotProject[];
     try {
+      checkOptions(options);
       projects = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}, others).projects;
     } catch (e) {
-      // Nx prints an AggregateCreateNodesError as "file: message", without our stack
+      // Nx prints an AggregateCreateNodesError as "file:" above the message: the message leaves the file out
       if (e instanceof ManifestError) {
-        const file = relative(context.workspaceRoot, e.file);
-        throw new AggregateCreateNodesError([[file, withoutStack(new ManifestError(file, e.problem, e.fix, e.key, e.line))]], []);
+        const file = relative(context.workspaceRoot, e.file) + (e.line ? `:${e.line}` : '');
+        throw new AggregateCreateNodesError([[file, withoutStack(`${e.key ? `\`${e.key}\`: ` : ''}${e.problem}. ${e.fix}`)]], []);
       }
       throw e;
     }
@@ -152,9 +154,9 @@ function mergeSameRoot(a: ProjectConfiguration, b: ProjectConfiguration): Projec
     metadata: { ...cargo.metadata, ...python.metadata, technologies: ['python', 'cargo'] },
   };
 }
-function withoutStack(e: Error): Error {
-  const copy = new Error(e.message);
-  copy.name = e.name;
-  copy.stack = `${e.name}: ${e.message}`;
+function withoutStack(message: string): Error {
+  const copy = new Error(message);
+  copy.name = 'ManifestError';
+  copy.stack = `${copy.name}: ${message}`;
   return copy;
 }
