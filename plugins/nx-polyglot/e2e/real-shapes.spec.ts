@@ -38,7 +38,7 @@ const FILES: Record<string, string> = {
   'crates/util/src/lib.rs': lib('util_works', 'pub fn answer() -> u32 {\n    42\n}\n'),
   'crates/util/testdata/sample.txt': 'sample\n',
   'xtask/Cargo.toml': crate('xtask', 'publish = false\n'),
-  'xtask/src/main.rs': `fn main() {}\n${lib('root_xtask_works')}`,
+  'xtask/src/main.rs': `fn main() {\n    println!("root xtask ran");\n}\n${lib('root_xtask_works')}`,
   'tools/xtask/Cargo.toml': `${crate('xtask', 'publish = false\n')}\n[workspace]\n`,
   'tools/xtask/src/main.rs': `fn main() {}\n${lib('tools_xtask_works')}`,
   'desktop/Cargo.toml': crate('pot', '\n[dependencies]\nutil = { path = "../crates/util" }\n'),
@@ -95,6 +95,20 @@ describe('the plugin on a workspace of real-repository shapes', () => {
     const result = await nx('run', `${project}:test`, '--output-style=static', '--skip-nx-cache');
     expect(result.exitCode, result.all).toBe(0);
     expect(stripVTControlCharacters(result.all)).toContain(`test tests::${test} ... ok`);
+  });
+
+  it('makes a crate of binaries only an application with a continuous `run` target, and every target says where its help is', async () => {
+    const show = async (p: string) => JSON.parse((await nx('show', 'project', p, '--json')).stdout);
+    const xtask = await show('xtask@xtask');
+    expect(xtask.projectType).toBe('application');
+    expect(xtask.targets.run).toMatchObject({ continuous: true, cache: false, options: { argv: ['cargo', 'run', '-p', 'xtask', '--bin', 'xtask'] } });
+    expect(xtask.targets.test.metadata.help.command).toBe('cargo test --help');
+    const util = await show('util');
+    expect(util.projectType).toBe('library');
+    expect(util.targets.run).toBeUndefined();
+    const run = await nx('run', 'xtask@xtask:run', '--output-style=static');
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toContain('root xtask ran');
   });
 
   it("a root crate's own files are those cargo packages, without the projects nested in it", async () => {

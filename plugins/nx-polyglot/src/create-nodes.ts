@@ -10,6 +10,7 @@ import { CargoProject, OtherProject, PolyglotProject, loadPolyglotModel } from '
 import { OTHER_PROJECT_FILES, otherProjects } from './other-projects';
 import { crateFileGlobs, excludeNested, nestedRoots } from './project-files';
 import type { CargoWorkspace } from './cargo/cargo-workspace';
+import { crateBinaries } from './cargo/crate-binaries';
 import { publishConstraints } from './cargo/publish-plan';
 import { CRATE_INPUT, cargoTargets } from './cargo/cargo-targets';
 import { pythonTargets } from './python/python-targets';
@@ -102,12 +103,23 @@ function projectConfiguration(
   if (project.kind === 'cargo') {
     const publish = publishAfter ? { options: options.publish?.cargo, after: publishAfter } : undefined;
     const ownFiles = [...crateFileGlobs(project.pkg.include, project.pkg.exclude), ...layout.nested(project)];
-    const { targets, namedInputs } = cargoTargets(project.pkg, project.workspace.rootManifest, nxRoot, options.cargo, publish, ownFiles, project.root);
+    const binaries = crateBinaries(project.pkg);
+    const { targets, namedInputs } = cargoTargets({
+      pkg: project.pkg,
+      workspaceManifest: project.workspace.rootManifest,
+      nxRoot,
+      options: options.cargo,
+      publish,
+      ownFiles,
+      projectRoot: project.root,
+      runs: binaries.runs,
+    });
     const prefix = layout.targetPrefix(project);
     return {
       name: project.name,
       root: project.root,
-      projectType: 'library',
+      // a crate of binaries only (a server, a CLI) is an application
+      projectType: !binaries.lib && binaries.bins.length > 0 ? 'application' : 'library',
       tags: ['lang:rust'],
       namedInputs,
       targets: prefix ? Object.fromEntries(Object.entries(targets).map(([name, t]) => [`${prefix}${name}`, t])) : targets,

@@ -29,6 +29,11 @@ export interface CargoPackageSection {
   name: string;
   version?: Inheritable<string>;
   publish?: Inheritable<boolean | string[]>;
+  /** `default-run`: the binary `cargo run` picks among several. */
+  defaultRun?: string;
+  /** `autolib` / `autobins`: whether cargo finds src/lib.rs, src/main.rs and src/bin/ by itself (default true). */
+  autolib?: boolean;
+  autobins?: boolean;
   /** `include` / `exclude`: gitignore-style patterns choosing the files `cargo package` takes. */
   include?: Inheritable<string[]>;
   exclude?: Inheritable<string[]>;
@@ -64,6 +69,9 @@ export function workspaceDependency(root: CargoManifest, key: string): ManifestD
 /** Everything the plugin needs from one `Cargo.toml`, parsed once. */
 export interface CargoManifest {
   file: string;
+  /** A `[lib]` table, and the names of `[[bin]]` tables (their `name`, else the package's). */
+  lib?: boolean;
+  bins?: string[];
   package?: CargoPackageSection;
   workspace?: CargoWorkspaceSection;
   dependencies: ManifestDependency[];
@@ -91,6 +99,13 @@ export function parseCargoManifest(text: string, file: string): CargoManifest {
     throw new ManifestError(file, 'has neither a [package] nor a [workspace] table', 'Add a [package] section with a name, or remove the file');
   }
 
+  if (manifest.package) {
+    if (doc.lib !== undefined) manifest.lib = true;
+    if (doc.bin !== undefined) {
+      if (!Array.isArray(doc.bin) || !doc.bin.every(isTable)) throw new ManifestError(file, 'must be an array of tables', 'Write each binary as a [[bin]] section', 'bin');
+      manifest.bins = doc.bin.map((b) => (typeof b.name === 'string' ? b.name : manifest.package!.name));
+    }
+  }
   for (const [table, kind] of DEPENDENCY_TABLES) {
     manifest.dependencies.push(...readDependencyTable(doc[table], kind, null, file, [table]));
   }
@@ -110,6 +125,15 @@ export function parseCargoManifest(text: string, file: string): CargoManifest {
 function readPackage(section: unknown, file: string): CargoPackageSection {
   if (!isTable(section)) throw new ManifestError(file, 'must be a table', 'Write it as a [package] section', 'package');
   const { name, version, publish, edition, include, exclude } = section;
+  const flag = (key: string): boolean | undefined => {
+    const v = section[key];
+    if (v === undefined || typeof v === 'boolean') return v;
+    throw new ManifestError(file, `must be true or false, not ${JSON.stringify(v)}`, `Write it as ${key} = false`, `package.${key}`);
+  };
+  const defaultRun = section['default-run'];
+  if (defaultRun !== undefined && typeof defaultRun !== 'string') {
+    throw new ManifestError(file, `must be a binary's name, not ${JSON.stringify(defaultRun)}`, 'Write it as default-run = "my-server"', 'package.default-run');
+  }
   if (typeof name !== 'string' || name === '') {
     throw new ManifestError(file, 'is missing or not a string', 'Give the package a name: name = "my-crate"', 'package.name');
   }
@@ -129,6 +153,9 @@ function readPackage(section: unknown, file: string): CargoPackageSection {
       'package.publish',
       'true, false or a list of registry names',
     ),
+    defaultRun,
+    autolib: flag('autolib'),
+    autobins: flag('autobins'),
     include: inheritable(include, patterns, file, 'package.include', 'a list of path patterns like ["src/**/*", "Cargo.toml"]'),
     exclude: inheritable(exclude, patterns, file, 'package.exclude', 'a list of path patterns like ["tests/fixtures/**"]'),
   };

@@ -30,6 +30,14 @@ const COMPILATION_ENV = [
   'RUSTUP_TOOLCHAIN',
 ];
 
+/** What `metadata.help` shows as an example of each target's `args`. */
+const HELP_EXAMPLES: Record<TargetKey, string[]> = {
+  build: ['--release'],
+  test: ['--all-features', '--', '--nocapture'],
+  lint: ['--all-targets', '--all-features', '--', '-D', 'warnings'],
+  format: ['--check'],
+};
+
 const DEFAULTS: Record<TargetKey, { command: string[]; args: string[]; cache: boolean }> = {
   // Cargo owns its target directory and its incremental cache; a cached Nx
   // build would restore nothing useful, so `build` always asks cargo.
@@ -44,15 +52,27 @@ const DEFAULTS: Record<TargetKey, { command: string[]; args: string[]; cache: bo
  * root through the `nx-polyglot:cargo` executor, which batches the crates of
  * one `nx run-many` into a single cargo invocation per command.
  */
-export function cargoTargets(
-  pkg: CargoPackage,
-  workspaceManifest: string,
-  nxRoot: string,
-  options: TargetsOptions | undefined,
-  publish?: { options: PublishOptions['cargo']; after: Array<{ project: string; target: string }> },
-  ownFiles: string[] = ['{projectRoot}/**/*'],
+export function cargoTargets({
+  pkg,
+  workspaceManifest,
+  nxRoot,
+  options,
+  publish,
+  ownFiles = ['{projectRoot}/**/*'],
   projectRoot = relative(nxRoot, dirname(pkg.manifestPath)) || '.',
-): { targets: Record<string, TargetConfiguration>; namedInputs: NonNullable<ProjectConfiguration['namedInputs']> } {
+  runs = null,
+}: {
+  pkg: CargoPackage;
+  workspaceManifest: string;
+  nxRoot: string;
+  options: TargetsOptions | undefined;
+  publish?: { options: PublishOptions['cargo']; after: Array<{ project: string; target: string }> };
+  /** The crate's own files (project-files.ts). */
+  ownFiles?: string[];
+  projectRoot?: string;
+  /** The binary `cargo run -p <crate>` runs (crate-binaries.ts), or null for none. */
+  runs?: string | null;
+}): { targets: Record<string, TargetConfiguration>; namedInputs: NonNullable<ProjectConfiguration['namedInputs']> } {
   const wsDir = relative(nxRoot, dirname(workspaceManifest)) || '.';
   const at = (file: string) => `{workspaceRoot}/${wsDir === '.' ? '' : `${wsDir}/`}${file}`;
   // Cargo reads .cargo/config.toml, and rustup rust-toolchain(.toml), from the
@@ -103,6 +123,21 @@ export function cargoTargets(
       metadata: {
         technologies: ['cargo'],
         description: `cargo ${[...target.command, '-p', pkg.name, ...target.args].join(' ')}`,
+        help: { command: `cargo ${target.command[0]} --help`, example: { options: { args: HELP_EXAMPLES[key] } } },
+      },
+    };
+  }
+  if (runs) {
+    // a server other tasks can depend on while it runs (`continuous`); not cached, not batched
+    targets.run = {
+      executor: 'nx-polyglot:exec',
+      continuous: true,
+      cache: false,
+      options: { cwd: wsDir, argv: ['cargo', 'run', '-p', pkg.name, '--bin', runs] },
+      metadata: {
+        technologies: ['cargo'],
+        description: `cargo run -p ${pkg.name} --bin ${runs} (arguments after -- go to cargo; -- -- <args> to the program)`,
+        help: { command: 'cargo run --help', example: { options: { argv: ['cargo', 'run', '-p', pkg.name, '--bin', runs, '--', '--port', '8080'] } } },
       },
     };
   }
@@ -125,6 +160,7 @@ export function cargoTargets(
       metadata: {
         technologies: ['cargo'],
         description: `cargo publish -p ${pkg.name} --registry ${publish.options?.registry ?? '<publish.cargo.registry>'}, unless the index has ${pkg.version}`,
+        help: { command: 'cargo publish --help', example: { options: { registry: 'my-registry' } } },
       },
     };
   }
@@ -133,7 +169,11 @@ export function cargoTargets(
       executor: 'nx-polyglot:cargo-yank',
       cache: false,
       options: { cwd: wsDir, package: pkg.name, vers: pkg.version, registry: publish.options?.registry, visibilityTimeout: publish.options?.visibilityTimeout },
-      metadata: { technologies: ['cargo'], description: `cargo yank ${pkg.name} --version ${pkg.version} (--vers=<version> for another, --undo to un-yank): rollback` },
+      metadata: {
+        technologies: ['cargo'],
+        description: `cargo yank ${pkg.name} --version ${pkg.version} (--vers=<version> for another, --undo to un-yank): rollback`,
+        help: { command: 'cargo yank --help', example: { options: { vers: pkg.version, undo: true } } },
+      },
     };
   }
   return { targets, namedInputs: { [CRATE_INPUT]: ownFiles, [TOOLCHAIN_INPUT]: toolchain } };

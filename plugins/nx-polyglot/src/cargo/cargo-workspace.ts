@@ -35,6 +35,8 @@ export interface CargoPackage {
   /** `[package] include` (null when unset: everything but `exclude`) and `exclude`, as written. */
   include: string[] | null;
   exclude: string[];
+  /** The targets as declared; which files exist decides the rest (crate-binaries.ts). */
+  declaredTargets?: { lib?: boolean; bins?: string[]; defaultRun?: string; autolib?: boolean; autobins?: boolean };
 }
 
 export interface CargoWorkspace {
@@ -132,6 +134,7 @@ function resolvePackage(manifest: CargoManifest, root: CargoManifest): CargoPack
     dependencies: manifest.dependencies.map((dep) => resolveDependency(dep, manifest, root)),
     include: patterns('include') ?? null,
     exclude: patterns('exclude') ?? [],
+    declaredTargets: { lib: manifest.lib, bins: manifest.bins, defaultRun: pkg.defaultRun, autolib: pkg.autolib, autobins: pkg.autobins },
   };
 }
 

@@ -63,7 +63,7 @@ export function pythonTargets(
       inputs,
       outputs: [],
       options: { cwd: '{projectRoot}', argv },
-      metadata: { technologies: ['python', tool], description: argv.join(' ') },
+      metadata: { technologies: ['python', tool], description: argv.join(' '), help: { command: [...prefix, ...target.command, '--help'].join(' '), example: { options: { argv } } } },
     };
   }
   const namedInputs = {
@@ -80,7 +80,7 @@ export function pythonTargets(
       inputs,
       outputs: ['{projectRoot}/dist'],
       options: { cwd: '{projectRoot}', argv, cleanDirectory: 'dist' },
-      metadata: { technologies: ['python', tool], description: `${argv.join(' ')} (sdist + wheel into dist/)` },
+      metadata: { technologies: ['python', tool], description: `${argv.join(' ')} (sdist + wheel into dist/)`, help: { command: `${build.command.slice(0, tool === 'pep517' ? 3 : 2).join(' ')} --help`, example: { options: { argv } } } },
     };
   }
   // the registry is the cache: publishing is never replayed from Nx's cache
@@ -93,6 +93,7 @@ export function pythonTargets(
     metadata: {
       technologies: ['python', tool],
       description: `${BUILD[tool].join(' ')}, then upload to ${repository ? `\`${repository}\`` : '<publish.python.repository>'}, unless its index has ${pkg.name} ${pkg.version ?? '(no static version)'}`,
+      help: { command: tool === 'poetry' ? 'poetry publish --help' : tool === 'uv' ? 'uv publish --help' : 'python3 -m twine upload --help', example: { options: { repository: 'my-repository' } } },
     },
   };
   return { targets, namedInputs };
