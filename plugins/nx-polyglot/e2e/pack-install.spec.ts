@@ -94,3 +94,31 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
     expect(stripVTControlCharacters(run.stdout)).toMatch(/Successfully ran target test for 2 projects/);
   });
 });
+
+describe('`nx add` with the packed plugin', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'nx-polyglot-add-'));
+    await execa('npm', ['pack', '--pack-destination', root], { cwd: pluginDir });
+    const tarball = join(root, readdirSync(root).find((f) => f.endsWith('.tgz')) as string);
+    const files = consumerFiles('24.0.6', tarball);
+    // a workspace that has never heard of the plugin
+    files['package.json'] = JSON.stringify({ name: 'consumer', private: true, devDependencies: { nx: '24.0.6' } });
+    files['nx.json'] = JSON.stringify({});
+    write(root, files);
+    await execa('npm', ['install', '--no-audit', '--no-fund'], { cwd: root });
+    await execa('git', ['init', '-q'], { cwd: root });
+    const added = await execa('npx', ['nx', 'add', `nx-polyglot@file:${tarball}`], { cwd: root, env: nxEnv, all: true, reject: false });
+    expect(added.exitCode, added.all).toBe(0);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('registers the plugin and a release group, and the crates and Python packages are projects', async () => {
+    const nxJson = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
+    expect(nxJson.plugins).toEqual(['nx-polyglot']);
+    expect(nxJson.release).toMatchObject({ projects: ['tag:lang:rust', 'tag:lang:python'], projectsRelationship: 'fixed' });
+    const { stdout } = await execa('npx', ['nx', 'show', 'projects', '--json'], { cwd: root, env: nxEnv });
+    expect(JSON.parse(stdout).sort()).toEqual(['acme-cli', 'acme-client', 'acme-core', 'acme_proto']);
+  });
+});
