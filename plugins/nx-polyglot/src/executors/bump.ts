@@ -4,7 +4,7 @@ import { relative } from 'node:path';
 import semver from 'semver';
 import { howItEnded, runProcess } from '../run-process';
 import { FileChange, planFileContents } from '../release/apply-edits';
-import { BumpJournal, JOURNAL_DIR, JournalBusyError, RollbackResult, recoverInterruptedBump, rollbackFailureText } from '../release/bump-journal';
+import { BumpJournal, JOURNAL_DIR, JournalBusyError, RollbackResult, recoverBeforeStarting, rollbackFailureText } from '../release/bump-journal';
 import { bumpPlan } from '../release/bump-plan';
 import { writeFileDurably } from '../release/durable-write';
 import { lockMismatches, releaseLockFiles } from '../release/lock-consistency';
@@ -16,24 +16,6 @@ export interface BumpOptions {
   to?: string;
   bump?: 'major' | 'minor' | 'patch';
   dryRun?: boolean;
-}
-
-/**
- * Rolls back what a killed bump left (see bump-journal.ts) and says so.
- * Returns an error message when it cannot: a bump is running, or files could
- * not be put back.
- */
-export function recoverBeforeStarting(root: string, say: (s: string) => void, who: string): string | undefined {
-  try {
-    const recovery = recoverInterruptedBump(root);
-    if (!recovery) return undefined;
-    if (!recovery.ok) return `${who}: ${recovery.message}`;
-    say(recovery.message);
-    return undefined;
-  } catch (e) {
-    if (e instanceof JournalBusyError) return `${who}: ${e.message}`;
-    throw e;
-  }
 }
 
 function errorText(e: unknown): string {

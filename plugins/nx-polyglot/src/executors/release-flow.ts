@@ -6,7 +6,8 @@ import { openUnreleased } from '../release/changelog';
 import type { CreateReleaseConfig } from '../release/github-release';
 import { currentReleaseVersion, readReleaseManifests } from '../release/release-manifests';
 import type { ReleaseManifests } from '../release/version-consistency';
-import bump, { recoverBeforeStarting } from './bump';
+import bump from './bump';
+import { recoverBeforeStarting } from '../release/bump-journal';
 import { githubRelease, releaseVersionOnDisk } from './release-step';
 
 export interface ReleaseFlowOptions {

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { currentReleaseVersion, readReleaseManifests } from '../release/release-manifests';
 import { versionMismatches } from '../release/version-consistency';
 import { lockMismatches, releaseLockFiles } from '../release/lock-consistency';
-import { recoverBeforeStarting } from './bump';
+import { recoverBeforeStarting } from '../release/bump-journal';
 
 export interface VersionCheckOptions {
   /** The version every manifest must carry (`--expected`; `--version` is Nx's own flag); default: the Cargo workspace's `[workspace.package].version`. */

@@ -312,3 +312,61 @@ export function recoverInterruptedBump(root: string): Recovery | undefined {
     : 'no file had been changed yet';
   return { ok: true, message: `Recovered ${what}: ${restored}. Every file is as it was before that bump.` };
 }
+
+/**
+ * Rolls back what a killed bump left and says so.
+ * Returns an error message when it cannot: a bump is running, or files could
+ * not be put back.
+ */
+export function recoverBeforeStarting(root: string, say: (s: string) => void, who: string): string | undefined {
+  const earlier = takeRecoveryReport(root);
+  if (earlier) say(`Building the project graph, nx-polyglot rolled back a bump: ${earlier}`);
+  try {
+    const recovery = recoverInterruptedBump(root);
+    if (!recovery) return undefined;
+    if (!recovery.ok) return `${who}: ${recovery.message}`;
+    say(recovery.message);
+    return undefined;
+  } catch (e) {
+    if (e instanceof JournalBusyError) return `${who}: ${e.message}`;
+    throw e;
+  }
+}
+
+
+/** Where a recovery made while Nx built its graph leaves its report, for the next bump or version-check to print. */
+export const RECOVERY_REPORT = join('.nx', 'polyglot-bump-recovered.txt');
+
+/**
+ * The recovery as the plugin runs it while Nx builds the project graph,
+ * before any plugin parses a manifest or lock file a killed bump may have
+ * left half-written (a truncated package-lock.json or Cargo.toml would stop
+ * the graph, and with it every command that could recover). Never throws:
+ * a bump in progress or an unreadable journal is left to the bump and
+ * version-check targets, which report it. The report goes to stderr (the
+ * plugin worker's, which Nx shows; the daemon's goes to its log) and to
+ * RECOVERY_REPORT.
+ */
+export function recoverWhileBuildingGraph(root: string): void {
+  try {
+    if (!existsSync(join(root, JOURNAL_DIR))) return;
+    const recovery = recoverInterruptedBump(root);
+    if (!recovery) return;
+    process.stderr.write(`nx-polyglot: ${recovery.message}\n`);
+    if (recovery.ok) writeFileDurably(join(root, RECOVERY_REPORT), `${recovery.message}\n`);
+  } catch {
+    // busy (a bump is running) or not recoverable here: the targets say so
+  }
+}
+
+/** A report left by a recovery during graph creation: printed once, then removed. */
+export function takeRecoveryReport(root: string): string | undefined {
+  const file = join(root, RECOVERY_REPORT);
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    rmSync(file, { force: true });
+    return text || undefined;
+  } catch {
+    return undefined;
+  }
+}

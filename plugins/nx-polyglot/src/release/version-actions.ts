@@ -11,8 +11,7 @@ import { SparseIndex } from '../cargo/sparse-index';
 import { PypiIndex, fileVersion, pythonRepository } from '../python/pypi-index';
 import { parsePyproject } from '../python/pyproject';
 import { editText } from './apply-edits';
-import { BumpJournal, rollbackFailureText } from './bump-journal';
-import { recoverBeforeStarting } from '../executors/bump';
+import { BumpJournal, recoverBeforeStarting, rollbackFailureText } from './bump-journal';
 import { VersionEdit, bumpPlan } from './bump-plan';
 import type { ReleaseManifests } from './version-consistency';
 
@@ -30,9 +29,11 @@ function openJournal(from: string, to: string): BumpJournal {
     journal = BumpJournal.open(workspaceRoot, 'nx release version', from, to);
     const lock = join(workspaceRoot, 'package-lock.json');
     journal.record(existsSync(lock) ? [{ file: lock }] : []);
-    // Nx failing (or its own write failing) after our edits: put every file back before the process ends
-    process.once('exit', () => {
+    // Nx failing (or its own write failing) after our edits: put every file back before the process ends;
+    // a run that ends well without afterAllProjectsVersioned (not what Nx 23/24 do) keeps what Nx wrote
+    process.once('exit', (code) => {
       if (!journal?.isOpen) return;
+      if (code === 0) return journal.commit();
       const result = journal.rollback();
       if (result.restored.length) process.stderr.write(`nx release version did not finish: put back ${result.restored.join(', ')}.\n`);
       if (result.failed.length) process.stderr.write(`${rollbackFailureText(result.failed, workspaceRoot)}\n`);

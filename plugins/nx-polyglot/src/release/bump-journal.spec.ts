@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BumpJournal, JOURNAL_DIR, JournalBusyError, recoverInterruptedBump } from './bump-journal';
+import { temporaryFor, writeFileDurably } from './durable-write';
+
+let root: string;
+const file = (rel: string) => join(root, rel);
+const read = (rel: string) => readFileSync(file(rel), 'utf8');
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'bump-journal-'));
+  mkdirSync(file('rust'));
+  writeFileSync(file('rust/Cargo.toml'), 'version = "0.12.0"\n');
+  writeFileSync(file('rust/Cargo.lock'), 'lock 0.12.0\n');
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+/** A journal as a bump killed after its first rename leaves it: the owner is a process that is gone. */
+async function journalOfAKilledBump(): Promise<void> {
+  const journal = BumpJournal.open(root, 'bump', '0.12.0', '0.13.0');
+  journal.record([{ file: file('rust/Cargo.toml'), updated: Buffer.from('version = "0.13.0"\n') }, { file: file('rust/Cargo.lock') }]);
+  writeFileDurably(file('rust/Cargo.toml'), 'version = "0.13.0"\n');
+  writeFileSync(file('rust/Cargo.lock'), ''); // the tool truncated it, then the kill
+  writeFileSync(temporaryFor(file('rust/Cargo.lock')), 'half');
+  const gone = spawn('true');
+  await new Promise((resolve) => gone.once('exit', resolve));
+  const ownerFile = join(root, JOURNAL_DIR, 'owner.json');
+  writeFileSync(ownerFile, JSON.stringify({ ...JSON.parse(readFileSync(ownerFile, 'utf8')), pid: gone.pid, start: null }));
+}
+
+describe('writeFileDurably', () => {
+  it('replaces the file through a temporary file beside it, keeping its mode, and leaves no temporary file', () => {
+    writeFileSync(file('rust/Cargo.toml'), 'x', { mode: 0o640 });
+    writeFileDurably(file('rust/Cargo.toml'), 'version = "0.13.0"\n');
+    expect(read('rust/Cargo.toml')).toBe('version = "0.13.0"\n');
+    expect(readdirSync(file('rust')).sort()).toEqual(['Cargo.lock', 'Cargo.toml']);
+  });
+
+  it('leaves the file untouched and removes the temporary file when the write fails', () => {
+    // the temporary file's path is taken by a directory: the write fails before the rename
+    mkdirSync(temporaryFor(file('rust/Cargo.toml')));
+    expect(() => writeFileDurably(file('rust/Cargo.toml'), 'new')).toThrow(/EISDIR/);
+    expect(read('rust/Cargo.toml')).toBe('version = "0.12.0"\n');
+  });
+});
+
+describe('the bump journal', () => {
+  it('rolls back every journalled file that differs, and removes itself', () => {
+    const journal = BumpJournal.open(root, 'bump', '0.12.0', '0.13.0');
+    journal.record([{ file: file('rust/Cargo.toml') }, { file: file('rust/Cargo.lock') }]);
+    writeFileDurably(file('rust/Cargo.toml'), 'version = "0.13.0"\n');
+    expect(journal.rollback()).toEqual({ restored: ['rust/Cargo.toml'], unchanged: ['rust/Cargo.lock'], failed: [] });
+    expect(read('rust/Cargo.toml')).toBe('version = "0.12.0"\n');
+    expect(existsSync(join(root, JOURNAL_DIR))).toBe(false);
+  });
+
+  it('commits by removing itself, leaving the new files', () => {
+    const journal = BumpJournal.open(root, 'bump', '0.12.0', '0.13.0');
+    journal.record([{ file: file('rust/Cargo.toml') }]);
+    writeFileDurably(file('rust/Cargo.toml'), 'version = "0.13.0"\n');
+    journal.commit();
+    expect(read('rust/Cargo.toml')).toBe('version = "0.13.0"\n');
+    expect(existsSync(join(root, JOURNAL_DIR))).toBe(false);
+    expect(recoverInterruptedBump(root)).toBeUndefined();
+  });
+
+  it('is a lock: a second bump is refused while the first one runs', () => {
+    const journal = BumpJournal.open(root, 'bump', '0.12.0', '0.13.0');
+    const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
+    try {
+      const ownerFile = join(root, JOURNAL_DIR, 'owner.json');
+      writeFileSync(ownerFile, JSON.stringify({ pid: holder.pid, start: null, host: hostname(), command: 'bump', since: 'now' }));
+      expect(() => BumpJournal.open(root, 'bump', '0.12.0', '0.13.0')).toThrow(JournalBusyError);
+      expect(() => recoverInterruptedBump(root)).toThrow(/a bump is running \(`bump`, pid \d+/);
+    } finally {
+      holder.kill('SIGKILL');
+      journal.abandon();
+    }
+  });
+
+  it('recovery rolls back what a killed bump left, removes its temporary files, and says what it did', async () => {
+    await journalOfAKilledBump();
+    const recovery = recoverInterruptedBump(root);
+    expect(recovery?.ok).toBe(true);
+    expect(recovery?.message).toMatch(/^Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0 \(`bump`, pid \d+, started .*\): put back rust\/Cargo\.toml, rust\/Cargo\.lock \(their original bytes from the journal\)\. Every file is as it was before that bump\.$/);
+    expect(read('rust/Cargo.toml')).toBe('version = "0.12.0"\n');
+    expect(read('rust/Cargo.lock')).toBe('lock 0.12.0\n');
+    expect(readdirSync(file('rust')).sort()).toEqual(['Cargo.lock', 'Cargo.toml']);
+    expect(existsSync(join(root, JOURNAL_DIR))).toBe(false);
+  });
+
+  it('recovery that cannot put a file back keeps the journal and names the file', async () => {
+    await journalOfAKilledBump();
+    rmSync(file('rust/Cargo.lock'));
+    mkdirSync(file('rust/Cargo.lock')); // cannot be replaced by a file
+    const recovery = recoverInterruptedBump(root);
+    expect(recovery?.ok).toBe(false);
+    expect(recovery?.message).toMatch(/These files could not be put back:\n {2}- rust\/Cargo\.lock: EISDIR/);
+    expect(recovery?.message).toMatch(/Their original bytes are kept in \.nx\/polyglot-bump-journal\/journal\.json/);
+    expect(read('rust/Cargo.toml')).toBe('version = "0.12.0"\n');
+    expect(existsSync(join(root, JOURNAL_DIR, 'journal.json'))).toBe(true);
+    // once the obstacle is gone, the next run finishes the job
+    rmSync(file('rust/Cargo.lock'), { recursive: true });
+    expect(recoverInterruptedBump(root)?.ok).toBe(true);
+    expect(read('rust/Cargo.lock')).toBe('lock 0.12.0\n');
+  });
+
+  it('a journal without journal.json (killed before its first change, or after its commit) is removed quietly', () => {
+    mkdirSync(join(root, JOURNAL_DIR), { recursive: true });
+    writeFileSync(join(root, JOURNAL_DIR, 'owner.json'), JSON.stringify({ pid: 2 ** 22 + 1, start: null, host: hostname(), command: 'bump', since: 'then' }));
+    expect(recoverInterruptedBump(root)).toBeUndefined();
+    expect(existsSync(join(root, JOURNAL_DIR))).toBe(false);
+  });
+});
