@@ -30,6 +30,9 @@ const COMPILATION_ENV = [
   'RUSTUP_TOOLCHAIN',
 ];
 
+/** The target `nx release publish` runs on every project of the release group that has it. */
+export const RELEASE_PUBLISH = 'nx-release-publish';
+
 /** What `metadata.help` shows as an example of each target's `args`. */
 const HELP_EXAMPLES: Record<TargetKey, string[]> = {
   build: ['--release'],
@@ -165,6 +168,9 @@ export function cargoTargets({
     };
   }
   if (publish) {
+    // what `nx release publish` runs: the same publish, ordered among its own tasks
+    const after = publish.after.map((a) => ({ ...a, target: a.target.replace(/publish$/, RELEASE_PUBLISH) }));
+    targets[RELEASE_PUBLISH] = { ...targets.publish, dependsOn: dependsOnEach(after) };
     targets.yank = {
       executor: 'nx-polyglot:cargo-yank',
       cache: false,

@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import { CRATE_INPUT } from '../cargo/cargo-targets';
+import { CRATE_INPUT, RELEASE_PUBLISH } from '../cargo/cargo-targets';
 import { PublishOptions, TargetKey, TargetsOptions, resolveTarget } from '../options';
 import type { PythonPackage, PythonTool } from './pyproject';
 
@@ -96,5 +96,6 @@ export function pythonTargets(
       help: { command: tool === 'poetry' ? 'poetry publish --help' : tool === 'uv' ? 'uv publish --help' : 'python3 -m twine upload --help', example: { options: { repository: 'my-repository' } } },
     },
   };
+  targets[RELEASE_PUBLISH] = { ...targets.publish, dependsOn: [`^${RELEASE_PUBLISH}`] };
   return { targets, namedInputs };
 }

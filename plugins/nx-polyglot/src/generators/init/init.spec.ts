@@ -1,7 +1,7 @@
 import { createTreeWithEmptyWorkspace } from 'nx/src/generators/testing-utils/create-tree-with-empty-workspace';
 import { readNxJson, updateNxJson } from '@nx/devkit';
 import { describe, expect, it } from 'vitest';
-import init, { VERSION_ACTIONS } from './init';
+import init, { CHANGELOG_RENDERER, VERSION_ACTIONS } from './init';
 
 describe('the init generator (nx add nx-polyglot)', () => {
   it('registers the plugin and a fixed release group of the crates and Python packages', async () => {
@@ -11,7 +11,16 @@ describe('the init generator (nx add nx-polyglot)', () => {
     await init(tree);
     const nxJson = readNxJson(tree);
     expect(nxJson?.plugins).toContain('nx-polyglot');
-    expect(nxJson?.release).toEqual({ projects: ['tag:lang:rust', 'tag:lang:python'], projectsRelationship: 'fixed', version: { versionActions: VERSION_ACTIONS } });
+    expect(nxJson?.release).toMatchObject({ projects: ['tag:lang:rust', 'tag:lang:python'], projectsRelationship: 'fixed', version: { versionActions: VERSION_ACTIONS } });
+    expect(nxJson?.release?.changelog).toEqual({ automaticFromRef: true, workspaceChangelog: { createRelease: false }, projectChangelogs: false });
+  });
+
+  it('leaves a hand-kept Keep a Changelog CHANGELOG.md to the user, its sections becoming the release text', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('Cargo.toml', '[package]\nname = "a"\nversion = "0.1.0"\n');
+    tree.write('CHANGELOG.md', '# Changelog\n\n## [Unreleased]\n\n- Added a thing\n');
+    await init(tree);
+    expect(readNxJson(tree)?.release?.changelog?.workspaceChangelog).toEqual({ file: false, renderer: CHANGELOG_RENDERER, createRelease: false });
   });
 
   it('adds no release group when nothing can be released, and leaves an existing registration and release alone', async () => {

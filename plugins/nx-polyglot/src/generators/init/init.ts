@@ -8,6 +8,7 @@ export interface InitOptions {
 }
 
 export const VERSION_ACTIONS = 'nx-polyglot/dist/release/version-actions.js';
+export const CHANGELOG_RENDERER = 'nx-polyglot/dist/release/changelog-renderer.js';
 
 /**
  * What `nx add nx-polyglot` runs: registers the plugin in nx.json and, when
@@ -30,8 +31,21 @@ export default async function init(tree: Tree, _options: InitOptions = {}): Prom
   if (nxJson.release) {
     notes.push('nx.json already has a release configuration: left as it is.');
   } else if (candidates.length > 0) {
-    nxJson.release = { projects: candidates, projectsRelationship: 'fixed', version: { versionActions: VERSION_ACTIONS } };
-    notes.push(`Added a fixed release group (${candidates.join(', ')}) versioned by nx-polyglot's VersionActions.`);
+    // a hand-kept Keep a Changelog file stays the user's: Nx would prepend generated entries above it
+    const keepAChangelog = /^## \[unreleased\]/im.test(tree.read('CHANGELOG.md', 'utf-8') ?? '');
+    nxJson.release = {
+      projects: candidates,
+      projectsRelationship: 'fixed',
+      releaseTag: { pattern: 'v{version}' },
+      version: { versionActions: VERSION_ACTIONS },
+      changelog: {
+        // the first release has no earlier tag to start from
+        automaticFromRef: true,
+        workspaceChangelog: keepAChangelog ? { file: false, renderer: CHANGELOG_RENDERER, createRelease: false } : { createRelease: false },
+        projectChangelogs: false,
+      },
+    };
+    notes.push(`Added a fixed release group (${candidates.join(', ')}) versioned by nx-polyglot's VersionActions: \`nx release <version>\`.`);
   }
   updateNxJson(tree, nxJson);
   return () => notes.forEach((n) => console.log(n));
