@@ -17,6 +17,10 @@ beforeAll(async () => {
       res.end(
         ['micromegas-0.11.0.tar.gz', 'micromegas-0.12.0-py3-none-any.whl', 'micromegas-0.12.0.tar.gz'].map((f) => `<a href="/packages/${f}">${f}</a>`).join('\n'),
       );
+    } else if (req.url === '/simple/prerelease/') {
+      // semver reads none of these; PEP 440 orders them 0.12 < 0.12.0.post1 < 0.13.0rc1 < 0.13
+      res.setHeader('content-type', 'text/html');
+      res.end(['prerelease-0.12.tar.gz', 'prerelease-0.13.0rc1.tar.gz', 'prerelease-0.12.0.post1.tar.gz', 'prerelease-0.13.tar.gz'].map((f) => `<a href="/packages/${f}">${f}</a>`).join('\n'));
     } else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -50,6 +54,11 @@ describe('PolyglotVersionActions.readCurrentVersionFromRegistry', () => {
       currentVersion: '0.12.0',
       logText: 'the simple index of `local`',
     });
+  });
+
+  it('orders Python versions by PEP 440: release candidates, two-part and post releases', async () => {
+    const actions = actionsFor({ python: { distribution: 'prerelease' } }, { repository: 'local' });
+    expect((await actions.readCurrentVersionFromRegistry({} as never, undefined))?.currentVersion).toBe('0.13');
   });
 
   it('has nothing to say for a project with no registry', async () => {

@@ -4,6 +4,7 @@ import { VersionActions } from 'nx/release';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import semver from 'semver';
+import * as pep440 from '@renovatebot/pep440';
 import { howItEnded, runProcess } from '../run-process';
 import { CargoManifest, parseCargoManifest, workspaceDependency } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces, memberForDependency } from '../cargo/cargo-workspace';
@@ -152,8 +153,9 @@ export default class PolyglotVersionActions extends VersionActions {
     const repository = pythonRepository(registry);
     const distribution = this.projectGraphNode.data.metadata?.python.distribution as string;
     const files = await new PypiIndex(repository.simpleUrl, { repository: registry, variables: [repository.urlVariable] }).files(distribution);
-    const versions = files.map((f) => fileVersion(f, distribution)).filter((v): v is string => v !== undefined && semver.valid(v) !== null);
-    return { currentVersion: semver.rsort([...new Set(versions)])[0] ?? null, logText: `the simple index of \`${registry}\`` };
+    // Python versions are PEP 440's (0.13.0rc1, 0.13, 0.12.0.post1), ordered as pip orders them
+    const versions = files.map((f) => fileVersion(f, distribution)).filter((v): v is string => v !== undefined && pep440.valid(v) !== null);
+    return { currentVersion: [...new Set(versions)].sort(pep440.rcompare)[0] ?? null, logText: `the simple index of \`${registry}\`` };
   }
 
   async readCurrentVersionOfDependency(
