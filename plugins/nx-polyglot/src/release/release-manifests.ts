@@ -1,20 +1,38 @@
 import type { ExecutorContext, ProjectGraphProjectNode } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { minimatch } from 'minimatch';
+import { findMatchingProjects } from 'nx/src/utils/find-matching-projects';
+import { ManifestError } from '../manifest-error';
 import { cargoFiles, manifestCaches } from '../polyglot-model';
 import type { CargoManifest } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces } from '../cargo/cargo-workspace';
 import type { PythonPackage } from '../python/pyproject';
 import type { ReleaseManifests } from './version-consistency';
 
-/** The projects of nx.json's `release.projects` (names, globs, `tag:` patterns); all of them when unset. */
+/**
+ * The projects nx release would version: nx.json `release.projects`, or the
+ * union of `release.groups.*.projects` (all projects when neither is set),
+ * matched by Nx's own project matcher (names, globs, `tag:`, directories, `!`
+ * exclusions). An entry that matches no project is an error: a release group
+ * silently missing its web app would pass the version check.
+ */
 export function releaseGroup(context: ExecutorContext): ProjectGraphProjectNode[] {
-  const nodes = Object.values(context.projectGraph.nodes);
-  const patterns = ([] as string[]).concat((context.nxJsonConfiguration.release?.projects as string | string[] | undefined) ?? ['*']);
-  return nodes.filter((node) =>
-    patterns.some((p) => (p.startsWith('tag:') ? (node.data.tags ?? []).some((t) => minimatch(t, p.slice(4))) : minimatch(node.name, p))),
-  );
+  const release = context.nxJsonConfiguration.release;
+  const groups = Object.entries(release?.groups ?? {});
+  const patternSets: Array<{ key: string; patterns: string[] }> = groups.length
+    ? groups.map(([name, g]) => ({ key: `release.groups.${name}.projects`, patterns: ([] as string[]).concat(g.projects) }))
+    : [{ key: 'release.projects', patterns: ([] as string[]).concat((release?.projects as string | string[] | undefined) ?? ['*']) }];
+  const nodes = context.projectGraph.nodes;
+  const names = new Set<string>();
+  for (const { key, patterns } of patternSets) {
+    for (const pattern of patterns) {
+      if (!pattern.startsWith('!') && findMatchingProjects([pattern], nodes).length === 0) {
+        throw new ManifestError('nx.json', `has \`${pattern}\`, which matches no project`, 'Fix the name, tag or glob, or remove the entry', key);
+      }
+    }
+    findMatchingProjects([...patterns], nodes).forEach((n) => names.add(n));
+  }
+  return [...names].map((n) => nodes[n]);
 }
 
 /** The release group's manifests, read through the one Cargo and the one pyproject model. */
