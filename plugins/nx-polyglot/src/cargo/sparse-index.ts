@@ -1,4 +1,5 @@
 import { envName } from '../options';
+import { registrySettings } from './cargo-config';
 
 /** One line of a sparse index file: one published version. */
 export interface IndexEntry {
@@ -37,13 +38,20 @@ export class SparseIndex {
     readonly registry: string,
     env: NodeJS.ProcessEnv = process.env,
     private readonly maxRateLimitWaitMs = 120_000,
+    /** Where cargo would run: its `.cargo/config.toml` files are searched from there up. */
+    configDir = process.cwd(),
   ) {
     const variable = `CARGO_REGISTRIES_${envName(registry)}_INDEX`;
-    const url = registry === 'crates-io' ? 'sparse+https://index.crates.io/' : env[variable];
-    if (!url) throw new RegistryError(`The index URL of the Cargo registry \`${registry}\` is not set. Set ${variable} (e.g. sparse+http://127.0.0.1:8000/api/v1/crates/)`);
-    if (!url.startsWith('sparse+')) throw new RegistryError(`${variable} must be a sparse index URL starting with sparse+ (got ${url})`);
+    const settings = registry === 'crates-io' ? { index: 'sparse+https://index.crates.io/', token: env.CARGO_REGISTRY_TOKEN, source: 'crates.io' } : registrySettings(registry, configDir, env);
+    const url = settings.index;
+    if (!url) {
+      throw new RegistryError(
+        `The index URL of the Cargo registry \`${registry}\` is not set. Set ${variable} (e.g. sparse+http://127.0.0.1:8000/api/v1/crates/), or index under [registries.${registry}] in .cargo/config.toml`,
+      );
+    }
+    if (!url.startsWith('sparse+')) throw new RegistryError(`${settings.source} must be a sparse index URL starting with sparse+ (got ${url})`);
     this.url = url.slice('sparse+'.length).replace(/\/?$/, '/');
-    this.token = registry === 'crates-io' ? env.CARGO_REGISTRY_TOKEN : env[`CARGO_REGISTRIES_${envName(registry)}_TOKEN`];
+    this.token = settings.token;
   }
 
   /** Every version of `crate` the index lists (none when it has never been published). */

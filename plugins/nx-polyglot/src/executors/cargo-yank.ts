@@ -28,7 +28,8 @@ export default async function cargoYank(options: CargoYankOptions, context: Exec
   const { package: crate, vers: version, registry } = options;
   const want = !options.undo;
   try {
-    const index = new SparseIndex(registry);
+    // cargo runs in the workspace: its .cargo/config.toml may name the registry
+    const index = new SparseIndex(registry, process.env, undefined, join(context.root, options.cwd));
     const entry = (await index.versions(crate)).find((e) => e.vers === version);
     if (!entry) return fail(`${crate}@${version} is not in \`${registry}\`: nothing to ${want ? 'yank' : 'un-yank'}.`);
     if (entry.yanked === want) {
