@@ -2,16 +2,15 @@ import type { CreateNodes, CreateNodesResultArray, ProjectConfiguration } from '
 // from nx itself, not @nx/devkit: devkit's index loads Nx's generator machinery,
 // ~0.2 s of every plugin worker's start, for one class
 import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
-import { basename, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
 import { checkOptions } from './options-check';
 import type { NxPolyglotOptions } from './options';
 import { CargoProject, OtherProject, PolyglotProject, loadPolyglotModel } from './polyglot-model';
 import { OTHER_PROJECT_FILES, otherProjects } from './other-projects';
 import { crateFileGlobs, excludeNested, nestedRoots } from './project-files';
-import type { CargoWorkspace } from './cargo/cargo-workspace';
 import { crateBinaries } from './cargo/crate-binaries';
-import { publishConstraints } from './cargo/publish-plan';
+import { isPublishable, survivesPublish } from './cargo/publish-plan';
 import { CRATE_INPUT, cargoTargets } from './cargo/cargo-targets';
 import { pythonTargets } from './python/python-targets';
 
@@ -68,27 +67,26 @@ export const SHARED_ROOT_CARGO_PREFIX = 'rust-';
 
 /**
  * Publishable crate -> the Nx projects (and their publish target) whose
- * publish must finish first. A crate is publishable when its `publish` field
- * allows the configured registry (crates-io when none is configured, so that
- * the check is Cargo's; the target then refuses to run until a registry is named).
+ * publish must finish first: the crates its uploaded manifest needs from the
+ * registry (publish-plan.ts), in its own Cargo workspace or another one of
+ * the repository (a standalone crate beside a workspace, path + version onto
+ * its members). A crate is publishable when its `publish` field allows the
+ * configured registry (crates-io when none is configured, so that the check
+ * is Cargo's; the target then refuses to run until a registry is named).
  */
 function cargoPublishOrder(projects: PolyglotProject[], options: NxPolyglotOptions, layout: ProjectLayout): Map<PolyglotProject, Array<{ project: string; target: string }>> {
   const registry = options.publish?.cargo?.registry ?? 'crates-io';
-  const order = new Map<PolyglotProject, Array<{ project: string; target: string }>>();
   const cargo = projects.filter((p): p is CargoProject => p.kind === 'cargo');
-  const byWorkspace = new Map<CargoWorkspace, CargoProject[]>();
-  for (const p of cargo) byWorkspace.set(p.workspace, [...(byWorkspace.get(p.workspace) ?? []), p]);
-  for (const [ws, members] of byWorkspace) {
-    const projectOf = new Map(members.map((p) => [p.pkg.name, p]));
-    for (const [crate, before] of publishConstraints(ws, registry)) {
-      order.set(
-        projectOf.get(crate) as CargoProject,
-        before.map((c) => {
-          const dep = projectOf.get(c) as CargoProject;
-          return { project: dep.name, target: `${layout.targetPrefix(dep)}publish` };
-        }),
-      );
+  const byManifest = new Map(cargo.map((p) => [p.pkg.manifestPath, p]));
+  const order = new Map<PolyglotProject, Array<{ project: string; target: string }>>();
+  for (const project of cargo.filter((p) => isPublishable(p.pkg, registry))) {
+    const before = new Map<string, { project: string; target: string }>();
+    for (const dep of project.pkg.dependencies.filter(survivesPublish)) {
+      const target = dep.path === null ? undefined : byManifest.get(join(dep.path, 'Cargo.toml'));
+      if (!target || target === project || target.pkg.name !== dep.name || !isPublishable(target.pkg, registry)) continue;
+      before.set(target.name, { project: target.name, target: `${layout.targetPrefix(target)}publish` });
     }
+    order.set(project, [...before.values()].sort((a, b) => a.project.localeCompare(b.project)));
   }
   return order;
 }

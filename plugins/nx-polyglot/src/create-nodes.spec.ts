@@ -1,0 +1,72 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { CreateNodesContextV2, ProjectConfiguration } from '@nx/devkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createNodes } from './create-nodes';
+import { manifestCaches, resetManifestCaches } from './polyglot-model';
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'create-nodes-'));
+  resetManifestCaches();
+  manifestCaches(join(root, '.nx', 'workspace-data'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+/** The project configurations createNodes returns for a workspace of these files, by root. */
+async function projects(files: Record<string, string>, options = {}): Promise<Record<string, ProjectConfiguration>> {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  const context = { workspaceRoot: root, nxJsonConfiguration: {} } as CreateNodesContextV2;
+  const results = await createNodes[1](Object.keys(files), options, context);
+  return Object.assign({}, ...results.map(([, r]) => r.projects));
+}
+
+const crate = (name: string, rest = '') => `[package]\nname = "${name}"\nversion = "0.30.0"\nedition = "2021"\n${rest}`;
+
+describe('createNodes', () => {
+  it('orders the publish of a crate after the crates of another Cargo workspace it needs (path + version)', async () => {
+    const p = await projects(
+      {
+        'rust/Cargo.toml': '[workspace]\nmembers = ["a", "b"]\nexclude = ["wasm"]\n',
+        'rust/a/Cargo.toml': crate('a'),
+        'rust/b/Cargo.toml': crate('b', '\n[dependencies]\na = { path = "../a", version = "0.30.0" }\n'),
+        'rust/wasm/Cargo.toml': crate('wasm', '\n[dependencies]\na = { path = "../a", version = "0.30.0" }\nb = { path = "../b", version = "0.30.0" }\n\n[dev-dependencies]\nb = { path = "../b" }\n'),
+      },
+      { publish: { cargo: { registry: 'local' } } },
+    );
+    expect(p['rust/wasm'].targets?.publish?.dependsOn).toEqual([{ target: 'publish', projects: ['a', 'b'] }]);
+    expect(p['rust/wasm'].targets?.['nx-release-publish']?.dependsOn).toEqual([{ target: 'nx-release-publish', projects: ['a', 'b'] }]);
+    expect(p['rust/b'].targets?.publish?.dependsOn).toEqual([{ target: 'publish', projects: ['a'] }]);
+    expect(p['rust/a'].targets?.publish?.dependsOn).toEqual([]);
+    expect(p['rust/wasm'].metadata?.cargo).toMatchObject({ package: 'wasm', workspace: 'rust/wasm/Cargo.toml' });
+  });
+
+  it('makes a maturin package and its crate in one directory one project, the crate targets prefixed', async () => {
+    const p = await projects({
+      'py/Cargo.toml': crate('core-py'),
+      'py/src/lib.rs': '',
+      'py/pyproject.toml': '[project]\nname = "core"\nversion = "0.30.0"\ndependencies = []\n\n[dependency-groups]\ndev = ["pytest"]\n\n[build-system]\nbuild-backend = "maturin"\n',
+    });
+    expect(Object.keys(p)).toEqual(['py']);
+    expect(p.py.name).toBe('core');
+    expect(p.py.tags).toEqual(['lang:python', 'lang:rust']);
+    expect(Object.keys(p.py.targets ?? {}).sort()).toEqual(
+      ['build', 'nx-release-publish', 'publish', 'rust-build', 'rust-format', 'rust-lint', 'rust-nx-release-publish', 'rust-publish', 'rust-test', 'rust-yank', 'test'].sort(),
+    );
+    expect(p.py.namedInputs?.['polyglot-files']).toEqual(['{projectRoot}/**/*', '!{projectRoot}/dist/**', '!{projectRoot}/**/__pycache__/**', '!{projectRoot}/target/**']);
+  });
+
+  it('leaves the files of nested projects out of a root crate', async () => {
+    const p = await projects({
+      'Cargo.toml': `${crate('app')}\n[workspace]\nmembers = ["crates/util"]\n`,
+      'crates/util/Cargo.toml': crate('util'),
+      'web/package.json': '{"name":"web"}',
+      'package.json': '{"name":"root","workspaces":["web"]}',
+    });
+    expect(p['.'].namedInputs?.['polyglot-files']).toEqual(['{projectRoot}/**/*', '!{projectRoot}/target/**', '!{projectRoot}/crates/util/**', '!{projectRoot}/web/**']);
+  });
+});
