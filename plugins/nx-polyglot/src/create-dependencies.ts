@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
 import type { NxPolyglotOptions } from './options';
-import { CargoProject, PolyglotProject, PythonProject, loadPolyglotModel } from './polyglot-model';
+import { CargoProject, PolyglotProject, PythonProject, loadPolyglotModel, rememberedModel } from './polyglot-model';
 import { normalizeName } from './python/pyproject';
 
 /**
@@ -15,17 +15,19 @@ import { normalizeName } from './python/pyproject';
  * `name`) keeps its edges.
  */
 export const createDependencies: CreateDependencies<NxPolyglotOptions> = (options, context) => {
-  // the manifests of the projects createNodes made (so a registration's
-  // include/exclude holds here too), and the workspace roots they name
+  // the model createNodes just built in this process, else the manifests of
+  // the projects it made (so a registration's include/exclude holds here too)
+  // and the workspace roots they name
+  const remembered = rememberedModel(context.workspaceRoot, options ?? {});
   const manifests = new Set<string>();
-  for (const project of Object.values(context.projects)) {
+  for (const project of remembered ? [] : Object.values(context.projects)) {
     const { cargo, python } = (project.metadata ?? {}) as { cargo?: { workspace?: string }; python?: { uvWorkspace?: string } };
     if (cargo) manifests.add(join(project.root, 'Cargo.toml')).add(cargo.workspace ?? join(project.root, 'Cargo.toml'));
     if (python) manifests.add(join(project.root, 'pyproject.toml')).add(python.uvWorkspace ?? join(project.root, 'pyproject.toml'));
   }
   let edges: StaticDependency[];
   try {
-    edges = polyglotEdges(loadPolyglotModel(context.workspaceRoot, [...manifests], options ?? {}).projects);
+    edges = polyglotEdges((remembered ?? loadPolyglotModel(context.workspaceRoot, [...manifests], options ?? {})).projects);
   } catch (e) {
     // said once, with the path as the user sees it
     if (e instanceof ManifestError) throw new ManifestError(relative(context.workspaceRoot, e.file), e.problem, e.fix, e.key, e.line);

@@ -6,7 +6,7 @@ import { basename, join, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
 import { checkOptions } from './options-check';
 import type { NxPolyglotOptions } from './options';
-import { CargoProject, OtherProject, PolyglotProject, loadPolyglotModel } from './polyglot-model';
+import { CargoProject, OtherProject, PolyglotProject, forgetModel, loadPolyglotModel, rememberModel } from './polyglot-model';
 import { OTHER_PROJECT_FILES, otherProjects } from './other-projects';
 import { crateFileGlobs, excludeNested, nestedRoots } from './project-files';
 import { crateBinaries } from './cargo/crate-binaries';
@@ -21,11 +21,14 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
   MANIFEST_GLOB,
   (files, options, context): CreateNodesResultArray => {
     const manifestFiles = files.filter((f) => !OTHER_PROJECT_FILES.includes(basename(f)));
+    forgetModel(); // a failed load must not leave an older model for createDependencies
     const others = otherProjects(context.workspaceRoot, files);
     let projects: PolyglotProject[];
     try {
       checkOptions(options);
-      projects = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}, others).projects;
+      const model = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}, others);
+      rememberModel(context.workspaceRoot, options ?? {}, model);
+      projects = model.projects;
     } catch (e) {
       // Nx prints an AggregateCreateNodesError as "file:" above the message: the message leaves the file out
       if (e instanceof ManifestError) {

@@ -57,6 +57,27 @@ export function cargoFiles(): CargoFiles {
 /** For tests: forget the in-memory caches (the disk cache stays). */
 export function resetManifestCaches(): void {
   caches = undefined;
+  lastModel = undefined;
+}
+
+/**
+ * The model createNodes built last in this process, for createDependencies of
+ * the same graph computation: Nx runs both in one plugin worker, one after
+ * the other, so the edges need no second read of every manifest.
+ */
+let lastModel: { nxRoot: string; options: string; model: PolyglotModel } | undefined;
+
+export function rememberModel(nxRoot: string, options: NxPolyglotOptions, model: PolyglotModel): void {
+  lastModel = { nxRoot, options: JSON.stringify(options), model };
+}
+
+export function forgetModel(): void {
+  lastModel = undefined;
+}
+
+/** The model createNodes built for this workspace and these options, if it did. */
+export function rememberedModel(nxRoot: string, options: NxPolyglotOptions): PolyglotModel | undefined {
+  return lastModel && lastModel.nxRoot === nxRoot && lastModel.options === JSON.stringify(options) ? lastModel.model : undefined;
 }
 
 /** A project Nx makes from another file (a package.json, a project.json): its name is taken. */
