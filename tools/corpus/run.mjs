@@ -6,6 +6,7 @@
 //
 // CORPUS_DIR (default /work/corpus) holds one checkout per repos.json entry, named like it.
 // PYTHON (default /tmp/corpus-venv/bin/python) must have poetry-core and packaging.
+// CORPUS_PLUGIN: the plugin directory to link (default plugins/nx-polyglot of this repository).
 // Writes /tmp/corpus-report.json (CORPUS_REPORT overrides) and prints a markdown table.
 // See README.md for how the ground truth is derived.
 import { spawnSync } from 'node:child_process';
@@ -33,7 +34,8 @@ const NX_ENV = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI
 const LINKS = {
   nx: join(MAIN, 'node_modules/nx'),
   '@nx': join(MAIN, 'node_modules/@nx'),
-  'nx-polyglot': join(MAIN, 'plugins/nx-polyglot'),
+  // CORPUS_PLUGIN: another built copy of the plugin (e.g. an older commit, for a baseline)
+  'nx-polyglot': process.env.CORPUS_PLUGIN ?? join(MAIN, 'plugins/nx-polyglot'),
 };
 
 const args = process.argv.slice(2);
@@ -63,7 +65,7 @@ for (const repo of selected) {
   process.stderr.write(`   ${summaryLine(r)}\n`);
 }
 
-const report = { generated: new Date().toISOString(), plugin: { commit: pluginCommit, dirtySrc: pluginDirty }, results };
+const report = { generated: new Date().toISOString(), plugin: { dir: LINKS['nx-polyglot'], commit: pluginCommit, dirtySrc: pluginDirty }, results };
 writeFileSync(REPORT, JSON.stringify(report, null, 1));
 console.log(table(results));
 console.log(`\nfull report: ${REPORT}`);
@@ -322,7 +324,8 @@ function compare(truth, nx) {
     const n = nodes.find((x) => x.root === p.root);
     if (!n) continue;
     // a crate and a pyproject in one directory are one project by the plugin's design: either name
-    const names = expectedProjects.filter((q) => q.root === p.root).flatMap((q) => [q.name, `rust-${q.name}`, `python-${q.name}`]);
+    // and a name shared by two projects of one ecosystem is disambiguated as `name@root`
+    const names = expectedProjects.filter((q) => q.root === p.root).flatMap((q) => [q.name, `rust-${q.name}`, `python-${q.name}`]).flatMap((x) => [x, `${x}@${p.root}`]);
     const raw = nx.graph.nodes[n.name].data;
     const replaced = Object.entries(raw.targets ?? {})
       .filter(([, t]) => (t.metadata?.technologies ?? []).some((k) => k === 'cargo' || k === 'python') && !(t.executor ?? '').startsWith('nx-polyglot:'))
