@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every scale/CI benchmark, as Markdown tables with the date and the machine:
 # graph creation on generated workspaces (graph.mjs), then the CI check of
-# this repository (ci.mjs). About four minutes on two cores.
+# this repository (ci.mjs), then graph creation on the real repositories of
+# tools/corpus where their checkouts exist (corpus-graph.mjs). About four
+# minutes on two cores without the corpus.
 # Usage: tools/bench/all.sh   (npm run bench)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,3 +17,7 @@ echo
 echo "### CI check of this repository"
 echo
 node tools/bench/ci.mjs
+echo
+echo "### Project graph creation on the real-repository corpus (checkouts in \${CORPUS_DIR:-/work/corpus}; median of 3)"
+echo
+node tools/bench/corpus-graph.mjs
