@@ -2,6 +2,8 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { join, relative } from 'node:path';
 import { subdirectories } from '../manifest-cache';
 import { manifestCaches } from '../polyglot-model';
+import { checkRunCredentials, credentialDetail } from '../publish-credentials';
+import { publishLockFile, withPublishLock } from '../publish-lock';
 import { PublishRecord, recordPublish } from '../publish-log';
 import { howItEnded, runProcess } from '../run-process';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from '../cargo/cargo-workspace';
@@ -54,8 +56,9 @@ async function publishCrate(
   pkg: CargoPackage,
   options: CargoPublishOptions,
   index: SparseIndex,
-  cwd: string,
+  context: ExecutorContext,
 ): Promise<{ success: boolean; output: string }> {
+  const cwd = join(context.root, options.cwd);
   const started = Date.now();
   const base = { project, name: pkg.name, version: pkg.version, ecosystem: 'cargo' as const, registry: options.registry };
   const done = (record: Omit<PublishRecord, keyof typeof base | 'seconds'>, success: boolean, output: string) => {
@@ -68,6 +71,31 @@ async function publishCrate(
     }
     if (options.dryRun) {
       return done({ status: 'planned' }, true, `${pkg.name}@${pkg.version} would be published to \`${options.registry}\` (dry run)\n`);
+    }
+    // every registry of the run accepts its credentials, or nothing of any ecosystem is uploaded
+    const denied = await checkRunCredentials(context);
+    if (denied) return done({ status: 'failed', detail: credentialDetail(denied) }, false, denied);
+    // another publish run uploading this crate right now: wait for it, then ask the index again
+    const lock = publishLockFile(context.root, 'cargo', index.url, pkg.name, pkg.version);
+    const waiting = (holder: string) => process.stdout.write(`${pkg.name}@${pkg.version}: another publish run (${holder}) is uploading it; waiting for it\n`);
+    return await withPublishLock(lock, waiting, () => uploadCrate(pkg, options, index, cwd, done));
+  } catch (e) {
+    if (!(e instanceof RegistryError)) throw e;
+    return done({ status: 'failed', detail: e.message }, false, `${e.message}\n`);
+  }
+}
+
+/** Under the crate's lock: the index again, then cargo publish and the wait for the index. */
+async function uploadCrate(
+  pkg: CargoPackage,
+  options: CargoPublishOptions,
+  index: SparseIndex,
+  cwd: string,
+  done: (record: Omit<PublishRecord, 'project' | 'name' | 'version' | 'ecosystem' | 'registry' | 'seconds'>, success: boolean, output: string) => { success: boolean; output: string },
+): Promise<{ success: boolean; output: string }> {
+  try {
+    if (await index.has(pkg.name, pkg.version)) {
+      return done({ status: 'skipped', detail: 'already published' }, true, `${pkg.name}@${pkg.version} is already in \`${options.registry}\` (another run published it meanwhile): skipped\n`);
     }
     const uploadStart = Date.now();
     // a workspace's path + version dependencies point at crates.io once uploaded;
@@ -122,7 +150,7 @@ export default async function cargoPublish(options: CargoPublishOptions, context
     process.stderr.write(`${(e as Error).message}\n`);
     return { success: false };
   }
-  const r = await publishCrate(context.projectName as string, pkg, options, index, join(context.root, options.cwd));
+  const r = await publishCrate(context.projectName as string, pkg, options, index, context);
   process.stdout.write(r.output);
   return { success: r.success };
 }
@@ -191,6 +219,18 @@ export async function* cargoPublishBatch(
     if (problem) return yield* failAll(`Nothing was published: ${problem}.\n`);
   }
 
+  // before the first upload: every registry of the run (this one, the Python and npm ones) accepts its credentials
+  if (!options.dryRun && taskIds.some((id) => !published.get(id))) {
+    const denied = await checkRunCredentials(context);
+    if (denied) {
+      for (const id of taskIds.filter((t) => !published.get(t))) {
+        const crate = crateOf.get(id)!;
+        recordPublish({ project: taskGraph.tasks[id].target.project, name: crate.name, version: crate.version, ecosystem: 'cargo', registry: options.registry, status: 'failed', detail: credentialDetail(denied), seconds: 0 });
+      }
+      return yield* failAll(denied);
+    }
+  }
+
   // upload each crate once its dependencies are done, a bounded number at a time
   const outcome = new Map<string, boolean>();
   const finished: Array<{ task: string; result: Result }> = [];
@@ -207,7 +247,7 @@ export async function* cargoPublishBatch(
     const failedDep = depsOf(id).find((d) => outcome.get(d) === false);
     const work = failedDep
       ? Promise.resolve({ success: false, output: `${crate.name} was not published: ${crateOf.get(failedDep)!.name}, which it needs, was not.\n` })
-      : publishCrate(taskGraph.tasks[id].target.project, crate, options, index, join(context.root, options.cwd));
+      : publishCrate(taskGraph.tasks[id].target.project, crate, options, index, context);
     work.then((r) => {
       running.delete(id);
       outcome.set(id, r.success);

@@ -2,6 +2,8 @@ import type { ExecutorContext } from '@nx/devkit';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkRunCredentials, credentialDetail } from '../publish-credentials';
+import { publishLockFile, withPublishLock } from '../publish-lock';
 import { PublishRecord, recordPublish } from '../publish-log';
 import { howItEnded, runProcess } from '../run-process';
 
@@ -124,7 +126,25 @@ export default async function npmPublish(options: NpmPublishOptions, context: Ex
     if (options.dryRun) return done({ status: 'planned' }, true, `${label} would be published to ${registry.url} (dry run)\n`);
     // npm refuses to publish without a token, whatever the registry allows
     if (!token) return done({ status: 'failed', detail: 'NPM_TOKEN is not set' }, false, `${label} was not published: set NPM_TOKEN to a token of ${registry.url}.\n`);
+    // every registry of the run accepts its credentials, or nothing of any ecosystem is uploaded
+    const denied = await checkRunCredentials(context);
+    if (denied) return done({ status: 'failed', detail: credentialDetail(denied) }, false, denied);
+    // another publish run uploading this version right now: wait for it, then ask the registry again
+    const lock = publishLockFile(context.root, 'npm', registry.url, name, version);
+    const waiting = (holder: string) => process.stdout.write(`${label}: another publish run (${holder}) is uploading it; waiting for it\n`);
+    return await withPublishLock(lock, waiting, async () => {
+      if ((await registry.versions(name)).includes(version)) {
+        return done({ status: 'skipped', detail: 'already published' }, true, `${label} is already in ${registry.url} (another run published it meanwhile): skipped\n`);
+      }
+      return upload();
+    });
+  } catch (e) {
+    if (!(e instanceof NpmRegistryError)) throw e;
+    return done({ status: 'failed', detail: e.message }, false, `${e.message}\n`);
+  }
 
+  /** Under the version's lock: npm publish with a temporary npmrc, then the wait for the packument. */
+  async function upload(): Promise<{ success: boolean }> {
     const dir = mkdtempSync(join(tmpdir(), 'nx-polyglot-npmrc-'));
     const npmrc = join(dir, 'npmrc');
     let r;
@@ -145,8 +165,5 @@ export default async function npmPublish(options: NpmPublishOptions, context: Ex
     }
     const visibleAt = await registry.waitUntilVisible(name, version, (options.visibilityTimeout ?? 120) * 1000);
     return done({ status: 'published', uploadStart, visibleAt }, true, `${label} is in ${registry.url}\n`);
-  } catch (e) {
-    if (!(e instanceof NpmRegistryError)) throw e;
-    return done({ status: 'failed', detail: e.message }, false, `${e.message}\n`);
   }
 }

@@ -2,6 +2,8 @@ import type { ExecutorContext } from '@nx/devkit';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { envName } from '../options';
+import { checkRunCredentials, credentialDetail } from '../publish-credentials';
+import { publishLockFile, withPublishLock } from '../publish-lock';
 import { PublishRecord, recordPublish } from '../publish-log';
 import { howItEnded, runProcess } from '../run-process';
 import type { PythonTool } from '../python/pyproject';
@@ -132,6 +134,26 @@ export default async function pythonPublish(options: PythonPublishOptions, conte
       const who = options.tool === 'uv' ? 'uv publish' : 'twine';
       return done({ status: 'failed', detail: 'no credentials' }, false, `${who} needs credentials for \`${repo.name}\`: set ${credentials[0]} (or ${credentials[1]} and _PASSWORD).\n`);
     }
+    // every registry of the run accepts its credentials, or nothing of any ecosystem is uploaded
+    const denied = await checkRunCredentials(context);
+    if (denied) return done({ status: 'failed', detail: credentialDetail(denied) }, false, denied);
+    // another publish run uploading this version right now: wait for it, then ask the index again
+    const lock = publishLockFile(context.root, 'python', repo.uploadUrl, name, version);
+    const waiting = (holder: string) => process.stdout.write(`${label}: another publish run (${holder}) is uploading it; waiting for it\n`);
+    return await withPublishLock(lock, waiting, async () => {
+      const now = await index.versionFiles(name, version);
+      if (now.some(isWheel) && now.some((f) => !isWheel(f))) {
+        return done({ status: 'skipped', detail: 'already published' }, true, `${label} is already in \`${repo.name}\` (another run published it meanwhile): skipped\n`);
+      }
+      return buildAndUpload(repo, index, now);
+    });
+  } catch (e) {
+    if (!(e instanceof PypiIndexError)) throw e;
+    return done({ status: 'failed', detail: e.message }, false, `${e.message}\n`);
+  }
+
+  /** Under the version's lock: build, upload what the index does not have, wait until it lists it. */
+  async function buildAndUpload(repo: PythonRepository, index: PypiIndex, existing: string[]): Promise<{ success: boolean }> {
     // a clean dist/: Poetry refuses to publish from a dist/ holding several versions
     rmSync(join(cwd, 'dist'), { recursive: true, force: true });
     const [buildFile, ...buildArgs] = BUILD[options.tool];
@@ -170,8 +192,5 @@ export default async function pythonPublish(options: PythonPublishOptions, conte
     }
     const visibleAt = await index.waitUntilVisible(name, version, built, (options.visibilityTimeout ?? 120) * 1000);
     return done({ status: 'published', uploadStart, visibleAt }, true, `${label} is in \`${repo.name}\`'s index (${built.join(', ')})\n`);
-  } catch (e) {
-    if (!(e instanceof PypiIndexError)) throw e;
-    return done({ status: 'failed', detail: e.message }, false, `${e.message}\n`);
   }
 }

@@ -208,6 +208,7 @@ export class BumpJournal {
 
   /** Adds files (their bytes now, before any change) and writes journal.json durably. A file already recorded keeps its first bytes. */
   record(files: JournalFile[]): void {
+    const before = this.entries.length;
     for (const { file, updated, original: given } of files) {
       const path = relative(this.root, file);
       if (this.entries.some((e) => e.path === path)) continue;
@@ -221,6 +222,8 @@ export class BumpJournal {
       }
       this.entries.push({ path, original: original?.toString('base64') ?? null, ...(updated ? { updated: updated.toString('base64') } : {}), ...(mode !== undefined ? { mode } : {}) });
     }
+    // nothing new (nx release version records each project's files as it edits them): journal.json stays as it is
+    if (this.entries.length === before && existsSync(join(this.dir, 'journal.json'))) return;
     const data: JournalData = { format: 1, command: this.command, from: this.from, to: this.to, files: this.entries };
     const file = join(this.dir, 'journal.json');
     // through journal.json.tmp: a journal.json that exists is whole
