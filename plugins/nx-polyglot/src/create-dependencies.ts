@@ -93,8 +93,9 @@ export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
           ? python.find((p) => normalizeName(p.pkg.name) === dep.name && p.pkg.uvWorkspace === project.pkg.uvWorkspace) ??
             python.find((p) => normalizeName(p.pkg.name) === dep.name)
           : pythonByDir.get(join(dep.path));
-      if (!target && dep.path !== null && !existsSync(join(dep.path, 'pyproject.toml'))) {
-        throw new ManifestError(project.pkg.manifestPath, `is a path dependency on ${dep.path}, which has no pyproject.toml`, 'Fix the path, or create the package there', dep.key);
+      // a path may also be a wheel, an sdist or a setup.py project: only a path to nothing is an error
+      if (!target && dep.path !== null && !existsSync(dep.path)) {
+        throw new ManifestError(project.pkg.manifestPath, `is a path dependency on ${dep.path}, which does not exist`, 'Fix the path, or create the package there', dep.key);
       }
       if (target) add(project, target);
     }

@@ -60,6 +60,44 @@ describe('createNodes', () => {
     expect(p.py.namedInputs?.['polyglot-files']).toEqual(['{projectRoot}/**/*', '!{projectRoot}/dist/**', '!{projectRoot}/**/__pycache__/**', '!{projectRoot}/target/**']);
   });
 
+  it("prefixes a napi crate's targets beside its package.json, whose npm scripts keep theirs", async () => {
+    const p = await projects({
+      'package.json': '{"name":"root","private":true,"workspaces":["packages/*"]}',
+      'Cargo.toml': '[workspace]\nmembers = ["packages/cli"]\n',
+      'packages/cli/Cargo.toml': crate('cli-node'),
+      'packages/cli/package.json': '{"name":"@acme/cli","scripts":{"build":"napi build","test":"vitest run"}}',
+    });
+    expect(p['packages/cli'].name).toBe('@acme/cli');
+    expect(Object.keys(p['packages/cli'].targets ?? {}).sort()).toEqual(['rust-build', 'rust-format', 'rust-lint', 'rust-nx-release-publish', 'rust-publish', 'rust-test', 'rust-yank']);
+    expect(p['packages/cli'].targets?.['rust-test']?.options).toMatchObject({ package: 'cli-node', command: ['test'] });
+  });
+
+  it('stops on a path dependency onto nothing, naming the manifest and the key (Nx would carry on without edges from createDependencies)', async () => {
+    const run = () =>
+      projects({
+        'Cargo.toml': '[workspace]\nmembers = ["a"]\n',
+        'a/Cargo.toml': crate('a'),
+        'stray/Cargo.toml': crate('stray', '\n[dependencies]\nb = { path = "../missing/" }\n'),
+        'py/pyproject.toml': '[project]\nname = "py"\n',
+      });
+    const error = (await run().catch((e) => e)) as { errors: Array<[string, Error]> };
+    expect(error.errors.map(([file, e]) => `${file}: ${e.message}`)).toEqual([
+      `stray/Cargo.toml: \`dependencies.b\`: is a path dependency on ${root}/missing, which has no Cargo.toml. Fix the path, or create the crate there`,
+    ]);
+  });
+
+  it('draws an edge onto a Python path dependency written with a trailing slash, and accepts one onto a wheel', async () => {
+    await projects({
+      'core/pyproject.toml': '[tool.poetry]\nname = "core"\nversion = "0.1.0"\n',
+      'app/pyproject.toml': '[tool.poetry]\nname = "app"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\ncore = { path = "../core/", develop = true }\nvendored = { path = "../wheels/vendored-1.0-py3-none-any.whl" }\n',
+      'wheels/vendored-1.0-py3-none-any.whl': 'not really a wheel',
+    });
+    const { polyglotEdges } = await import('./create-dependencies');
+    const { loadPolyglotModel } = await import('./polyglot-model');
+    const edges = polyglotEdges(loadPolyglotModel(root, ['core/pyproject.toml', 'app/pyproject.toml']).projects);
+    expect(edges.map((e) => `${e.source} -> ${e.target}`)).toEqual(['app -> core']);
+  });
+
   it('leaves the files of nested projects out of a root crate', async () => {
     const p = await projects({
       'Cargo.toml': `${crate('app')}\n[workspace]\nmembers = ["crates/util"]\n`,

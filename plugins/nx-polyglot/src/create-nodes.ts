@@ -1,10 +1,11 @@
-import type { CreateNodes, CreateNodesResultArray, ProjectConfiguration } from '@nx/devkit';
+import type { CreateNodes, CreateNodesResultArray, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 // from nx itself, not @nx/devkit: devkit's index loads Nx's generator machinery,
 // ~0.2 s of every plugin worker's start, for one class
 import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
 import { basename, join, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
 import { checkOptions } from './options-check';
+import { polyglotEdges } from './create-dependencies';
 import type { NxPolyglotOptions } from './options';
 import { CargoProject, OtherProject, PolyglotProject, forgetModel, loadPolyglotModel, rememberModel } from './polyglot-model';
 import { OTHER_PROJECT_FILES, otherProjects } from './other-projects';
@@ -27,6 +28,9 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
     try {
       checkOptions(options);
       const model = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}, others);
+      // a path dependency onto nothing is said here, where Nx stops on it, not
+      // in createDependencies, where Nx would carry on with a graph without edges
+      polyglotEdges(model.projects);
       rememberModel(context.workspaceRoot, options ?? {}, model);
       projects = model.projects;
     } catch (e) {
@@ -58,15 +62,21 @@ interface ProjectLayout {
 
 function projectLayout(projects: PolyglotProject[], others: OtherProject[]): ProjectLayout {
   const sorted = [...new Set([...projects.map((p) => p.root), ...others.map((o) => o.root)])].sort();
-  const shared = new Set(projects.filter((p) => p.kind === 'python').map((p) => p.root));
+  const python = new Set(projects.filter((p) => p.kind === 'python').map((p) => p.root));
+  const other = new Set(others.map((o) => o.root));
   return {
     nested: (p) => excludeNested(p.root, nestedRoots(p.root, sorted)),
-    targetPrefix: (p) => (p.kind === 'cargo' && shared.has(p.root) ? SHARED_ROOT_CARGO_PREFIX : ''),
+    // beside a package.json (a napi crate) the npm scripts keep their names; beside its maturin package, the Python targets
+    targetPrefix: (p) => (p.kind === 'cargo' ? (python.has(p.root) || other.has(p.root) ? SHARED_ROOT_PREFIX.cargo : '') : other.has(p.root) ? SHARED_ROOT_PREFIX.python : ''),
   };
 }
 
-/** The prefix of a crate's targets when it shares its directory with a Python package: `rust-test`, `rust-lint`. */
-export const SHARED_ROOT_CARGO_PREFIX = 'rust-';
+/**
+ * The prefix of a project's targets when it shares its directory with a
+ * project of another kind: a crate beside its Python package or a
+ * package.json (`rust-test`, `rust-lint`), a Python package beside a package.json.
+ */
+export const SHARED_ROOT_PREFIX = { cargo: 'rust-', python: 'python-' };
 
 /**
  * Publishable crate -> the Nx projects (and their publish target) whose
@@ -123,7 +133,7 @@ function projectConfiguration(
       projectType: !binaries.lib && binaries.bins.length > 0 ? 'application' : 'library',
       tags: ['lang:rust'],
       namedInputs,
-      targets: prefix ? Object.fromEntries(Object.entries(targets).map(([name, t]) => [`${prefix}${name}`, t])) : targets,
+      targets: withPrefix(targets, prefix),
       metadata: {
         technologies: ['cargo'],
         cargo: { package: project.pkg.name, version: project.pkg.version, publish: project.pkg.publish, workspace: relative(nxRoot, project.workspace.rootManifest) },
@@ -138,7 +148,7 @@ function projectConfiguration(
     projectType: 'library',
     tags: ['lang:python'],
     namedInputs,
-    targets,
+    targets: withPrefix(targets, layout.targetPrefix(project)),
     metadata: {
       technologies: ['python'],
       python: {
@@ -153,6 +163,10 @@ function projectConfiguration(
       },
     },
   };
+}
+
+function withPrefix(targets: Record<string, TargetConfiguration>, prefix: string): Record<string, TargetConfiguration> {
+  return prefix ? Object.fromEntries(Object.entries(targets).map(([name, t]) => [`${prefix}${name}`, t])) : targets;
 }
 
 /** A maturin package and its crate in one directory: one project, the Python package's name, both ecosystems' targets. */

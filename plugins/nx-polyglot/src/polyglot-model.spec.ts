@@ -71,6 +71,16 @@ describe('project names', () => {
     expect(names(manifests)).toEqual({ a: 'tool@a', b: 'tool@b', py: 'python-tool' });
   });
 
+  it('compare names as PEP 503 and crates.io do: a crate and a Python package both called demo_app collide', () => {
+    const manifests = workspace({ 'rust/demo_app/Cargo.toml': crate('demo_app'), 'python/demo_app/pyproject.toml': '[project]\nname = "demo_app"\n' });
+    expect(names(manifests)).toEqual({ 'rust/demo_app': 'rust-demo_app', 'python/demo_app': 'python-demo_app' });
+  });
+
+  it('name a crate beside a package.json as Nx names the package.json (one project)', () => {
+    const manifests = workspace({ 'packages/cli/Cargo.toml': crate('cli-node') });
+    expect(names(manifests, {}, [{ root: 'packages/cli', name: '@acme/cli' }])).toEqual({ 'packages/cli': '@acme/cli' });
+  });
+
   it('qualify by root a prefixed name that another project already has', () => {
     const manifests = workspace({ 'a/Cargo.toml': crate('x'), 'b/Cargo.toml': crate('rust-x'), 'py/pyproject.toml': poetry('x') });
     expect(names(manifests)).toEqual({ a: 'x@a', b: 'rust-x', py: 'python-x' });

@@ -131,25 +131,32 @@ function rootOf(nxRoot: string, manifestPath: string): string {
  *    its ecosystem's prefix (`rust-micromegas`, `python-micromegas`); a
  *    package.json or project.json project keeps its name, as Nx gave it;
  * 3. else (two crates named `xtask` in two Cargo workspaces), `<name>@<root>`.
- * A crate and a Python package in one directory (a maturin package) are one
- * Nx project, named for the Python package. Only what the ecosystem itself
- * refuses is an error (two members of one Cargo workspace with one name,
- * which the Cargo model refuses).
+ * Names are compared as PEP 503 and crates.io compare them (case, `-`, `_`
+ * and `.` alike), so `demo_app` and `demo-app` are one claim. Projects in one
+ * directory are one Nx project: a crate beside its maturin Python package is
+ * named for the Python package; beside a package.json or project.json, it
+ * takes the name Nx gives that one. Only what the ecosystem itself refuses is
+ * an error (two members of one Cargo workspace with one name, which the Cargo
+ * model refuses).
  */
 function assignNames(projects: PolyglotProject[], others: readonly OtherProject[], options: NxPolyglotOptions): void {
   const prefixes = { ...DEFAULT_COLLISION_PREFIXES, ...options.collisionPrefixes };
   const units = new Map<string, PolyglotProject[]>(); // one Nx project per root
   for (const p of projects) units.set(p.root, [...(units.get(p.root) ?? []), p]);
-  const named = [...units.values()].map((members) => members.find((m) => m.kind === 'python') ?? members[0]);
-  const key = (p: PolyglotProject) => (p.kind === 'python' ? normalizeName(p.pkg.name) : p.pkg.name);
-
-  const claims = new Map<string, PolyglotProject[]>();
-  for (const p of named) claims.set(key(p), [...(claims.get(key(p)) ?? []), p]);
-  const taken = new Set(others.filter((o) => !units.has(o.root)).map((o) => o.name));
+  const otherAt = new Map(others.map((o) => [o.root, o.name]));
   const final = new Map<PolyglotProject, string>();
+  const named: PolyglotProject[] = [];
+  for (const [root, members] of units) {
+    const lead = members.find((m) => m.kind === 'python') ?? members[0];
+    if (otherAt.has(root)) final.set(lead, otherAt.get(root) as string);
+    else named.push(lead);
+  }
+  const key = (name: string) => normalizeName(name);
+  const claims = new Map<string, PolyglotProject[]>();
+  for (const p of named) claims.set(key(p.pkg.name), [...(claims.get(key(p.pkg.name)) ?? []), p]);
+  const taken = new Set(others.map((o) => key(o.name)));
   for (const [name, claimants] of claims) {
-    const othersClaim = taken.has(claimants[0].pkg.name) || taken.has(name);
-    if (claimants.length === 1 && !othersClaim) {
+    if (claimants.length === 1 && !taken.has(name)) {
       final.set(claimants[0], claimants[0].pkg.name);
       continue;
     }
@@ -160,7 +167,8 @@ function assignNames(projects: PolyglotProject[], others: readonly OtherProject[
   }
   // a prefixed name may itself be a package's own name (a crate really named `rust-x`): the prefixed one yields
   const count = new Map<string, number>();
-  for (const n of [...final.values(), ...taken]) count.set(n, (count.get(n) ?? 0) + 1);
-  for (const [p, n] of final) if (n !== p.pkg.name && (count.get(n) ?? 0) > 1) final.set(p, `${p.pkg.name}@${p.root}`);
+  for (const n of [...final.values()].map(key)) count.set(n, (count.get(n) ?? 0) + 1);
+  for (const o of others) if (!units.has(o.root)) count.set(key(o.name), (count.get(key(o.name)) ?? 0) + 1);
+  for (const [p, n] of final) if (n !== p.pkg.name && !otherAt.has(p.root) && (count.get(key(n)) ?? 0) > 1) final.set(p, `${p.pkg.name}@${p.root}`);
   for (const p of projects) p.name = final.get(units.get(p.root)!.find((m) => final.has(m)) as PolyglotProject) as string;
 }

@@ -1,4 +1,4 @@
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { minimatch } from 'minimatch';
 import { ManifestError } from '../manifest-error';
 import { CargoManifest, CargoWorkspaceSection, ManifestDependency, workspaceDependency } from './cargo-manifest';
@@ -74,9 +74,10 @@ export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): st
 export function pathOf(dep: ManifestDependency, manifest: CargoManifest, root: CargoManifest): string | undefined {
   if (dep.workspace) {
     const inherited = workspaceDependency(root, dep.key);
-    return inherited?.path === undefined ? undefined : join(dirname(root.file), inherited.path);
+    return inherited?.path === undefined ? undefined : resolve(dirname(root.file), inherited.path);
   }
-  return dep.path === undefined ? undefined : join(dirname(manifest.file), dep.path);
+  // resolve, not join: `path = "../../"` is a directory, without its trailing slash
+  return dep.path === undefined ? undefined : resolve(dirname(manifest.file), dep.path);
 }
 
 export function dependencyKey(dep: ManifestDependency): string {

@@ -1,4 +1,4 @@
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { ManifestError, Table, isTable, parseToml } from '../manifest-error';
 
 /** A dependency on a local directory, the only kind that can be a workspace edge. */
@@ -148,7 +148,7 @@ function readPackage(doc: Table, file: string, uvSources: Record<string, UvSourc
     const fileUrl = /@\s*file:(?:\/\/)?(\S+)/.exec(requirement);
     const source = uvSources[dep];
     if (fileUrl) {
-      pathDependencies.push({ name: dep, path: fileUrl[1].startsWith('/') ? fileUrl[1] : join(dir, fileUrl[1]), key });
+      pathDependencies.push({ name: dep, path: resolve(dir, fileUrl[1]), key });
     } else if (source) {
       pathDependencies.push({ name: dep, path: source.path, key: `tool.uv.sources.${source.key}` });
     } else {
@@ -174,7 +174,7 @@ function readPackage(doc: Table, file: string, uvSources: Record<string, UvSourc
       // a dependency may be a list of constraints for different markers
       for (const constraint of Array.isArray(spec) ? spec : [spec]) {
         if (isTable(constraint) && typeof constraint.path === 'string') {
-          pathDependencies.push({ name: normalizeName(depName), path: join(dir, constraint.path), key: `${tableKey}.${depName}` });
+          pathDependencies.push({ name: normalizeName(depName), path: resolve(dir, constraint.path), key: `${tableKey}.${depName}` });
         }
       }
     }
@@ -208,7 +208,7 @@ function maturinManifest(doc: Table, dir: string, file: string): string | null {
   if (path !== undefined && typeof path !== 'string') {
     throw new ManifestError(file, 'must be a string', 'Write it as manifest-path = "rust/Cargo.toml"', 'tool.maturin.manifest-path');
   }
-  return join(dir, path ?? 'Cargo.toml');
+  return resolve(dir, path ?? 'Cargo.toml');
 }
 
 function readUvSources(uv: Table | undefined, dir: string, file: string): Record<string, UvSource> {
@@ -218,7 +218,8 @@ function readUvSources(uv: Table | undefined, dir: string, file: string): Record
   for (const [key, source] of Object.entries(uv.sources)) {
     // a list of sources for different markers: any local one makes it local
     for (const s of Array.isArray(source) ? source : [source]) {
-      if (isTable(s) && typeof s.path === 'string') sources[normalizeName(key)] = { key, path: join(dir, s.path) };
+      // resolve, not join: `path = "../core/"` is the directory ../core
+      if (isTable(s) && typeof s.path === 'string') sources[normalizeName(key)] = { key, path: resolve(dir, s.path) };
       else if (isTable(s) && s.workspace === true) sources[normalizeName(key)] = { key, path: null };
     }
   }
