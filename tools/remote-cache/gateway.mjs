@@ -35,7 +35,8 @@ export function createGateway({ store, access, maxBytes, log }) {
       res.end(text ? `${text}\n` : undefined);
       return status;
     };
-    const match = CACHE_PATH.exec(new URL(req.url ?? '/', 'http://x').pathname);
+    // `//` from a server URL set with a trailing slash
+    const match = CACHE_PATH.exec((req.url ?? '/').split('?')[0].replace(/\/{2,}/g, '/'));
     if (!match) return send(404, 'Not found: the API is GET/PUT /v1/cache/{hash}, or /scopes/<scope>/v1/cache/{hash}.');
     if (req.method !== 'GET' && req.method !== 'PUT') {
       res.setHeader('allow', 'GET, PUT');

@@ -24,8 +24,6 @@ export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle 
     logger,
     // the body streams in as it arrives; S3 takes its checksummed chunks only from 8 KiB up
     requestStreamBufferSize: 64 * 1024,
-    // `Expect: 100-continue`: a store refusing the key (412) does so before the body is sent
-    expectContinueHeader: true,
   });
   const where = `s3://${bucket}/${prefix}${endpoint ? ` at ${endpoint}` : ''}`;
   const status = (e) => e.$metadata?.httpStatusCode;

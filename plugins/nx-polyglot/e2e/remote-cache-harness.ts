@@ -3,7 +3,7 @@
 import { CreateBucketCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { execa, type ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from './repo-copy';
@@ -28,6 +28,20 @@ export const newTokens = (): Required<Tokens> => ({
 export interface S3Identity {
   accessKeyId: string;
   secretAccessKey: string;
+}
+
+/**
+ * Gives the copies one snapshot of the plugin's build (a directory of their
+ * own, where `require('nx')` resolves through the copy's node_modules) in place
+ * of their link to the original's, so that they hash tasks alike even if the
+ * original's build changes while the test runs (others rebuilding it on a shared machine).
+ */
+export function pinPluginBuild(copies: string[]): void {
+  const dist = (root: string) => join(root, 'plugins', 'nx-polyglot', 'dist');
+  copies.forEach((copy, i) => {
+    rmSync(dist(copy), { recursive: true, force: true });
+    cpSync(dist(i === 0 ? repoRoot : copies[0]), dist(copy), { recursive: true, dereference: true });
+  });
 }
 
 /** Waits, without a clock, until `test` holds; gives up after `limitMs` (a guard, generous). */

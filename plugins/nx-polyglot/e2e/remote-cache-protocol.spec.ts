@@ -168,6 +168,8 @@ describe.each([
     expect((await get('/v1/cache/100', 'wrong')).status).toBe(401);
     expect((await get('/v1/cache/../../etc/passwd', tokens.read)).status).toBe(404);
     expect((await get('/scopes/a.b/v1/cache/100', tokens.read)).status).toBe(404);
+    // a server URL set with a trailing slash
+    expect((await get('//scopes/pr-7/v1/cache/200', tokens.pr)).status).toBe(200);
     expect((await request(gateway, 'DELETE', '/v1/cache/100', tokens.write)).status).toBe(405);
     for (const log of [gateway.log(), second.log()]) {
       for (const secret of Object.values(tokens)) expect(log).not.toContain(secret);

@@ -4,6 +4,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pinPluginBuild } from './remote-cache-harness';
 import { copyRepository, nxEnv, repoRoot, runNx } from './repo-copy';
 
 const server = join(repoRoot, 'tools', 'remote-cache', 'server.mjs');
@@ -67,6 +68,7 @@ describe('a shared remote cache on Nx’s self-hosted HTTP protocol (tools/remot
     // two "machines": two checkouts, each with its own Nx cache directory
     machineA = await copyRepository('nx-polyglot-machine-a-');
     machineB = await copyRepository('nx-polyglot-machine-b-');
+    pinPluginBuild([machineA, machineB]);
     for (const copy of [machineA, machineB]) await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: copy });
   });
   afterAll(async () => {
