@@ -34,9 +34,10 @@ export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle 
     return new StoreError(what, code && code < 500 ? 502 : 503);
   };
 
+  const exists = (key) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: prefix + key })).then(() => true, () => false);
+
   return {
     describe: where,
-    client,
     region: () => client.config.region(),
 
     async get(key) {
@@ -47,10 +48,6 @@ export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle 
         if (e.name === 'NoSuchKey' || status(e) === 404) return undefined;
         throw failed(e);
       }
-    },
-
-    async has(key) {
-      return client.send(new HeadObjectCommand({ Bucket: bucket, Key: prefix + key })).then(() => true, () => false);
     },
 
     async put(key, body, length, abortSignal) {
@@ -76,7 +73,7 @@ export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle 
         if (abortSignal?.aborted) throw e;
         // A store may answer 412 before it read the body and close the
         // connection under our upload (EPIPE, ECONNRESET): then the key is there.
-        if (!status(e) && (await this.has(key))) return 'exists';
+        if (!status(e) && (await exists(key))) return 'exists';
         throw failed(e);
       }
     },
