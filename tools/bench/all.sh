@@ -21,3 +21,7 @@ echo
 echo "### Project graph creation on the real-repository corpus (checkouts in \${CORPUS_DIR:-/work/corpus}; median of 3)"
 echo
 node tools/bench/corpus-graph.mjs
+echo
+echo "### Remote cache: GET/PUT through one and two gateways, disk and S3 (versitygw)"
+echo
+node tools/bench/remote-cache.mjs
