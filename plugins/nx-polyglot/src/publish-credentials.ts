@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
+import { registrySettings } from './cargo/cargo-config';
 import { envName } from './options';
 import { pythonRepository } from './python/pypi-index';
 
@@ -14,8 +15,8 @@ import { pythonRepository } from './python/pypi-index';
  * or uploaded, naming the variable to fix, instead of showing up as the
  * tool's raw 403 after other ecosystems were already released.
  *
- * - Cargo registries: the token (CARGO_REGISTRIES_<NAME>_TOKEN, else cargo's
- *   credentials.toml) must be set; then an empty `PUT <api>/api/v1/crates/new`
+ * - Cargo registries: the token, where cargo finds it (CARGO_REGISTRIES_<NAME>_TOKEN,
+ *   else .cargo/config.toml and credentials.toml; see cargo-config.ts), must be set; then an empty `PUT <api>/api/v1/crates/new`
  *   with it, which a registry that checks the token before the body (kellnr)
  *   answers 401/403 for a bad token and 400 for a good one. crates.io reads
  *   the body first, so there only the token's presence is checked.
@@ -41,6 +42,8 @@ export interface RunRegistry {
   registry: string;
   /** python: the tool that uploads (uv and twine need credentials, Poetry may upload anonymously). */
   tool?: string;
+  /** cargo: the Cargo workspace directory, where cargo looks for `.cargo/config.toml`. */
+  cwd?: string;
 }
 
 const EXECUTORS: Record<string, Ecosystem> = {
@@ -62,8 +65,9 @@ export function runRegistries(context: ExecutorContext): RunRegistry[] {
     // a task without a registry fails on its own, with its own message
     if (!registry) return;
     const tool = ecosystem === 'python' ? ((options.tool as string | undefined) ?? 'poetry') : undefined;
-    const key = `${ecosystem}\0${registry}\0${tool ?? ''}`;
-    if (!seen.has(key)) seen.set(key, { ecosystem, registry, ...(tool ? { tool } : {}) });
+    const cwd = ecosystem === 'cargo' && typeof options.cwd === 'string' ? join(context.root, options.cwd) : undefined;
+    const key = `${ecosystem}\0${registry}\0${tool ?? ''}\0${cwd ?? ''}`;
+    if (!seen.has(key)) seen.set(key, { ecosystem, registry, ...(tool ? { tool } : {}), ...(cwd ? { cwd } : {}) });
   };
   for (const task of Object.values(context.taskGraph?.tasks ?? {})) add(task.target.project, task.target.target, task.overrides as Record<string, unknown>);
   if (context.projectName && context.targetName) add(context.projectName, context.targetName);
@@ -98,34 +102,42 @@ type Answer = Exclude<Probe, { unreachable: string }>;
 const refused = (p: Answer): boolean => p.status === 401 || p.status === 403;
 const statusText = (p: { status: number; statusText: string }) => `${p.status}${p.statusText ? ` ${p.statusText}` : ''}`;
 
-/** The token cargo would use: the variable, else cargo's credentials file (`cargo login`). Never printed. */
-function cargoToken(registry: string, env: NodeJS.ProcessEnv): { variable: string; token?: string } {
-  const variable = registry === 'crates-io' ? 'CARGO_REGISTRY_TOKEN' : `CARGO_REGISTRIES_${envName(registry)}_TOKEN`;
-  const fromEnv = env[variable] ?? (registry === 'crates-io' ? env.CARGO_REGISTRIES_CRATES_IO_TOKEN : undefined);
-  if (fromEnv) return { variable, token: fromEnv };
+/** crates.io's token as cargo finds it: the variable, else `[registry] token` in cargo's credentials file. Never printed. */
+function cratesIoToken(env: NodeJS.ProcessEnv): string | undefined {
+  const fromEnv = env.CARGO_REGISTRY_TOKEN ?? env.CARGO_REGISTRIES_CRATES_IO_TOKEN;
+  if (fromEnv) return fromEnv;
   const cargoHome = env.CARGO_HOME ?? join(homedir(), '.cargo');
   for (const name of ['credentials.toml', 'credentials']) {
     const file = join(cargoHome, name);
     if (!existsSync(file)) continue;
     try {
-      const credentials = parse(readFileSync(file, 'utf8')) as { registry?: { token?: unknown }; registries?: Record<string, { token?: unknown }> };
-      const token = registry === 'crates-io' ? credentials.registry?.token : credentials.registries?.[registry]?.token;
-      if (typeof token === 'string' && token) return { variable, token };
+      const token = (parse(readFileSync(file, 'utf8')) as { registry?: { token?: unknown } }).registry?.token;
+      if (typeof token === 'string' && token) return token;
     } catch {
       // cargo will say what is wrong with its own file
     }
   }
-  return { variable };
+  return undefined;
 }
 
-async function checkCargo(registry: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const { variable, token } = cargoToken(registry, env);
+async function checkCargo(registry: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const label = `Cargo registry \`${registry}\``;
-  if (!token) return `${label}: no token. Set ${variable} to a token of that registry with publish rights (or \`cargo login --registry ${registry}\`).`;
-  if (registry === 'crates-io') return undefined; // crates.io reads the body before the token: nothing to ask without publishing
+  if (registry === 'crates-io') {
+    // crates.io reads the body before the token: nothing to ask without publishing, only whether there is one
+    return cratesIoToken(env) ? undefined : `${label}: no token. Set CARGO_REGISTRY_TOKEN to a crates.io API token with publish rights (or \`cargo login\`).`;
+  }
+  const variable = `CARGO_REGISTRIES_${envName(registry)}_TOKEN`;
   const indexVariable = `CARGO_REGISTRIES_${envName(registry)}_INDEX`;
-  const index = env[indexVariable];
-  if (!index?.startsWith('sparse+')) return `${label}: ${indexVariable} must be set to its sparse index URL (sparse+http...).`;
+  // where cargo finds them: the environment, .cargo/config.toml from the workspace up, CARGO_HOME, credentials.toml
+  let settings: ReturnType<typeof registrySettings>;
+  try {
+    settings = registrySettings(registry, cwd, env);
+  } catch (e) {
+    return `${label}: ${(e as Error).message}`;
+  }
+  const { token, index } = settings;
+  if (!token) return `${label}: no token. Set ${variable} to a token of that registry with publish rights (or \`cargo login --registry ${registry}\`).`;
+  if (!index?.startsWith('sparse+')) return `${label}: ${indexVariable} (or index under [registries.${registry}] in .cargo/config.toml) must be its sparse index URL (sparse+http...).`;
   const indexUrl = index.slice('sparse+'.length).replace(/\/?$/, '/');
   let api: string | undefined;
   try {
@@ -200,7 +212,7 @@ async function checkNpm(variable: string, env: NodeJS.ProcessEnv): Promise<strin
 /** One line per registry whose credentials are missing or refused; empty when all are fine. */
 export async function credentialProblems(registries: RunRegistry[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const problems = await Promise.all(
-    registries.map((r) => (r.ecosystem === 'cargo' ? checkCargo(r.registry, env) : r.ecosystem === 'python' ? checkPython(r.registry, r.tool ?? 'poetry', env) : checkNpm(r.registry, env))),
+    registries.map((r) => (r.ecosystem === 'cargo' ? checkCargo(r.registry, r.cwd ?? process.cwd(), env) : r.ecosystem === 'python' ? checkPython(r.registry, r.tool ?? 'poetry', env) : checkNpm(r.registry, env))),
   );
   return problems.filter((p): p is string => p !== undefined);
 }
