@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import type { CreateNodesContextV2, ProjectConfiguration } from '@nx/devkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodes } from './create-nodes';
-import { manifestCaches, resetManifestCaches } from './polyglot-model';
+import { polyglotEdges } from './create-dependencies';
+import { loadPolyglotModel, manifestCaches, resetManifestCaches } from './polyglot-model';
 
 let root: string;
 beforeEach(() => {
@@ -80,7 +81,7 @@ describe('createNodes', () => {
         'stray/Cargo.toml': crate('stray', '\n[dependencies]\nb = { path = "../missing/" }\n'),
         'py/pyproject.toml': '[project]\nname = "py"\n',
       });
-    const error = (await run().catch((e) => e)) as { errors: Array<[string, Error]> };
+    const error = (await run().catch((e: unknown) => e)) as { errors: Array<[string, Error]> };
     expect(error.errors.map(([file, e]) => `${file}: ${e.message}`)).toEqual([
       `stray/Cargo.toml: \`dependencies.b\`: is a path dependency on ${root}/missing, which has no Cargo.toml. Fix the path, or create the crate there`,
     ]);
@@ -92,8 +93,6 @@ describe('createNodes', () => {
       'app/pyproject.toml': '[tool.poetry]\nname = "app"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\ncore = { path = "../core/", develop = true }\nvendored = { path = "../wheels/vendored-1.0-py3-none-any.whl" }\n',
       'wheels/vendored-1.0-py3-none-any.whl': 'not really a wheel',
     });
-    const { polyglotEdges } = await import('./create-dependencies');
-    const { loadPolyglotModel } = await import('./polyglot-model');
     const edges = polyglotEdges(loadPolyglotModel(root, ['core/pyproject.toml', 'app/pyproject.toml']).projects);
     expect(edges.map((e) => `${e.source} -> ${e.target}`)).toEqual(['app -> core']);
   });
