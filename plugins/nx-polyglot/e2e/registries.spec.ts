@@ -129,7 +129,7 @@ describe('local package registries (tools/registries)', () => {
     const entries = await waitFor('the crate in the index', () => sparseIndexEntries(urls.CARGO_REGISTRIES_LOCAL_INDEX, crate));
     expect(entries.map((e) => [e.vers, e.yanked])).toEqual([['0.1.0', false]]);
     expect(indexPath(crate)).toBe('nx/p-/nxp-e2e-tiny');
-  }, 180_000);
+  }, 900_000);
 
   it('refuses a publish without the token, or with a wrong one', async () => {
     const dir = crateDir('0.1.1');
@@ -144,7 +144,7 @@ describe('local package registries (tools/registries)', () => {
     expect((await fetch(new URL('new', api), { method: 'PUT', body: '' })).status).toBe(401);
     const entries = await sparseIndexEntries(urls.CARGO_REGISTRIES_LOCAL_INDEX, crate);
     expect(entries?.map((e) => e.vers)).toEqual(['0.1.0']);
-  }, 120_000);
+  }, 900_000);
 
   it('yanks, and un-yanks, a version; the index shows it', async () => {
     const yank = await cargo(['yank', '--registry', 'local', crate, '--version', '0.1.0'], root, token);
@@ -160,7 +160,7 @@ describe('local package registries (tools/registries)', () => {
     const wrong = await cargo(['yank', '--registry', 'local', crate, '--version', '0.1.0'], root, 'not-the-token');
     expect(wrong.exitCode).not.toBe(0);
     expect((await sparseIndexEntries(urls.CARGO_REGISTRIES_LOCAL_INDEX, crate))?.[0].yanked).toBe(false);
-  }, 120_000);
+  }, 900_000);
 
   it('publishes a Python package with poetry; it appears in the simple index', async () => {
     const dir = join(root, 'py');
@@ -183,7 +183,7 @@ describe('local package registries (tools/registries)', () => {
     expect(page).toContain('nxp_e2e_tiny-0.1.0.tar.gz');
     const again = await execa('poetry', ['publish', '-r', 'local', '--no-interaction'], { cwd: dir, env, extendEnv: false, reject: false, all: true });
     expect(again.exitCode).not.toBe(0); // an existing file is never overwritten
-  }, 120_000);
+  }, 900_000);
 
   it('publishes an npm package to verdaccio with a token from NPM_TOKEN; npm view reads it back', async () => {
     const dir = join(root, 'npm-package');
@@ -200,7 +200,7 @@ describe('local package registries (tools/registries)', () => {
     expect(view.stdout.trim()).toBe('0.1.0');
     const missing = await npm(['view', 'left-pad', 'version'], dir, npmToken);
     expect(missing.exitCode).not.toBe(0); // no uplink: nothing comes from the public registry
-  }, 120_000);
+  }, 900_000);
 
   it('keeps the token out of command lines, logs and registries.env', () => {
     for (const name of readdirSync(data).filter((f) => f.endsWith('.log') || f.endsWith('.env') || f === 'npmrc')) {
@@ -221,7 +221,7 @@ describe('local package registries (tools/registries)', () => {
     }
     expect(readdirSync(data).filter((f) => f.endsWith('.pid'))).toEqual([]);
     await stopRegistries(data);
-  }, 60_000);
+  }, 900_000);
 
   it('refuses to start kellnr on this data with another token, whose publishes would all be refused', async () => {
     const result = await execa('bash', [join(registriesTools, 'start.sh'), data, 'crates'], {
@@ -234,7 +234,7 @@ describe('local package registries (tools/registries)', () => {
     expect(result.all).toMatch(/does not accept CARGO_REGISTRIES_LOCAL_TOKEN/);
     expect(existsSync(join(data, 'crates.pid'))).toBe(false);
     expect(await connectOutcome(urls.CARGO_REGISTRIES_LOCAL_INDEX.replace(/^sparse\+/, ''))).toBe('ECONNREFUSED');
-  }, 60_000);
+  }, 900_000);
 
   it('starts again on the same data and ports, with the data and the token kept', async () => {
     expect(await startRegistries(data, token)).toEqual(urls);
@@ -252,5 +252,5 @@ describe('local package registries (tools/registries)', () => {
       return e && e.length === 2 ? e : undefined;
     });
     expect(after.map((e) => e.vers)).toEqual(['0.1.0', '0.1.1']);
-  }, 180_000);
+  }, 900_000);
 });
