@@ -11,7 +11,14 @@ if (records.length === 0) {
 }
 // the last word on each package wins (a rerun after a failure appends)
 const latest = new Map(records.map((r) => [`${r.ecosystem}:${r.name}`, r]));
-const rows = [...latest.values()].map((r) => [r.project, r.version, r.registry, r.status + (r.detail && r.status !== 'skipped' ? ` (${r.detail})` : ''), r.seconds.toFixed(1)]);
+// every registry said one way: its URL (from the variables the tools read), the name only when no URL is set
+const envName = (name) => name.toUpperCase().replace(/[-.]/g, '_');
+const registryUrl = (r) => {
+  if (r.ecosystem === 'cargo') return process.env[`CARGO_REGISTRIES_${envName(r.registry)}_INDEX`]?.replace(/^sparse\+/, '') ?? r.registry;
+  if (r.ecosystem === 'python') return process.env[`POETRY_REPOSITORIES_${envName(r.registry)}_URL`] ?? r.registry;
+  return /^https?:/.test(r.registry) ? r.registry : (process.env[r.registry] ?? r.registry);
+};
+const rows = [...latest.values()].map((r) => [r.project, r.version, registryUrl(r), r.status + (r.detail && r.status !== 'skipped' ? ` (${r.detail})` : ''), r.seconds.toFixed(1)]);
 const header = ['project', 'version', 'registry', 'result', 'seconds'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
 const line = (cells) => cells.map((c, i) => (i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
