@@ -63,7 +63,8 @@ async function treeState(copy: string, reference: Map<string, Buffer>): Promise<
 function bumpPaths(copy: string): string[] {
   const files = BUMPED.map((f) => join(copy, f));
   const journal = join(copy, JOURNAL_DIR);
-  return [...files, ...files.map(temporaryFor), journal, join(journal, 'owner.json'), join(journal, 'journal.json'), temporaryFor(join(journal, 'journal.json'))];
+  const inJournal = ['owner.json', 'journal.json', 'helper.json'].map((f) => join(journal, f));
+  return [...files, ...files.map(temporaryFor), journal, ...inJournal, ...inJournal.map(temporaryFor)];
 }
 
 describe('a half-done bump is caught', () => {
@@ -256,6 +257,50 @@ describe('when the rollback itself cannot write', () => {
     expect(text(check)).toMatch(/Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0 \(`bump`, pid \d+, .*\): put back rust\/Cargo\.lock/);
     expect(await git(copy, 'status', '--porcelain', '--untracked-files=all')).toBe('');
   });
+
+  it('a bump killed while cargo update runs: recovery waits for the orphaned cargo, then rolls back', async () => {
+    await reset(copy);
+    // a cargo that says it started, then waits for the test before doing the real work
+    const bin = mkdtempSync(join(tmpdir(), 'waiting-cargo-'));
+    const started = join(bin, 'started');
+    const go = join(bin, 'go');
+    const realCargo = (await execa('sh', ['-c', 'command -v cargo'])).stdout;
+    writeFileSync(join(bin, 'cargo'), `#!/bin/sh\ntouch '${started}'\nwhile [ ! -e '${go}' ]; do sleep 0.1; done\nexec '${realCargo}' "$@"\n`, { mode: 0o755 });
+    const run = bump(copy, { env: { PATH: `${bin}:${process.env.PATH}` } });
+    const journal = join(copy, JOURNAL_DIR);
+    // cargo runs, and the bump has noted it in its journal
+    for (let i = 0; !existsSync(started) || !existsSync(join(journal, 'helper.json')); i++) {
+      if (i > 30_000) throw new Error('cargo never started');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // SIGKILL to the bump itself (the journal's owner); its cargo goes on, orphaned
+    const owner = JSON.parse(readFileSync(join(journal, 'owner.json'), 'utf8')) as { pid: number };
+    const helper = JSON.parse(readFileSync(join(journal, 'helper.json'), 'utf8')) as { pid: number; command: string };
+    expect(helper.command).toBe('cargo update --workspace --offline');
+    process.kill(owner.pid, 'SIGKILL');
+    expect((await run).exitCode).not.toBe(0);
+    const waiting = await versionCheck(copy);
+    expect(waiting.exitCode).not.toBe(0);
+    expect(text(waiting)).toMatch(/`cargo update --workspace --offline` \(pid \d+\), run by an interrupted bump \(`bump`, pid \d+, .*\), is still running; wait for it to end/);
+    // the orphan finishes, and may well write Cargo.lock: the rollback comes after it
+    writeFileSync(go, '');
+    const gone = () => {
+      try {
+        process.kill(helper.pid, 0);
+        return /^\S+ \(.*\) [ZX] /.test(readFileSync(`/proc/${helper.pid}/stat`, 'utf8'));
+      } catch {
+        return true;
+      }
+    };
+    for (let i = 0; !gone(); i++) {
+      if (i > 60_000) throw new Error('the orphaned cargo never ended');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const check = await versionCheck(copy);
+    expect(check.exitCode, check.all).toBe(0);
+    expect(text(check)).toMatch(/Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0/);
+    expect(await git(copy, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+  }, 1_200_000);
 
   it('two bumps at once: the second is refused while the first holds the journal, and goes ahead once the first is gone', async () => {
     await reset(copy);

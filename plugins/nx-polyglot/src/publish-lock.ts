@@ -28,13 +28,20 @@ interface LockOwner {
   since: string;
 }
 
-function processStart(pid: number): string | null {
+/** Fields 3 and 22 of /proc/<pid>/stat (Linux), after the parenthesised command name, which may hold spaces. */
+function procStat(pid: number): { state: string; start: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], start: fields[19] };
   } catch {
     return null;
   }
+}
+
+/** The process's start time in clock ticks since boot, so that a reused pid is not taken for the same process. */
+function processStart(pid: number): string | null {
+  return procStat(pid)?.start ?? null;
 }
 
 function alive(owner: LockOwner): boolean {
@@ -44,8 +51,10 @@ function alive(owner: LockOwner): boolean {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const start = processStart(owner.pid);
-  return owner.start === null || start === null || start === owner.start;
+  const stat = procStat(owner.pid);
+  // a zombie has ended (nobody reaped it yet: an orphan in a container without an init)
+  if (stat && (stat.state === 'Z' || stat.state === 'X')) return false;
+  return owner.start === null || stat === null || stat.start === owner.start;
 }
 
 function readOwner(file: string): LockOwner | undefined {

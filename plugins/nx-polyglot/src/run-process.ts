@@ -23,6 +23,8 @@ export interface RunOptions {
   onStdoutLine?: (line: string) => void;
   /** Only stderr chunks (progress and errors beside a JSON stdout). */
   onStderr?: (chunk: string) => void;
+  /** Called with the process id once it is started (the bump journal notes the tools it runs). */
+  onSpawn?: (pid: number) => void;
 }
 
 export async function runProcess(file: string, args: string[], options: RunOptions): Promise<ProcessResult> {
@@ -36,6 +38,7 @@ export async function runProcess(file: string, args: string[], options: RunOptio
     stdin: 'ignore',
     stripFinalNewline: false,
   });
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   if (options.onStdoutLine) {
     let pending = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -105,7 +105,7 @@ export default async function bump(options: BumpOptions, context: ExecutorContex
   }
   for (const lock of locks) {
     const [file, ...args] = lock.command;
-    const r = await runProcess(file, args, { cwd: lock.cwd });
+    const r = await runProcess(file, args, { cwd: lock.cwd, onSpawn: (pid) => journal.noteHelper(pid, lock.command.join(' ')) });
     if (r.exitCode !== 0) {
       const said = r.output && !r.output.endsWith('\n') ? `${r.output}\n` : r.output;
       return rollBack(`${said}bump: regenerating ${rel(lock.file)} failed (\`${lock.command.join(' ')}\`${r.signal ? `, ${howItEnded(r)}` : ''})`);

@@ -19,7 +19,7 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** A journal as a bump killed after its first rename leaves it: the owner is a process that is gone. */
-async function journalOfAKilledBump(): Promise<void> {
+async function journalOfAKilledBump(): Promise<BumpJournal> {
   const journal = BumpJournal.open(root, 'bump', '0.12.0', '0.13.0');
   journal.record([{ file: file('rust/Cargo.toml'), updated: Buffer.from('version = "0.13.0"\n') }, { file: file('rust/Cargo.lock') }]);
   writeFileDurably(file('rust/Cargo.toml'), 'version = "0.13.0"\n');
@@ -29,6 +29,7 @@ async function journalOfAKilledBump(): Promise<void> {
   await new Promise((resolve) => gone.once('exit', resolve));
   const ownerFile = join(root, JOURNAL_DIR, 'owner.json');
   writeFileSync(ownerFile, JSON.stringify({ ...JSON.parse(readFileSync(ownerFile, 'utf8')), pid: gone.pid, start: null }));
+  return journal;
 }
 
 describe('writeFileDurably', () => {
@@ -106,6 +107,22 @@ describe('the bump journal', () => {
     rmSync(file('rust/Cargo.lock'), { recursive: true });
     expect(recoverInterruptedBump(root)?.ok).toBe(true);
     expect(read('rust/Cargo.lock')).toBe('lock 0.12.0\n');
+  });
+
+  it('recovery waits for a tool the killed bump started (cargo update) while it still runs', async () => {
+    const journal = await journalOfAKilledBump();
+    const tool = spawn('sleep', ['600'], { stdio: 'ignore' });
+    try {
+      // what the bump noted before it was killed: the tool outlives it and may still write Cargo.lock
+      journal.noteHelper(tool.pid as number, 'cargo update --workspace --offline');
+      expect(() => recoverInterruptedBump(root)).toThrow(/`cargo update --workspace --offline` \(pid \d+\), run by an interrupted bump \(`bump`, pid \d+, .*\), is still running; wait for it to end/);
+      expect(read('rust/Cargo.toml')).toBe('version = "0.13.0"\n');
+    } finally {
+      tool.kill('SIGKILL');
+      await new Promise((resolve) => tool.once('exit', resolve));
+    }
+    expect(recoverInterruptedBump(root)?.ok).toBe(true);
+    expect(read('rust/Cargo.toml')).toBe('version = "0.12.0"\n');
   });
 
   it('a journal without journal.json (killed before its first change, or after its commit) is removed quietly', () => {

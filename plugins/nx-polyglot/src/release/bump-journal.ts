@@ -74,14 +74,20 @@ export interface RollbackResult {
   failed: Array<{ file: string; error: string }>;
 }
 
-function processStart(pid: number): string | null {
+/** Fields 3 and 22 of /proc/<pid>/stat (Linux), after the parenthesised command name, which may hold spaces. */
+function procStat(pid: number): { state: string; start: string } | null {
   try {
-    // field 22 of /proc/<pid>/stat, after the parenthesised command name (which may hold spaces)
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], start: fields[19] };
   } catch {
     return null;
   }
+}
+
+/** The process's start time in clock ticks since boot, so that a reused pid is not taken for the same process. */
+function processStart(pid: number): string | null {
+  return procStat(pid)?.start ?? null;
 }
 
 function ownerIsAlive(owner: JournalOwner): boolean {
@@ -92,8 +98,10 @@ function ownerIsAlive(owner: JournalOwner): boolean {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const start = processStart(owner.pid);
-  return owner.start === null || start === null || start === owner.start;
+  const stat = procStat(owner.pid);
+  // a zombie has ended (nobody reaped it yet: an orphan in a container without an init)
+  if (stat && (stat.state === 'Z' || stat.state === 'X')) return false;
+  return owner.start === null || stat === null || stat.start === owner.start;
 }
 
 function describeOwner(owner: JournalOwner | undefined): string {
@@ -230,6 +238,20 @@ export class BumpJournal {
     writeFileDurably(file, `${JSON.stringify(data)}\n`, 0o644);
   }
 
+  /**
+   * Notes the tool the bump runs now (cargo update, npm install): if the bump is
+   * killed, the tool goes on running and may still write its lock file, so
+   * recovery waits until it has ended.
+   */
+  noteHelper(pid: number, command: string): void {
+    const helper: JournalOwner = { pid, start: processStart(pid), host: hostname(), command, since: new Date().toISOString() };
+    try {
+      writeFileDurably(join(this.dir, 'helper.json'), `${JSON.stringify(helper)}\n`, 0o644);
+    } catch {
+      // best effort: without it a recovery could only race a tool that outlived its bump
+    }
+  }
+
   /** Every recorded file that differs from its original bytes is put back; the journal is removed only if all of them were. */
   rollback(): RollbackResult {
     const result = rollbackEntries(this.root, this.entries);
@@ -292,6 +314,11 @@ export function recoverInterruptedBump(root: string): Recovery | undefined {
     // this very process holds it (nx release version recovers once per project): nothing to recover
     if (owner.pid === process.pid && owner.host === hostname()) return undefined;
     throw new JournalBusyError(`a bump is running (${describeOwner(owner)}): ${JOURNAL_DIR} is its journal. Wait for it to finish.`);
+  }
+  // the bump is gone, but the tool it ran (cargo update, npm install) may still write its lock file
+  const helper = readJson<JournalOwner>(join(dir, 'helper.json'));
+  if (helper && ownerIsAlive(helper)) {
+    throw new JournalBusyError(`\`${helper.command}\` (pid ${helper.pid}), run by an interrupted bump (${describeOwner(owner)}), is still running; wait for it to end, then run again to roll that bump back.`);
   }
   const journalFile = join(dir, 'journal.json');
   if (!existsSync(journalFile)) {

@@ -220,7 +220,7 @@ export async function afterAllProjectsVersioned(
       : ['npm', 'install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'];
     // its original bytes are journalled before the tool rewrites it
     journal?.record([{ file: join(cwd, lock) }]);
-    const r = await runProcess(file, args, { cwd: dir });
+    const r = await runProcess(file, args, { cwd: dir, onSpawn: (pid) => journal?.noteHelper(pid, [file, ...args].join(' ')) });
     if (r.exitCode !== 0) {
       const failure = `${r.output}Regenerating ${lock} failed (\`${[file, ...args].join(' ')}\` ${howItEnded(r)})`;
       // Nx has written the manifests already: every file goes back, as with the bump target
