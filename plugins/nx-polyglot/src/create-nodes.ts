@@ -56,7 +56,7 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
 /** Where each project sits among the others: the roots nested in it, and target names at a shared root. */
 interface ProjectLayout {
   nested(project: PolyglotProject): string[];
-  /** A crate beside a Python package (maturin) is one Nx project: the crate's targets take a prefix. */
+  /** Projects in one directory are one Nx project: a crate beside its maturin package or a package.json takes `rust-`, a Python package beside a package.json `python-`. */
   targetPrefix(project: PolyglotProject): string;
 }
 
