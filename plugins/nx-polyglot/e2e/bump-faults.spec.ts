@@ -140,11 +140,13 @@ describe.skipIf(!strace)(`bump under injected faults (strace; seed ${FAULT_SEED}
 
   it(`SIGKILL at seeded points of the bump: once recovered, the tree is untouched or completely bumped`, async () => {
     await reset(copy);
-    const log = join(mkdtempSync(join(tmpdir(), 'bump-trace-')), 'trace.log');
+    const traceDir = mkdtempSync(join(tmpdir(), 'bump-trace-'));
+    const log = join(traceDir, 'trace.log');
     const traced = await bump(copy, { strace: straceArgs(bumpPaths(copy), { log }) });
     expect(traced.exitCode, traced.all).toBe(0);
     expect(await treeState(copy, reference)).toBe('bumped');
     const points = killPoints(log);
+    rmSync(traceDir, { recursive: true, force: true });
     expect(points.length).toBeGreaterThan(0);
     const chosen = seededSample(points, faultRuns(8));
     const report: string[] = [];
@@ -171,11 +173,13 @@ describe.skipIf(!strace)(`bump under injected faults (strace; seed ${FAULT_SEED}
     await reset(copy);
     const release = (options: Parameters<typeof nx>[2] = {}) =>
       nx(copy, ['release', 'version', '0.13.0', '--git-commit=false', '--git-tag=false', '--stage-changes=false'], options);
-    const log = join(mkdtempSync(join(tmpdir(), 'release-trace-')), 'trace.log');
+    const traceDir = mkdtempSync(join(tmpdir(), 'release-trace-'));
+    const log = join(traceDir, 'trace.log');
     const traced = await release({ strace: straceArgs(bumpPaths(copy), { log }) });
     expect(traced.exitCode, traced.all).toBe(0);
     expect(await treeState(copy, reference)).toBe('bumped');
     const points = killPoints(log);
+    rmSync(traceDir, { recursive: true, force: true });
     const chosen = seededSample(points, faultRuns(5), FAULT_SEED + 1);
     const report: string[] = [];
     for (const point of chosen as KillPoint[]) {
@@ -242,6 +246,7 @@ describe('when the rollback itself cannot write', () => {
     const bin = mkdtempSync(join(tmpdir(), 'wrecking-cargo-'));
     writeFileSync(join(bin, 'cargo'), '#!/bin/sh\nrm -f Cargo.lock && mkdir Cargo.lock\necho "cargo: broken on purpose" >&2\nexit 1\n', { mode: 0o755 });
     const run = await bump(copy, { env: { PATH: `${bin}:${process.env.PATH}` } });
+    rmSync(bin, { recursive: true, force: true });
     const said = text(run);
     expect(run.exitCode).not.toBe(0);
     expect(said).toMatch(/cargo: broken on purpose\n(.*\n)?bump: regenerating rust\/Cargo\.lock failed \(`cargo update --workspace --offline`\); the rollback could not restore every file/);
@@ -296,6 +301,7 @@ describe('when the rollback itself cannot write', () => {
       if (i > 60_000) throw new Error('the orphaned cargo never ended');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    rmSync(bin, { recursive: true, force: true });
     const check = await versionCheck(copy);
     expect(check.exitCode, check.all).toBe(0);
     expect(text(check)).toMatch(/Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0/);
