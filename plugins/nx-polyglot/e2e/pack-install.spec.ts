@@ -89,7 +89,7 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
 
   it('applies the options from nx.json and runs the inferred cargo targets', async () => {
     const { stdout } = await nx('show', 'project', 'acme-core', '--json');
-    expect(Object.keys(JSON.parse(stdout).targets).sort()).toEqual(['build', 'clippy', 'format', 'publish', 'test', 'yank']);
+    expect(Object.keys(JSON.parse(stdout).targets).sort()).toEqual(['build', 'clippy', 'format', 'nx-release-publish', 'publish', 'test', 'yank']);
     const run = await nx('run-many', '-t', 'test', '--projects=acme-core,acme-cli', '--skip-nx-cache');
     expect(stripVTControlCharacters(run.stdout)).toMatch(/Successfully ran target test for 2 projects/);
   });
