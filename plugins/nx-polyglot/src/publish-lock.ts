@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { isAlive, processStart } from './process-liveness';
 
 /**
  * One package version is uploaded by one publish run at a time. Two runs at
@@ -28,34 +29,6 @@ interface LockOwner {
   since: string;
 }
 
-/** Fields 3 and 22 of /proc/<pid>/stat (Linux), after the parenthesised command name, which may hold spaces. */
-function procStat(pid: number): { state: string; start: string } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], start: fields[19] };
-  } catch {
-    return null;
-  }
-}
-
-/** The process's start time in clock ticks since boot, so that a reused pid is not taken for the same process. */
-function processStart(pid: number): string | null {
-  return procStat(pid)?.start ?? null;
-}
-
-function alive(owner: LockOwner): boolean {
-  if (owner.host !== hostname()) return true;
-  try {
-    process.kill(owner.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const stat = procStat(owner.pid);
-  // a zombie has ended (nobody reaped it yet: an orphan in a container without an init)
-  if (stat && (stat.state === 'Z' || stat.state === 'X')) return false;
-  return owner.start === null || stat === null || stat.start === owner.start;
-}
 
 function readOwner(file: string): LockOwner | undefined {
   try {
@@ -94,13 +67,13 @@ export async function acquirePublishLock(file: string, onWait: (holder: string) 
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const owner = readOwner(file);
-      if (!owner || !alive(owner)) {
+      if (!owner || !isAlive(owner)) {
         // move it aside first, and remove it only if it still is the dead owner's (another waiter may have been faster)
         const aside = `${file}.${process.pid}.stale`;
         try {
           renameSync(file, aside);
           const moved = readOwner(aside);
-          if (moved && alive(moved) && (moved.pid !== owner?.pid || moved.since !== owner?.since)) {
+          if (moved && isAlive(moved) && (moved.pid !== owner?.pid || moved.since !== owner?.since)) {
             // a live lock taken meanwhile: put it back
             try {
               linkSync(aside, file);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, s
 import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { removeQuietly, syncDirectory, temporaryFor, writeFileDurably } from './durable-write';
+import { isAlive, processStart } from '../process-liveness';
 
 /**
  * The bump journal: what makes a lockstep bump all or nothing even when the
@@ -74,35 +75,6 @@ export interface RollbackResult {
   failed: Array<{ file: string; error: string }>;
 }
 
-/** Fields 3 and 22 of /proc/<pid>/stat (Linux), after the parenthesised command name, which may hold spaces. */
-function procStat(pid: number): { state: string; start: string } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], start: fields[19] };
-  } catch {
-    return null;
-  }
-}
-
-/** The process's start time in clock ticks since boot, so that a reused pid is not taken for the same process. */
-function processStart(pid: number): string | null {
-  return procStat(pid)?.start ?? null;
-}
-
-function ownerIsAlive(owner: JournalOwner): boolean {
-  // a journal written on another machine (shared filesystem) cannot be checked: taken as alive
-  if (owner.host !== hostname()) return true;
-  try {
-    process.kill(owner.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const stat = procStat(owner.pid);
-  // a zombie has ended (nobody reaped it yet: an orphan in a container without an init)
-  if (stat && (stat.state === 'Z' || stat.state === 'X')) return false;
-  return owner.start === null || stat === null || stat.start === owner.start;
-}
 
 function describeOwner(owner: JournalOwner | undefined): string {
   if (!owner) return 'a process that left no owner record';
@@ -205,7 +177,7 @@ export class BumpJournal {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOTEMPTY' || code === 'EEXIST') {
         const other = readJson<JournalOwner>(join(journal.dir, 'owner.json'));
-        if (other && ownerIsAlive(other)) throw new JournalBusyError(`another bump is running (${describeOwner(other)}); nothing was changed. Wait for it to finish.`);
+        if (other && isAlive(other)) throw new JournalBusyError(`another bump is running (${describeOwner(other)}); nothing was changed. Wait for it to finish.`);
         throw new Error(`an interrupted bump left ${JOURNAL_DIR}; run the bump or version-check again to recover it. Nothing was changed.`);
       }
       throw e;
@@ -305,19 +277,19 @@ export function recoverInterruptedBump(root: string): Recovery | undefined {
       const m = /^polyglot-bump-journal\.(\d+)\.tmp$/.exec(entry);
       if (!m) continue;
       const staged = readJson<JournalOwner>(join(nxDir, entry, 'owner.json'));
-      if (!staged || !ownerIsAlive(staged)) rmSync(join(nxDir, entry), { recursive: true, force: true });
+      if (!staged || !isAlive(staged)) rmSync(join(nxDir, entry), { recursive: true, force: true });
     }
   }
   if (!existsSync(dir)) return undefined;
   const owner = readJson<JournalOwner>(join(dir, 'owner.json'));
-  if (owner && ownerIsAlive(owner)) {
+  if (owner && isAlive(owner)) {
     // this very process holds it (nx release version recovers once per project): nothing to recover
     if (owner.pid === process.pid && owner.host === hostname()) return undefined;
     throw new JournalBusyError(`a bump is running (${describeOwner(owner)}): ${JOURNAL_DIR} is its journal. Wait for it to finish.`);
   }
   // the bump is gone, but the tool it ran (cargo update, npm install) may still write its lock file
   const helper = readJson<JournalOwner>(join(dir, 'helper.json'));
-  if (helper && ownerIsAlive(helper)) {
+  if (helper && isAlive(helper)) {
     throw new JournalBusyError(`\`${helper.command}\` (pid ${helper.pid}), run by an interrupted bump (${describeOwner(owner)}), is still running; wait for it to end, then run again to roll that bump back.`);
   }
   const journalFile = join(dir, 'journal.json');
