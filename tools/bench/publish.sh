@@ -20,6 +20,7 @@ fresh_registry() {
   CARGO_REGISTRIES_LOCAL_TOKEN="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
   export CARGO_REGISTRIES_LOCAL_TOKEN
   bash tools/registries/start.sh "$data" crates >/dev/null
+  # shellcheck source=/dev/null # written by start.sh at run time
   . "$data/registries.env"
   rm -rf rust/target/package
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the benchmarks: wall-clock timing of whole commands, as a Markdown row.
 
 # seconds CMD...: runs CMD quietly, prints its wall time in seconds
@@ -12,10 +13,11 @@ seconds() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # measure LABEL PREPARE CMD...: $reps runs of CMD, each after `eval PREPARE`
+# \$reps: how many runs each row takes, set by the script that sources this
 measure() {
   local label=$1 prepare=$2; shift 2
   local times=()
-  for _ in $(seq "$reps"); do
+  for _ in $(seq "${reps:?set reps before measure}"); do
     eval "$prepare"
     times+=("$(seconds "$@")")
   done

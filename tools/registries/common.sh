@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by start.sh and stop.sh: what each registry is called, where it lives
 # and how to recognise its process.
 
@@ -48,5 +49,5 @@ registry_running() {
 # the others are still exiting and holding the listening socket.
 alive() {
   kill -0 "$1" 2>/dev/null || return 1
-  [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ] || [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -gt 1 ]
+  [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ] || [ "$(find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" -gt 1 ]
 }

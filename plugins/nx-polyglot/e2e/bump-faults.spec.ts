@@ -11,7 +11,14 @@ import { copyRepository, nxEnv } from './repo-copy';
 
 /** Every file a bump 0.12.0 -> 0.13.0 of this repository changes. */
 const LOCKS = ['package-lock.json', 'rust/Cargo.lock'];
-const MANIFESTS = ['analytics-web-app/package.json', 'python/micromegas/pyproject.toml', 'rust/Cargo.toml', 'rust/public/Cargo.toml', 'rust/tracing/Cargo.toml', 'rust/transit/Cargo.toml'];
+const MANIFESTS = [
+  'analytics-web-app/package.json',
+  'python/micromegas/pyproject.toml',
+  'rust/Cargo.toml',
+  'rust/public/Cargo.toml',
+  'rust/tracing/Cargo.toml',
+  'rust/transit/Cargo.toml',
+];
 const BUMPED = [...MANIFESTS, ...LOCKS].sort();
 
 const git = async (copy: string, ...args: string[]) => (await execa('git', args, { cwd: copy })).stdout;
@@ -23,8 +30,10 @@ function nx(copy: string, args: string[], options: { strace?: string[]; env?: Re
   const [file, ...rest] = options.strace ? ['strace', ...options.strace, ...command] : command;
   return execa(file, rest, { cwd: copy, env: { ...nxEnv, ...options.env }, reject: false, all: true });
 }
-const bump = (copy: string, options: Parameters<typeof nx>[2] = {}) => nx(copy, ['run', 'micromegas-monorepo:bump', '--to=0.13.0'], options);
-const versionCheck = (copy: string, ...args: string[]) => nx(copy, ['run', 'micromegas-monorepo:version-check', ...args]);
+const bump = (copy: string, options: Parameters<typeof nx>[2] = {}) =>
+  nx(copy, ['run', 'micromegas-monorepo:bump', '--to=0.13.0'], options);
+const versionCheck = (copy: string, ...args: string[]) =>
+  nx(copy, ['run', 'micromegas-monorepo:version-check', ...args]);
 
 /** Back to the committed tree: every file, no journal, no temporary files. */
 async function reset(copy: string): Promise<void> {
@@ -79,7 +88,11 @@ describe('a half-done bump is caught', () => {
   it('version-check fails on manifests bumped without their lock files, as cargo does', async () => {
     // what a bump killed between the manifests and the lock files left before the journal
     for (const f of MANIFESTS) writeFileSync(join(copy, f), reference.get(f) as Buffer);
-    const locked = await execa('cargo', ['metadata', '--locked', '--offline', '--format-version', '1'], { cwd: join(copy, 'rust'), reject: false, all: true });
+    const locked = await execa('cargo', ['metadata', '--locked', '--offline', '--format-version', '1'], {
+      cwd: join(copy, 'rust'),
+      reject: false,
+      all: true,
+    });
     expect(locked.exitCode).not.toBe(0);
     const check = await versionCheck(copy, '--expected=0.13.0');
     expect(check.exitCode, check.all).not.toBe(0);
@@ -112,9 +125,16 @@ describe.skipIf(!strace)(`bump under injected faults (strace; seed ${FAULT_SEED}
     expect(run.exitCode, said).not.toBe(0);
     // first what matters: no file is left changed (or truncated), no journal, no temporary file
     expect(await treeState(copy, reference), said).toBe('untouched');
-    if (target.endsWith('journal.json')) expect(said).toMatch(/could not write the bump journal .*ENOSPC.*; nothing was changed/);
-    else if (LOCKS.includes(target)) expect(said).toMatch(new RegExp(`regenerating ${target.replace(/[.]/g, '\\.')} failed .*; every file is as it was`));
-    else expect(said).toMatch(new RegExp(`could not write ${target.replace(/[.]/g, '\\.')} \\(ENOSPC.*\\); every file is as it was`));
+    if (target.endsWith('journal.json'))
+      expect(said).toMatch(/could not write the bump journal .*ENOSPC.*; nothing was changed/);
+    else if (LOCKS.includes(target))
+      expect(said).toMatch(
+        new RegExp(`regenerating ${target.replace(/[.]/g, '\\.')} failed .*; every file is as it was`),
+      );
+    else
+      expect(said).toMatch(
+        new RegExp(`could not write ${target.replace(/[.]/g, '\\.')} \\(ENOSPC.*\\); every file is as it was`),
+      );
     expect(said).not.toMatch(/^\s+at /m); // no stack trace
     const check = await versionCheck(copy);
     expect(check.exitCode, check.all).toBe(0);
@@ -123,12 +143,18 @@ describe.skipIf(!strace)(`bump under injected faults (strace; seed ${FAULT_SEED}
   it('a disk that stays full while npm rewrites package-lock.json: the rollback names the file it cannot put back and keeps its bytes; the next run puts it back', async () => {
     await reset(copy);
     const file = join(copy, 'package-lock.json');
-    const run = await bump(copy, { strace: straceArgs([file, temporaryFor(file)], { inject: 'write,pwrite64,writev:error=ENOSPC' }) });
+    const run = await bump(copy, {
+      strace: straceArgs([file, temporaryFor(file)], { inject: 'write,pwrite64,writev:error=ENOSPC' }),
+    });
     const said = text(run);
     expect(run.exitCode, said).not.toBe(0);
     expect(said).toMatch(/npm error nospc ENOSPC/); // npm's own words first
-    expect(said).toMatch(/bump: regenerating package-lock\.json failed \(`npm install --package-lock-only[^`]*`\); the rollback could not restore every file \(rust\/Cargo\.toml, .* were put back\)/);
-    expect(said).toMatch(/These files could not be put back:\n\s+- package-lock\.json: ENOSPC: no space left on device, write\n/);
+    expect(said).toMatch(
+      /bump: regenerating package-lock\.json failed \(`npm install --package-lock-only[^`]*`\); the rollback could not restore every file \(rust\/Cargo\.toml, .* were put back\)/,
+    );
+    expect(said).toMatch(
+      /These files could not be put back:\n\s+- package-lock\.json: ENOSPC: no space left on device, write\n/,
+    );
     expect(said).not.toMatch(/^\s+at /m);
     expect(await git(copy, 'status', '--porcelain')).toBe(' M package-lock.json');
     // space again: the next run (any of bump, version-check, nx release version) finishes the rollback
@@ -152,7 +178,9 @@ describe.skipIf(!strace)(`bump under injected faults (strace; seed ${FAULT_SEED}
     const report: string[] = [];
     for (const point of chosen) {
       await reset(copy);
-      const run = await bump(copy, { strace: straceArgs(bumpPaths(copy), { inject: `${point.syscall}:signal=SIGKILL:when=${point.nth}` }) });
+      const run = await bump(copy, {
+        strace: straceArgs(bumpPaths(copy), { inject: `${point.syscall}:signal=SIGKILL:when=${point.nth}` }),
+      });
       const label = `kill at ${point.syscall} #${point.nth} (${point.what})`;
       expect(run.exitCode, `${label}: the run should have failed\n${run.all}`).not.toBe(0);
       const left = await treeState(copy, reference);
@@ -161,18 +189,29 @@ describe.skipIf(!strace)(`bump under injected faults (strace; seed ${FAULT_SEED}
       expect(check.exitCode, `${label}: version-check after the kill\n${check.all}`).toBe(0);
       const after = await treeState(copy, reference);
       expect(['untouched', 'bumped'], `${label}: left ${left}, after recovery ${after}\n${check.all}`).toContain(after);
-      if (left.includes('journal left') && after === 'untouched') expect(text(check)).toMatch(/Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0/);
-      const locked = await execa('cargo', ['metadata', '--locked', '--offline', '--format-version', '1'], { cwd: join(copy, 'rust'), reject: false, all: true });
+      if (left.includes('journal left') && after === 'untouched')
+        expect(text(check)).toMatch(/Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0/);
+      const locked = await execa('cargo', ['metadata', '--locked', '--offline', '--format-version', '1'], {
+        cwd: join(copy, 'rust'),
+        reject: false,
+        all: true,
+      });
       expect(locked.exitCode, `${label}: cargo metadata --locked after recovery\n${locked.all}`).toBe(0);
       report.push(`${label}: left ${left}; after version-check: ${after}`);
-      console.log(`bump ${report.length}/${chosen.length} of ${points.length} kill points (seed ${FAULT_SEED}): ${report.at(-1)}`);
+      console.log(
+        `bump ${report.length}/${chosen.length} of ${points.length} kill points (seed ${FAULT_SEED}): ${report.at(-1)}`,
+      );
     }
   }, 3_600_000);
 
   it(`SIGKILL at seeded points of nx release version: once recovered, the tree is untouched or completely bumped`, async () => {
     await reset(copy);
     const release = (options: Parameters<typeof nx>[2] = {}) =>
-      nx(copy, ['release', 'version', '0.13.0', '--git-commit=false', '--git-tag=false', '--stage-changes=false'], options);
+      nx(
+        copy,
+        ['release', 'version', '0.13.0', '--git-commit=false', '--git-tag=false', '--stage-changes=false'],
+        options,
+      );
     const traceDir = mkdtempSync(join(tmpdir(), 'release-trace-'));
     const log = join(traceDir, 'trace.log');
     const traced = await release({ strace: straceArgs(bumpPaths(copy), { log }) });
@@ -184,7 +223,9 @@ describe.skipIf(!strace)(`bump under injected faults (strace; seed ${FAULT_SEED}
     const report: string[] = [];
     for (const point of chosen as KillPoint[]) {
       await reset(copy);
-      const run = await release({ strace: straceArgs(bumpPaths(copy), { inject: `${point.syscall}:signal=SIGKILL:when=${point.nth}` }) });
+      const run = await release({
+        strace: straceArgs(bumpPaths(copy), { inject: `${point.syscall}:signal=SIGKILL:when=${point.nth}` }),
+      });
       const label = `kill at ${point.syscall} #${point.nth} (${point.what})`;
       expect(run.exitCode, `${label}: the run should have failed\n${run.all}`).not.toBe(0);
       const left = await treeState(copy, reference);
@@ -193,7 +234,9 @@ describe.skipIf(!strace)(`bump under injected faults (strace; seed ${FAULT_SEED}
       const after = await treeState(copy, reference);
       expect(['untouched', 'bumped'], `${label}: left ${left}, after recovery ${after}\n${check.all}`).toContain(after);
       report.push(`${label}: left ${left}; after version-check: ${after}`);
-      console.log(`nx release version ${report.length}/${chosen.length} of ${points.length} kill points (seed ${FAULT_SEED + 1}): ${report.at(-1)}`);
+      console.log(
+        `nx release version ${report.length}/${chosen.length} of ${points.length} kill points (seed ${FAULT_SEED + 1}): ${report.at(-1)}`,
+      );
     }
   }, 3_600_000);
 });
@@ -222,34 +265,45 @@ describe('when the rollback itself cannot write', () => {
     rmSync(copy, { recursive: true, force: true });
   });
 
-  it.skipIf(!chattr)('an immutable Cargo.lock: cargo\'s error and the failing step are reported, no stack, every file as it was', async () => {
-    await reset(copy);
-    await execa('chattr', ['+i', join(copy, 'rust/Cargo.lock')]);
-    try {
-      const run = await bump(copy);
-      const said = text(run);
-      expect(run.exitCode).not.toBe(0);
-      expect(said).toMatch(/error: .*Cargo\.lock/); // cargo's own words
-      expect(said).toMatch(/regenerating rust\/Cargo\.lock failed \(`cargo update --workspace --offline`\); every file is as it was/);
-      expect(said).not.toMatch(/^\s+at /m);
-      expect(said).not.toMatch(/EPERM: operation not permitted, open/);
-    } finally {
-      await execa('chattr', ['-i', join(copy, 'rust/Cargo.lock')]);
-    }
-    expect(await git(copy, 'status', '--porcelain', '--untracked-files=all')).toBe('');
-    expect(existsSync(join(copy, JOURNAL_DIR))).toBe(false);
-  });
+  it.skipIf(!chattr)(
+    "an immutable Cargo.lock: cargo's error and the failing step are reported, no stack, every file as it was",
+    async () => {
+      await reset(copy);
+      await execa('chattr', ['+i', join(copy, 'rust/Cargo.lock')]);
+      try {
+        const run = await bump(copy);
+        const said = text(run);
+        expect(run.exitCode).not.toBe(0);
+        expect(said).toMatch(/error: .*Cargo\.lock/); // cargo's own words
+        expect(said).toMatch(
+          /regenerating rust\/Cargo\.lock failed \(`cargo update --workspace --offline`\); every file is as it was/,
+        );
+        expect(said).not.toMatch(/^\s+at /m);
+        expect(said).not.toMatch(/EPERM: operation not permitted, open/);
+      } finally {
+        await execa('chattr', ['-i', join(copy, 'rust/Cargo.lock')]);
+      }
+      expect(await git(copy, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+      expect(existsSync(join(copy, JOURNAL_DIR))).toBe(false);
+    },
+  );
 
   it('a lock file the rollback cannot put back: the original failure, then each file not restored and where its bytes are; the next run finishes', async () => {
     await reset(copy);
     // a cargo that leaves Cargo.lock as something no file can be renamed over, then fails
     const bin = mkdtempSync(join(tmpdir(), 'wrecking-cargo-'));
-    writeFileSync(join(bin, 'cargo'), '#!/bin/sh\nrm -f Cargo.lock && mkdir Cargo.lock\necho "cargo: broken on purpose" >&2\nexit 1\n', { mode: 0o755 });
+    writeFileSync(
+      join(bin, 'cargo'),
+      '#!/bin/sh\nrm -f Cargo.lock && mkdir Cargo.lock\necho "cargo: broken on purpose" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
     const run = await bump(copy, { env: { PATH: `${bin}:${process.env.PATH}` } });
     rmSync(bin, { recursive: true, force: true });
     const said = text(run);
     expect(run.exitCode).not.toBe(0);
-    expect(said).toMatch(/cargo: broken on purpose\n(.*\n)?bump: regenerating rust\/Cargo\.lock failed \(`cargo update --workspace --offline`\); the rollback could not restore every file/);
+    expect(said).toMatch(
+      /cargo: broken on purpose\n(.*\n)?bump: regenerating rust\/Cargo\.lock failed \(`cargo update --workspace --offline`\); the rollback could not restore every file/,
+    );
     expect(said).toMatch(/These files could not be put back:\n\s+- rust\/Cargo\.lock: EISDIR/);
     expect(said).toMatch(/Their original bytes are kept in \.nx\/polyglot-bump-journal\/journal\.json/);
     expect(said).not.toMatch(/^\s+at /m);
@@ -259,7 +313,9 @@ describe('when the rollback itself cannot write', () => {
     rmSync(join(copy, 'rust/Cargo.lock'), { recursive: true });
     const check = await versionCheck(copy);
     expect(check.exitCode, check.all).toBe(0);
-    expect(text(check)).toMatch(/Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0 \(`bump`, pid \d+, .*\): put back rust\/Cargo\.lock/);
+    expect(text(check)).toMatch(
+      /Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0 \(`bump`, pid \d+, .*\): put back rust\/Cargo\.lock/,
+    );
     expect(await git(copy, 'status', '--porcelain', '--untracked-files=all')).toBe('');
   });
 
@@ -270,7 +326,11 @@ describe('when the rollback itself cannot write', () => {
     const started = join(bin, 'started');
     const go = join(bin, 'go');
     const realCargo = (await execa('sh', ['-c', 'command -v cargo'])).stdout;
-    writeFileSync(join(bin, 'cargo'), `#!/bin/sh\ntouch '${started}'\nwhile [ ! -e '${go}' ]; do sleep 0.1; done\nexec '${realCargo}' "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      join(bin, 'cargo'),
+      `#!/bin/sh\ntouch '${started}'\nwhile [ ! -e '${go}' ]; do sleep 0.1; done\nexec '${realCargo}' "$@"\n`,
+      { mode: 0o755 },
+    );
     const run = bump(copy, { env: { PATH: `${bin}:${process.env.PATH}` } });
     const journal = join(copy, JOURNAL_DIR);
     // cargo runs, and the bump has noted it in its journal
@@ -286,7 +346,9 @@ describe('when the rollback itself cannot write', () => {
     expect((await run).exitCode).not.toBe(0);
     const waiting = await versionCheck(copy);
     expect(waiting.exitCode).not.toBe(0);
-    expect(text(waiting)).toMatch(/`cargo update --workspace --offline` \(pid \d+\), run by an interrupted bump \(`bump`, pid \d+, .*\), is still running; wait for it to end/);
+    expect(text(waiting)).toMatch(
+      /`cargo update --workspace --offline` \(pid \d+\), run by an interrupted bump \(`bump`, pid \d+, .*\), is still running; wait for it to end/,
+    );
     // the orphan finishes, and may well write Cargo.lock: the rollback comes after it
     writeFileSync(go, '');
     const gone = () => {
@@ -314,7 +376,16 @@ describe('when the rollback itself cannot write', () => {
     const journal = join(copy, JOURNAL_DIR);
     try {
       await execa('mkdir', ['-p', journal]);
-      writeFileSync(join(journal, 'owner.json'), JSON.stringify({ pid: holder.pid, start: null, host: (await import('node:os')).hostname(), command: 'bump', since: 'a moment ago' }));
+      writeFileSync(
+        join(journal, 'owner.json'),
+        JSON.stringify({
+          pid: holder.pid,
+          start: null,
+          host: (await import('node:os')).hostname(),
+          command: 'bump',
+          since: 'a moment ago',
+        }),
+      );
       const refused = await bump(copy);
       expect(refused.exitCode).not.toBe(0);
       expect(text(refused)).toMatch(/bump: a bump is running \(`bump`, pid \d+, started a moment ago\)/);

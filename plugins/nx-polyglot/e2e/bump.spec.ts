@@ -33,7 +33,12 @@ async function expectOnlyVersionStringsChanged(copy: string, files: string[]): P
 describe('lockstep bump of the release group on a copy of this repository', () => {
   let copy: string;
   const nx = (...args: string[]) =>
-    execa('npx', ['nx', 'run', 'micromegas-monorepo:bump', '--output-style=static', ...args], { cwd: copy, env: nxEnv, reject: false, all: true });
+    execa('npx', ['nx', 'run', 'micromegas-monorepo:bump', '--output-style=static', ...args], {
+      cwd: copy,
+      env: nxEnv,
+      reject: false,
+      all: true,
+    });
   beforeAll(async () => {
     copy = await copyRepository('nx-polyglot-bump-');
   });
@@ -42,7 +47,9 @@ describe('lockstep bump of the release group on a copy of this repository', () =
   it('--dry-run lists the edits and changes no file', async () => {
     const run = await nx('--dry-run');
     expect(run.exitCode, run.all).toBe(0);
-    expect(stripVTControlCharacters(run.all)).toMatch(/rust\/tracing\/Cargo\.toml {2}dependencies\.micromegas-tracing-proc-macros\.version {2}\^0\.12 -> \^0\.13/);
+    expect(stripVTControlCharacters(run.all)).toMatch(
+      /rust\/tracing\/Cargo\.toml {2}dependencies\.micromegas-tracing-proc-macros\.version {2}\^0\.12 -> \^0\.13/,
+    );
     expect(await git(copy, 'status', '--porcelain')).toBe('');
   });
 
@@ -52,7 +59,9 @@ describe('lockstep bump of the release group on a copy of this repository', () =
     try {
       const run = await nx();
       expect(run.exitCode).not.toBe(0);
-      expect(stripVTControlCharacters(run.all)).toMatch(/python\/micromegas\/pyproject\.toml: is read-only, so the bump cannot write it; nothing was changed/);
+      expect(stripVTControlCharacters(run.all)).toMatch(
+        /python\/micromegas\/pyproject\.toml: is read-only, so the bump cannot write it; nothing was changed/,
+      );
       expect(await git(copy, 'status', '--porcelain')).toBe('');
     } finally {
       chmodSync(pyproject, 0o644);
@@ -69,7 +78,9 @@ describe('lockstep bump of the release group on a copy of this repository', () =
       all: true,
     });
     expect(run.exitCode).not.toBe(0);
-    expect(stripVTControlCharacters(run.all)).toMatch(/regenerating rust\/Cargo\.lock failed \(`cargo update --workspace --offline`\); every file is as it was/);
+    expect(stripVTControlCharacters(run.all)).toMatch(
+      /regenerating rust\/Cargo\.lock failed \(`cargo update --workspace --offline`\); every file is as it was/,
+    );
     expect(await git(copy, 'status', '--porcelain')).toBe('');
   });
 
@@ -78,30 +89,54 @@ describe('lockstep bump of the release group on a copy of this repository', () =
     expect(run.exitCode, run.all).toBe(0);
     const changed = (await git(copy, 'diff', '--name-only')).split('\n').sort();
     expect(changed).toEqual(BUMPED_FILES);
-    await expectOnlyVersionStringsChanged(copy, changed.filter((f) => !f.endsWith('.lock') && f !== 'package-lock.json'));
-    expect(readFileSync(join(copy, 'rust/tracing/Cargo.toml'), 'utf8')).toMatch(/path = "\.\/proc-macros", version = "\^0\.13"/);
-    const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline', '--locked'], { cwd: join(copy, 'rust') });
-    expect(new Set(JSON.parse(stdout).packages.map((p: { version: string }) => p.version))).toEqual(new Set(['0.13.0']));
+    await expectOnlyVersionStringsChanged(
+      copy,
+      changed.filter((f) => !f.endsWith('.lock') && f !== 'package-lock.json'),
+    );
+    expect(readFileSync(join(copy, 'rust/tracing/Cargo.toml'), 'utf8')).toMatch(
+      /path = "\.\/proc-macros", version = "\^0\.13"/,
+    );
+    const { stdout } = await execa(
+      'cargo',
+      ['metadata', '--no-deps', '--format-version', '1', '--offline', '--locked'],
+      { cwd: join(copy, 'rust') },
+    );
+    expect(new Set(JSON.parse(stdout).packages.map((p: { version: string }) => p.version))).toEqual(
+      new Set(['0.13.0']),
+    );
     await execa('poetry', ['check'], { cwd: join(copy, 'python/micromegas') });
     const lock = JSON.parse(readFileSync(join(copy, 'package-lock.json'), 'utf8'));
     expect(lock.packages['analytics-web-app'].version).toBe('0.13.0');
-    const ls = await execa('npm', ['ls', '--all', '--json', 'analytics-web-app'], { cwd: copy, reject: false, all: true });
+    const ls = await execa('npm', ['ls', '--all', '--json', 'analytics-web-app'], {
+      cwd: copy,
+      reject: false,
+      all: true,
+    });
     expect(ls.exitCode, ls.all).toBe(0);
     expect(JSON.parse(ls.stdout).dependencies['analytics-web-app'].version).toBe('0.13.0');
-    const check = await execa('npx', ['nx', 'run', 'micromegas-monorepo:version-check', '--expected=0.13.0'], { cwd: copy, env: nxEnv, reject: false, all: true });
-    expect(check.exitCode, check.all).toBe(0);
-  });
-});
-
-describe('nx release version with the plugin\'s VersionActions, on a copy of this repository', () => {
-  let copy: string;
-  const release = (...args: string[]) =>
-    execa('npx', ['nx', 'release', 'version', '0.13.0', '--git-commit=false', '--git-tag=false', '--stage-changes=false', ...args], {
+    const check = await execa('npx', ['nx', 'run', 'micromegas-monorepo:version-check', '--expected=0.13.0'], {
       cwd: copy,
       env: nxEnv,
       reject: false,
       all: true,
     });
+    expect(check.exitCode, check.all).toBe(0);
+  });
+});
+
+describe("nx release version with the plugin's VersionActions, on a copy of this repository", () => {
+  let copy: string;
+  const release = (...args: string[]) =>
+    execa(
+      'npx',
+      ['nx', 'release', 'version', '0.13.0', '--git-commit=false', '--git-tag=false', '--stage-changes=false', ...args],
+      {
+        cwd: copy,
+        env: nxEnv,
+        reject: false,
+        all: true,
+      },
+    );
   beforeAll(async () => {
     copy = await copyRepository('nx-polyglot-nx-release-');
   });
@@ -117,8 +152,18 @@ describe('nx release version with the plugin\'s VersionActions, on a copy of thi
     const run = await release();
     expect(run.exitCode, run.all).toBe(0);
     expect((await git(copy, 'diff', '--name-only')).split('\n').sort()).toEqual(BUMPED_FILES);
-    await expectOnlyVersionStringsChanged(copy, ['rust/Cargo.toml', 'rust/tracing/Cargo.toml', 'python/micromegas/pyproject.toml', 'analytics-web-app/package.json']);
-    const check = await execa('npx', ['nx', 'run', 'micromegas-monorepo:version-check', '--expected=0.13.0'], { cwd: copy, env: nxEnv, reject: false, all: true });
+    await expectOnlyVersionStringsChanged(copy, [
+      'rust/Cargo.toml',
+      'rust/tracing/Cargo.toml',
+      'python/micromegas/pyproject.toml',
+      'analytics-web-app/package.json',
+    ]);
+    const check = await execa('npx', ['nx', 'run', 'micromegas-monorepo:version-check', '--expected=0.13.0'], {
+      cwd: copy,
+      env: nxEnv,
+      reject: false,
+      all: true,
+    });
     expect(check.exitCode, check.all).toBe(0);
   });
 });

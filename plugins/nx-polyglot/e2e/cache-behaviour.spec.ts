@@ -8,16 +8,21 @@ const CHECKS = ['test', 'lint', 'format'];
 
 /** Crate -> crates it depends on (any kind), straight from `cargo metadata`. */
 async function cargoDependencies(rustDir: string): Promise<Map<string, string[]>> {
-  const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline'], { cwd: rustDir });
-  const packages: Array<{ name: string; manifest_path: string; dependencies: Array<{ name: string; path?: string }> }> = JSON.parse(stdout).packages;
+  const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline'], {
+    cwd: rustDir,
+  });
+  const packages: Array<{ name: string; manifest_path: string; dependencies: Array<{ name: string; path?: string }> }> =
+    JSON.parse(stdout).packages;
   const names = new Set(packages.map((p) => p.name));
-  return new Map(packages.map((p) => [p.name, p.dependencies.filter((d) => d.path && names.has(d.name)).map((d) => d.name)]));
+  return new Map(
+    packages.map((p) => [p.name, p.dependencies.filter((d) => d.path && names.has(d.name)).map((d) => d.name)]),
+  );
 }
 
 /** `crate` and every crate that depends on it, directly or not. */
 function dependentsOf(crate: string, deps: Map<string, string[]>): string[] {
   const found = new Set([crate]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [name, on] of deps) {
       if (!found.has(name) && on.some((d) => found.has(d))) {
@@ -41,7 +46,14 @@ describe('caching of `nx run-many -t test lint format` on a copy of this reposit
     await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: copy });
     crates = await cargoDependencies(join(copy, 'rust'));
     const show = async (tag: string) =>
-      JSON.parse((await execa('npx', ['nx', 'show', 'projects', '--json', `--projects=${tag}`], { cwd: copy, env: { NX_DAEMON: 'false' } })).stdout).sort();
+      JSON.parse(
+        (
+          await execa('npx', ['nx', 'show', 'projects', '--json', `--projects=${tag}`], {
+            cwd: copy,
+            env: { NX_DAEMON: 'false' },
+          })
+        ).stdout,
+      ).sort();
     projects = { rust: await show('tag:lang:rust'), python: await show('tag:lang:python'), web: ['analytics-web-app'] };
   });
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
@@ -51,10 +63,18 @@ describe('caching of `nx run-many -t test lint format` on a copy of this reposit
     const graph = JSON.parse(readFileSync(join(copy, '.nx', 'graph.json'), 'utf8')).graph;
     const nxName = (crate: string) => (projects.rust.includes(crate) ? crate : `rust-${crate}`);
     expect(Object.keys(graph.nodes).sort()).toEqual(
-      [...[...crates.keys()].map(nxName), 'python-micromegas', 'analytics-web-app', 'nx-polyglot', 'micromegas-monorepo'].sort(),
+      [
+        ...[...crates.keys()].map(nxName),
+        'python-micromegas',
+        'analytics-web-app',
+        'nx-polyglot',
+        'micromegas-monorepo',
+      ].sort(),
     );
     for (const [crate, deps] of crates) {
-      const edges = graph.dependencies[nxName(crate)].map((d: { target: string; type: string }) => `${d.target}:${d.type}`).sort();
+      const edges = graph.dependencies[nxName(crate)]
+        .map((d: { target: string; type: string }) => `${d.target}:${d.type}`)
+        .sort();
       expect(edges, crate).toEqual([...new Set(deps)].map((d) => `${nxName(d)}:static`).sort());
     }
   });
@@ -69,7 +89,9 @@ describe('caching of `nx run-many -t test lint format` on a copy of this reposit
 
   it('re-runs exactly micromegas-transit and its dependents (dev-dependencies included) after a transit source edit', async () => {
     appendFileSync(join(copy, 'rust/transit/src/lib.rs'), '\n// edited by the cache test\n');
-    const affected = dependentsOf('micromegas-transit', crates).map((c) => (projects.rust.includes(c) ? c : `rust-${c}`));
+    const affected = dependentsOf('micromegas-transit', crates).map((c) =>
+      projects.rust.includes(c) ? c : `rust-${c}`,
+    );
     expect(affected.length).toBeGreaterThan(5);
     expect(executed(await runAll())).toEqual(
       // rustfmt reads only the crate's own files: only transit's format check is stale
@@ -97,11 +119,17 @@ describe('caching of `nx run-many -t test lint format` on a copy of this reposit
   });
 
   it.each([
-    ['rust/transit/src/lib.rs', (p: typeof projects, affected: string[]) => [...tasksOf(affected, ['test', 'lint']), 'micromegas-transit:format'].sort()],
+    [
+      'rust/transit/src/lib.rs',
+      (p: typeof projects, affected: string[]) =>
+        [...tasksOf(affected, ['test', 'lint']), 'micromegas-transit:format'].sort(),
+    ],
     ['rust/Cargo.lock', (p: typeof projects) => tasksOf(p.rust, ['test', 'lint'])],
     ['python/micromegas/micromegas/__init__.py', (p: typeof projects) => tasksOf(p.python)],
   ])('`nx affected` selects exactly the tasks a change to %s reaches', async (file, expected) => {
-    const affected = dependentsOf('micromegas-transit', crates).map((c) => (projects.rust.includes(c) ? c : `rust-${c}`));
+    const affected = dependentsOf('micromegas-transit', crates).map((c) =>
+      projects.rust.includes(c) ? c : `rust-${c}`,
+    );
     const selected = await runNx(copy, ['affected', '-t', ...CHECKS, '--exclude=nx-polyglot', `--files=${file}`]);
     expect([...selected.keys()].sort()).toEqual(expected(projects, affected));
   });

@@ -7,7 +7,8 @@ import { parse } from 'yaml';
 import { copyRepository, nxEnv, repoRoot } from './repo-copy';
 
 const workflowFile = join(repoRoot, '.github', 'workflows', 'ci.yml');
-const actionlint = (...args: string[]) => execa('bash', [join(repoRoot, 'tools', 'ci', 'actionlint.sh'), ...args], { cwd: repoRoot, reject: false, all: true });
+const actionlint = (...args: string[]) =>
+  execa('bash', [join(repoRoot, 'tools', 'ci', 'actionlint.sh'), ...args], { cwd: repoRoot, reject: false, all: true });
 
 interface Step {
   uses?: string;
@@ -15,7 +16,13 @@ interface Step {
   if?: string;
   with?: Record<string, unknown>;
 }
-type Job = { needs?: string; if?: string; steps: Step[]; strategy?: { matrix: Record<string, unknown> }; env?: Record<string, string> };
+type Job = {
+  needs?: string;
+  if?: string;
+  steps: Step[];
+  strategy?: { matrix: Record<string, unknown> };
+  env?: Record<string, string>;
+};
 
 describe('.github/workflows/ci.yml', () => {
   const workflow = parse(readFileSync(workflowFile, 'utf8'));
@@ -86,13 +93,17 @@ describe('.github/workflows/ci.yml', () => {
 describe('tools/ci/shard-projects.mjs', () => {
   let copy: string;
   const shards = async (...args: string[]) =>
-    JSON.parse((await execa('node', ['tools/ci/shard-projects.mjs', ...args], { cwd: copy, env: nxEnv })).stdout) as Array<{
+    JSON.parse(
+      (await execa('node', ['tools/ci/shard-projects.mjs', ...args], { cwd: copy, env: nxEnv })).stdout,
+    ) as Array<{
       shard: number;
       projects: string;
       exclude: string;
     }>;
   const withTarget = async (target: string): Promise<string[]> =>
-    JSON.parse((await execa('npx', ['nx', 'show', 'projects', '--json', '-t', target], { cwd: copy, env: nxEnv })).stdout);
+    JSON.parse(
+      (await execa('npx', ['nx', 'show', 'projects', '--json', '-t', target], { cwd: copy, env: nxEnv })).stdout,
+    );
 
   beforeAll(async () => {
     copy = await copyRepository('nx-polyglot-shards-');
@@ -100,7 +111,9 @@ describe('tools/ci/shard-projects.mjs', () => {
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
   it('puts every project with a check in exactly one shard, sizes within one, each excluding the others', async () => {
-    const expected = [...new Set([...(await withTarget('test')), ...(await withTarget('lint')), ...(await withTarget('format'))])].sort();
+    const expected = [
+      ...new Set([...(await withTarget('test')), ...(await withTarget('lint')), ...(await withTarget('format'))]),
+    ].sort();
     const result = await shards('--shards', '3', '--targets', 'test,lint,format');
     const lists = result.map((s) => s.projects.split(','));
     expect(lists.flat().sort()).toEqual(expected);

@@ -49,7 +49,22 @@ export function seededSample<T>(items: T[], count: number, seed = FAULT_SEED): T
 }
 
 /** The syscalls that change files: where a kill or a failed write can leave a file half-changed. */
-export const MUTATING_SYSCALLS = ['write', 'pwrite64', 'writev', 'pwritev', 'ftruncate', 'truncate', 'fsync', 'fdatasync', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'rmdir'];
+export const MUTATING_SYSCALLS = [
+  'write',
+  'pwrite64',
+  'writev',
+  'pwritev',
+  'ftruncate',
+  'truncate',
+  'fsync',
+  'fdatasync',
+  'rename',
+  'renameat',
+  'renameat2',
+  'unlink',
+  'unlinkat',
+  'rmdir',
+];
 
 /** strace's arguments: follow children, only these paths, these syscalls; `inject` as strace spells it. */
 export function straceArgs(paths: string[], options: { log?: string; inject?: string } = {}): string[] {
@@ -94,7 +109,13 @@ export function killPoints(log: string): KillPoint[] {
     const nth = (counts.get(key) ?? 0) + 1;
     counts.set(key, nth);
     const point = `${syscall}\0${nth}`;
-    if (!points.has(point)) points.set(point, { syscall, nth, what: `${syscall}(${rest.replace(/\s*<unfinished \.\.\.>$/, '')}`.slice(0, 200), pid: Number(pid) });
+    if (!points.has(point))
+      points.set(point, {
+        syscall,
+        nth,
+        what: `${syscall}(${rest.replace(/\s*<unfinished \.\.\.>$/, '')}`.slice(0, 200),
+        pid: Number(pid),
+      });
   }
   return [...points.values()];
 }

@@ -20,9 +20,11 @@ const FILES: Record<string, string> = {
   '.gitignore': `node_modules\ntarget\n.nx\n${MARKER}\n`,
   'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n',
   'crates/failing/Cargo.toml': crate('failing'),
-  'crates/failing/src/lib.rs': '#[cfg(test)]\nmod tests {\n    #[test]\n    fn wrong() {\n        assert_eq!(1 + 1, 3, "the panic message users need");\n    }\n}\n',
+  'crates/failing/src/lib.rs':
+    '#[cfg(test)]\nmod tests {\n    #[test]\n    fn wrong() {\n        assert_eq!(1 + 1, 3, "the panic message users need");\n    }\n}\n',
   'crates/fast/Cargo.toml': crate('fast'),
-  'crates/fast/src/lib.rs': '#[cfg(test)]\nmod tests {\n    #[test]\n    fn quick() {}\n\n    #[test]\n    fn other() {}\n}\n',
+  'crates/fast/src/lib.rs':
+    '#[cfg(test)]\nmod tests {\n    #[test]\n    fn quick() {}\n\n    #[test]\n    fn other() {}\n}\n',
   'crates/slow/Cargo.toml': crate('slow'),
   'crates/slow/src/lib.rs': `#[cfg(test)]
 mod tests {
@@ -54,28 +56,36 @@ describe('batched cargo tasks show their output live', () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it.each([[[]], [['--output-style=static']]])('`nx run-many -t test %s`: the panic message, and `fast` reported before `slow` ends', async (style) => {
-    rmSync(join(root, MARKER), { force: true });
-    const child = execa('node', [join(root, 'node_modules/nx/dist/bin/nx.js'), 'run-many', '-t', 'test', '--skip-nx-cache', ...style], {
-      cwd: root,
-      env: { ...nxEnv, RUST_BACKTRACE: '0' },
-      all: true,
-      reject: false,
-    });
-    let seen = '';
-    child.all?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      // Nx reports a passing task in run-many as a line of its own
-      if (/nx run fast:test/.test(stripVTControlCharacters(seen)) && !existsSync(join(root, MARKER))) writeFileSync(join(root, MARKER), '');
-    });
-    const result = await child;
-    expect(result.exitCode).not.toBe(0);
-    const output = out(result);
-    expect(output).toContain('the panic message users need');
-    expect(output).toMatch(/Failed tasks:\s+- failing:test/);
-    expect(output).not.toMatch(/- slow:test/); // slow passed: it saw the marker
-    expect(output.indexOf('nx run fast:test')).toBeLessThan(output.indexOf('test tests::waits_for_fast ... ok'));
-  });
+  it.each([[[]], [['--output-style=static']]])(
+    '`nx run-many -t test %s`: the panic message, and `fast` reported before `slow` ends',
+    async (style) => {
+      rmSync(join(root, MARKER), { force: true });
+      const child = execa(
+        'node',
+        [join(root, 'node_modules/nx/dist/bin/nx.js'), 'run-many', '-t', 'test', '--skip-nx-cache', ...style],
+        {
+          cwd: root,
+          env: { ...nxEnv, RUST_BACKTRACE: '0' },
+          all: true,
+          reject: false,
+        },
+      );
+      let seen = '';
+      child.all?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        // Nx reports a passing task in run-many as a line of its own
+        if (/nx run fast:test/.test(stripVTControlCharacters(seen)) && !existsSync(join(root, MARKER)))
+          writeFileSync(join(root, MARKER), '');
+      });
+      const result = await child;
+      expect(result.exitCode).not.toBe(0);
+      const output = out(result);
+      expect(output).toContain('the panic message users need');
+      expect(output).toMatch(/Failed tasks:\s+- failing:test/);
+      expect(output).not.toMatch(/- slow:test/); // slow passed: it saw the marker
+      expect(output.indexOf('nx run fast:test')).toBeLessThan(output.indexOf('test tests::waits_for_fast ... ok'));
+    },
+  );
 
   it('`nx run failing:test` (one task) shows the panic message', async () => {
     const result = await nxIn(root, ['run', 'failing:test', '--skip-nx-cache'], { RUST_BACKTRACE: '0' });
@@ -85,7 +95,11 @@ describe('batched cargo tasks show their output live', () => {
 
   it('`nx affected -t test` shows the panic message of the affected failing crate', async () => {
     writeFileSync(join(root, 'crates/failing/src/extra.rs'), '// touched\n');
-    const result = await nxIn(root, ['affected', '-t', 'test', '--base=HEAD', '--skip-nx-cache', '--output-style=static'], { RUST_BACKTRACE: '0' });
+    const result = await nxIn(
+      root,
+      ['affected', '-t', 'test', '--base=HEAD', '--skip-nx-cache', '--output-style=static'],
+      { RUST_BACKTRACE: '0' },
+    );
     rmSync(join(root, 'crates/failing/src/extra.rs'));
     expect(result.exitCode).not.toBe(0);
     expect(out(result)).toMatch(/Running target test for project failing/);
@@ -98,7 +112,16 @@ describe('batched cargo tasks show their output live', () => {
     expect(one.exitCode, out(one)).toBe(0);
     expect(out(one)).toMatch(/tests::quick: test/);
     expect(out(one)).not.toMatch(/test tests::quick \.\.\. ok/);
-    const filtered = await nxIn(root, ['run-many', '-t', 'test', '--projects=fast,slow', '--skip-nx-cache', '--output-style=static', '--', 'quick']);
+    const filtered = await nxIn(root, [
+      'run-many',
+      '-t',
+      'test',
+      '--projects=fast,slow',
+      '--skip-nx-cache',
+      '--output-style=static',
+      '--',
+      'quick',
+    ]);
     expect(filtered.exitCode, out(filtered)).toBe(0);
     expect(out(filtered)).toMatch(/test tests::quick \.\.\. ok/);
     expect(out(filtered)).not.toMatch(/tests::other|waits_for_fast \.\.\./);

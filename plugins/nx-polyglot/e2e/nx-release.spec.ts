@@ -11,7 +11,14 @@ beforeAll(() => installRegistries(), 3_600_000);
 describe('nx release', () => {
   let release: Awaited<ReturnType<typeof releaseSetup>>;
   const nx = (...args: string[]) =>
-    execa('npx', ['nx', ...args], { cwd: release.copy, env: release.env, extendEnv: false, reject: false, all: true, stdin: 'ignore' });
+    execa('npx', ['nx', ...args], {
+      cwd: release.copy,
+      env: release.env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+    });
   const git = async (...args: string[]) => (await execa('git', args, { cwd: release.copy })).stdout;
 
   beforeAll(async () => {
@@ -38,10 +45,23 @@ describe('nx release', () => {
     expect(await git('log', '-1', '--format=%s')).toBe('Release v0.13.0');
     expect(await git('status', '--porcelain')).toBe('');
     const changed = (await git('show', '--name-only', '--format=', 'HEAD')).split('\n').sort();
-    expect(changed).toEqual(expect.arrayContaining(['rust/Cargo.toml', 'rust/Cargo.lock', 'python/micromegas/pyproject.toml', 'analytics-web-app/package.json']));
+    expect(changed).toEqual(
+      expect.arrayContaining([
+        'rust/Cargo.toml',
+        'rust/Cargo.lock',
+        'python/micromegas/pyproject.toml',
+        'analytics-web-app/package.json',
+      ]),
+    );
     expect(readFileSync(join(release.copy, 'CHANGELOG.md'), 'utf8')).toBe(changelog);
-    const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline', '--locked'], { cwd: join(release.copy, 'rust') });
-    expect(new Set(JSON.parse(stdout).packages.map((p: { version: string }) => p.version))).toEqual(new Set(['0.13.0']));
+    const { stdout } = await execa(
+      'cargo',
+      ['metadata', '--no-deps', '--format-version', '1', '--offline', '--locked'],
+      { cwd: join(release.copy, 'rust') },
+    );
+    expect(new Set(JSON.parse(stdout).packages.map((p: { version: string }) => p.version))).toEqual(
+      new Set(['0.13.0']),
+    );
   });
 
   it('`nx release 0.14.0 --yes` also publishes every publishable crate and the Python package through nx-release-publish; `nx release publish` again uploads nothing', async () => {
@@ -50,14 +70,25 @@ describe('nx release', () => {
     const run = await nx('release', '0.14.0', '--yes');
     expect(run.exitCode, run.all).toBe(0);
     expect(await git('tag', '--list')).toBe('v0.13.0\nv0.14.0');
-    for (const crate of crates.keys()) expect((await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate))?.map((e) => e.vers), crate).toEqual(['0.14.0']);
+    for (const crate of crates.keys())
+      expect(
+        (await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate))?.map((e) => e.vers),
+        crate,
+      ).toEqual(['0.14.0']);
     const simple = await (await fetch(`${release.urls.LOCAL_PYPI_SIMPLE_URL}micromegas/`)).text();
     expect(simple).toMatch(/micromegas-0\.14\.0-py3-none-any\.whl/);
     const records = release.records();
-    expect(records.filter((r) => r.status === 'published').map((r) => r.name).sort()).toEqual([...crates.keys(), 'micromegas'].sort());
+    expect(
+      records
+        .filter((r) => r.status === 'published')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([...crates.keys(), 'micromegas'].sort());
 
     const again = await nx('release', 'publish');
     expect(again.exitCode, again.all).toBe(0);
-    expect(release.records().filter((r) => r.status === 'published')).toHaveLength(records.filter((r) => r.status === 'published').length);
+    expect(release.records().filter((r) => r.status === 'published')).toHaveLength(
+      records.filter((r) => r.status === 'published').length,
+    );
   });
 });

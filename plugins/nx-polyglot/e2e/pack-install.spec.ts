@@ -17,15 +17,23 @@ function write(root: string, files: Record<string, string>) {
 
 /** A consumer workspace: a Cargo workspace of two crates and two Python packages, nothing else. */
 const consumerFiles = (nxVersion: string, tarball: string): Record<string, string> => ({
-  'package.json': JSON.stringify({ name: 'consumer', private: true, devDependencies: { nx: nxVersion, 'nx-polyglot': `file:${tarball}` } }),
+  'package.json': JSON.stringify({
+    name: 'consumer',
+    private: true,
+    devDependencies: { nx: nxVersion, 'nx-polyglot': `file:${tarball}` },
+  }),
   'nx.json': JSON.stringify({ plugins: [{ plugin: 'nx-polyglot', options: { cargo: { lint: { name: 'clippy' } } } }] }),
   '.gitignore': 'node_modules\ntarget\n.nx\n',
-  'native/Cargo.toml': '[workspace]\nmembers = ["crates/*"]\nresolver = "3"\n\n[workspace.package]\nversion = "1.2.3"\nedition = "2024"\n',
-  'native/crates/core/Cargo.toml': '[package]\nname = "acme-core"\nversion.workspace = true\nedition.workspace = true\n',
-  'native/crates/core/src/lib.rs': 'pub fn answer() -> u32 {\n    42\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn answers() {\n        assert_eq!(super::answer(), 42);\n    }\n}\n',
+  'native/Cargo.toml':
+    '[workspace]\nmembers = ["crates/*"]\nresolver = "3"\n\n[workspace.package]\nversion = "1.2.3"\nedition = "2024"\n',
+  'native/crates/core/Cargo.toml':
+    '[package]\nname = "acme-core"\nversion.workspace = true\nedition.workspace = true\n',
+  'native/crates/core/src/lib.rs':
+    'pub fn answer() -> u32 {\n    42\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn answers() {\n        assert_eq!(super::answer(), 42);\n    }\n}\n',
   'native/crates/cli/Cargo.toml':
     '[package]\nname = "acme-cli"\nversion.workspace = true\nedition.workspace = true\npublish = false\n\n[dependencies]\nacme-core = { path = "../core" }\n',
-  'native/crates/cli/src/main.rs': 'fn main() {\n    println!("{}", acme_core::answer());\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn uses_core() {\n        assert_eq!(acme_core::answer(), 42);\n    }\n}\n',
+  'native/crates/cli/src/main.rs':
+    'fn main() {\n    println!("{}", acme_core::answer());\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn uses_core() {\n        assert_eq!(acme_core::answer(), 42);\n    }\n}\n',
   'py/client/pyproject.toml':
     '[project]\nname = "acme-client"\nversion = "1.2.3"\ndependencies = ["acme-proto"]\n\n[tool.uv.sources]\nacme-proto = { path = "../proto" }\n',
   'py/proto/pyproject.toml': '[project]\nname = "acme_proto"\nversion = "1.2.3"\n',
@@ -54,18 +62,37 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
     await nx('graph', '--file=graph.json');
     const graph = JSON.parse(readFileSync(join(root, 'graph.json'), 'utf8')).graph;
     expect(graph.dependencies['acme-cli']).toEqual([{ source: 'acme-cli', target: 'acme-core', type: 'static' }]);
-    expect(graph.dependencies['acme-client']).toEqual([{ source: 'acme-client', target: 'acme_proto', type: 'static' }]);
+    expect(graph.dependencies['acme-client']).toEqual([
+      { source: 'acme-client', target: 'acme_proto', type: 'static' },
+    ]);
     expect(graph.dependencies['acme-core']).toEqual([]);
   });
 
   it.each([
-    ['a TOML syntax error', 'native/crates/core/Cargo.toml', '[package]\nname = "acme-core\n', /native\/crates\/core\/Cargo\.toml:2:\s+invalid TOML/],
-    ['a member glob matching a directory without Cargo.toml', 'native/crates/empty/README.md', 'nothing here\n', /native\/Cargo\.toml:\s+`workspace\.members`: matches crates\/empty, which has no Cargo\.toml/],
-    ['a pyproject without a name', 'py/proto/pyproject.toml', '[project]\nversion = "1"\n', /py\/proto\/pyproject\.toml:\s+`project\.name`: has no package name/],
+    [
+      'a TOML syntax error',
+      'native/crates/core/Cargo.toml',
+      '[package]\nname = "acme-core\n',
+      /native\/crates\/core\/Cargo\.toml:2:\s+invalid TOML/,
+    ],
+    [
+      'a member glob matching a directory without Cargo.toml',
+      'native/crates/empty/README.md',
+      'nothing here\n',
+      /native\/Cargo\.toml:\s+`workspace\.members`: matches crates\/empty, which has no Cargo\.toml/,
+    ],
+    [
+      'a pyproject without a name',
+      'py/proto/pyproject.toml',
+      '[project]\nversion = "1"\n',
+      /py\/proto\/pyproject\.toml:\s+`project\.name`: has no package name/,
+    ],
     [
       'a misspelled plugin option',
       'nx.json',
-      JSON.stringify({ plugins: [{ plugin: 'nx-polyglot', options: { cargo: { test: { command: 'nextest run' } } } }] }),
+      JSON.stringify({
+        plugins: [{ plugin: 'nx-polyglot', options: { cargo: { test: { command: 'nextest run' } } } }],
+      }),
       /nx\.json:\s+`options\.cargo\.test\.command`: must be a list of strings, not "nextest run"/,
     ],
   ])('reports %s with the file and the fix, without a stack trace', async (_, file, text, message) => {
@@ -74,7 +101,12 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);
     try {
-      const result = await execa('npx', ['nx', 'show', 'projects'], { cwd: root, env: nxEnv, reject: false, all: true });
+      const result = await execa('npx', ['nx', 'show', 'projects'], {
+        cwd: root,
+        env: nxEnv,
+        reject: false,
+        all: true,
+      });
       expect(result.exitCode).not.toBe(0);
       expect(stripVTControlCharacters(result.all)).toMatch(message);
       expect(stripVTControlCharacters(result.all)).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m);
@@ -89,7 +121,15 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
 
   it('applies the options from nx.json and runs the inferred cargo targets', async () => {
     const { stdout } = await nx('show', 'project', 'acme-core', '--json');
-    expect(Object.keys(JSON.parse(stdout).targets).sort()).toEqual(['build', 'clippy', 'format', 'nx-release-publish', 'publish', 'test', 'yank']);
+    expect(Object.keys(JSON.parse(stdout).targets).sort()).toEqual([
+      'build',
+      'clippy',
+      'format',
+      'nx-release-publish',
+      'publish',
+      'test',
+      'yank',
+    ]);
     const run = await nx('run-many', '-t', 'test', '--projects=acme-core,acme-cli', '--skip-nx-cache');
     expect(stripVTControlCharacters(run.stdout)).toMatch(/Successfully ran target test for 2 projects/);
   });
@@ -109,7 +149,12 @@ describe('`nx add` with the packed plugin', () => {
     write(root, files);
     await execa('npm', ['install', '--no-audit', '--no-fund'], { cwd: root });
     await execa('git', ['init', '-q'], { cwd: root });
-    const added = await execa('npx', ['nx', 'add', `nx-polyglot@file:${tarball}`], { cwd: root, env: nxEnv, all: true, reject: false });
+    const added = await execa('npx', ['nx', 'add', `nx-polyglot@file:${tarball}`], {
+      cwd: root,
+      env: nxEnv,
+      all: true,
+      reject: false,
+    });
     expect(added.exitCode, added.all).toBe(0);
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -117,7 +162,10 @@ describe('`nx add` with the packed plugin', () => {
   it('registers the plugin and a release group, and the crates and Python packages are projects', async () => {
     const nxJson = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
     expect(nxJson.plugins).toEqual(['nx-polyglot']);
-    expect(nxJson.release).toMatchObject({ projects: ['tag:lang:rust', 'tag:lang:python'], projectsRelationship: 'fixed' });
+    expect(nxJson.release).toMatchObject({
+      projects: ['tag:lang:rust', 'tag:lang:python'],
+      projectsRelationship: 'fixed',
+    });
     const { stdout } = await execa('npx', ['nx', 'show', 'projects', '--json'], { cwd: root, env: nxEnv });
     expect(JSON.parse(stdout).sort()).toEqual(['acme-cli', 'acme-client', 'acme-core', 'acme_proto']);
   });

@@ -11,7 +11,7 @@ beforeAll(() => installRegistries(), 3_600_000);
 describe('nx run-many -t publish of the demo workspace into real registries on loopback', () => {
   let release: Awaited<ReturnType<typeof releaseSetup>>;
   let crates: Map<string, { version: string; needs: string[] }>;
-  let commandLines: string[] = [];
+  const commandLines: string[] = [];
 
   beforeAll(async () => {
     release = await releaseSetup('nx-polyglot-publish-');
@@ -22,8 +22,11 @@ describe('nx run-many -t publish of the demo workspace into real registries on l
   it('--dry-run prints the plan in waves and uploads nothing', async () => {
     const run = await release.publish('--dry-run');
     expect(run.exitCode, run.all).toBe(0);
-    expect(run.all).toMatch(/Publish plan for the Cargo registry `local` \(dry run, nothing is uploaded\):\n\s+wave 1: micromegas-derive-transit 0\.12\.0, micromegas-proc-macros 0\.12\.0, micromegas-tracing-proc-macros 0\.12\.0\n\s+wave 2: micromegas-transit 0\.12\.0/);
-    for (const crate of crates.keys()) expect(await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate), crate).toBeUndefined();
+    expect(run.all).toMatch(
+      /Publish plan for the Cargo registry `local` \(dry run, nothing is uploaded\):\n\s+wave 1: micromegas-derive-transit 0\.12\.0, micromegas-proc-macros 0\.12\.0, micromegas-tracing-proc-macros 0\.12\.0\n\s+wave 2: micromegas-transit 0\.12\.0/,
+    );
+    for (const crate of crates.keys())
+      expect(await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate), crate).toBeUndefined();
     expect(release.records().every((r) => r.status === 'planned')).toBe(true);
     expect((await fetch(`${release.urls.LOCAL_PYPI_SIMPLE_URL}micromegas/`)).status).toBe(404);
     expect((await fetch(`${release.urls.NPM_CONFIG_REGISTRY}nx-polyglot`)).status).toBe(404);
@@ -32,31 +35,41 @@ describe('nx run-many -t publish of the demo workspace into real registries on l
   it('publishes every publishable crate, the Python package and the plugin, each crate only once the crates it needs are visible', async () => {
     writeFileSync(release.log, '');
     // watch every process's command line while the release runs
-    const watcher = setInterval(async () => {
-      const { stdout } = await execa('ps', ['-eo', 'args'], { reject: false });
-      commandLines.push(stdout);
+    const watcher = setInterval(() => {
+      void execa('ps', ['-eo', 'args'], { reject: false }).then(({ stdout }) => commandLines.push(stdout));
     }, 100);
     const run = await release.publish().finally(() => clearInterval(watcher));
     expect(run.exitCode, run.all).toBe(0);
 
     const records = release.records();
     const byName = new Map(records.map((r) => [r.name, r]));
-    expect([...records.filter((r) => r.ecosystem === 'cargo').map((r) => r.name)].sort()).toEqual([...crates.keys()].sort());
+    expect([...records.filter((r) => r.ecosystem === 'cargo').map((r) => r.name)].sort()).toEqual(
+      [...crates.keys()].sort(),
+    );
     expect(records.map((r) => r.status).every((s) => s === 'published')).toBe(true);
     for (const [crate, { version, needs }] of crates) {
       const entries = await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate);
-      expect(entries?.map((e) => e.vers), crate).toEqual([version]);
+      expect(
+        entries?.map((e) => e.vers),
+        crate,
+      ).toEqual([version]);
       const mine = byName.get(crate) as PublishRecord;
       for (const dependency of needs) {
         const theirs = byName.get(dependency) as PublishRecord;
-        expect(theirs.visibleAt, `${dependency} visible before ${crate} uploads`).toBeLessThanOrEqual(mine.uploadStart as number);
+        expect(theirs.visibleAt, `${dependency} visible before ${crate} uploads`).toBeLessThanOrEqual(
+          mine.uploadStart as number,
+        );
       }
     }
     const simple = await (await fetch(`${release.urls.LOCAL_PYPI_SIMPLE_URL}micromegas/`)).text();
     expect(simple).toMatch(/micromegas-0\.12\.0-py3-none-any\.whl/);
     expect(simple).toMatch(/micromegas-0\.12\.0\.tar\.gz/);
-    const plugin = (await (await fetch(`${release.urls.NPM_CONFIG_REGISTRY}nx-polyglot`)).json()) as { versions: Record<string, unknown> };
-    expect(Object.keys(plugin.versions)).toEqual([JSON.parse(readFileSync(join(release.copy, 'plugins/nx-polyglot/package.json'), 'utf8')).version]);
+    const plugin = (await (await fetch(`${release.urls.NPM_CONFIG_REGISTRY}nx-polyglot`)).json()) as {
+      versions: Record<string, unknown>;
+    };
+    expect(Object.keys(plugin.versions)).toEqual([
+      JSON.parse(readFileSync(join(release.copy, 'plugins/nx-polyglot/package.json'), 'utf8')).version,
+    ]);
   });
 
   it('never shows the token: not in the output, the logs, or any command line', async () => {
@@ -85,9 +98,19 @@ describe.sequential('rollback', () => {
       const crates = await publishableCrates(join(release.copy, 'rust'));
       expect((await release.publish('--projects=tag:lang:rust')).exitCode).toBe(0);
       const yankedFlags = async () =>
-        Promise.all([...crates.keys()].map(async (c) => (await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, c))?.[0].yanked));
+        Promise.all(
+          [...crates.keys()].map(
+            async (c) => (await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, c))?.[0].yanked,
+          ),
+        );
       const yank = (...args: string[]) =>
-        execa('npx', ['nx', 'run-many', '-t', 'yank', '--projects=tag:lang:rust', '--output-style=static', ...args], { cwd: release.copy, env: release.env, extendEnv: false, reject: false, all: true });
+        execa('npx', ['nx', 'run-many', '-t', 'yank', '--projects=tag:lang:rust', '--output-style=static', ...args], {
+          cwd: release.copy,
+          env: release.env,
+          extendEnv: false,
+          reject: false,
+          all: true,
+        });
       const dry = await yank('--dry-run');
       expect(dry.exitCode, dry.all).toBe(0);
       expect((await yankedFlags()).every((y) => y === false)).toBe(true);
@@ -124,22 +147,38 @@ describe('a release interrupted by the crates registry going down resumes with e
       }
       await stopRegistries(release.data, ['crates']);
       const interrupted = await first;
-      const before = release.records().filter((r) => r.status === 'published').map((r) => r.name);
+      const before = release
+        .records()
+        .filter((r) => r.status === 'published')
+        .map((r) => r.name);
       expect(before.length).toBeGreaterThanOrEqual(cut);
       expect(before.length).toBeLessThan(crates.size);
       expect(interrupted.exitCode).not.toBe(0);
-      expect(interrupted.all).toMatch(/registry `local` is not reachable at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/crates\/ \(ECONNREFUSED\)/);
+      expect(interrupted.all).toMatch(
+        /registry `local` is not reachable at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/crates\/ \(ECONNREFUSED\)/,
+      );
 
       await startRegistries(release.data, CANARY, ['crates']);
       writeFileSync(release.log, '');
       const resumed = await release.publish('--projects=tag:lang:rust');
       expect(resumed.exitCode, resumed.all).toBe(0);
       const after = release.records();
-      const publishedNow = after.filter((r) => r.status === 'published').map((r) => r.name).sort();
+      const publishedNow = after
+        .filter((r) => r.status === 'published')
+        .map((r) => r.name)
+        .sort();
       expect(publishedNow).toEqual([...crates.keys()].filter((c) => !before.includes(c)).sort());
-      expect(after.filter((r) => r.status === 'skipped').map((r) => r.name).sort()).toEqual([...before].sort());
+      expect(
+        after
+          .filter((r) => r.status === 'skipped')
+          .map((r) => r.name)
+          .sort(),
+      ).toEqual([...before].sort());
       for (const [crate, { version }] of crates) {
-        expect((await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate))?.map((e) => e.vers), crate).toEqual([version]);
+        expect(
+          (await sparseIndexEntries(release.urls.CARGO_REGISTRIES_LOCAL_INDEX, crate))?.map((e) => e.vers),
+          crate,
+        ).toEqual([version]);
       }
     } finally {
       await release.cleanup();

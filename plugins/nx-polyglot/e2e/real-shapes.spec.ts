@@ -46,9 +46,13 @@ const FILES: Record<string, string> = {
   'web/package.json': JSON.stringify({ name: 'pot', version: '0.1.0', private: true }),
   'web/src/index.js': 'export const x = 1;\n',
   // maturin: the crate beside the Python package, and one elsewhere through manifest-path
-  'bindings/Cargo.toml': crate('app-py', '\n[lib]\ncrate-type = ["cdylib", "rlib"]\n\n[dependencies]\nutil = { path = "../crates/util" }\n'),
+  'bindings/Cargo.toml': crate(
+    'app-py',
+    '\n[lib]\ncrate-type = ["cdylib", "rlib"]\n\n[dependencies]\nutil = { path = "../crates/util" }\n',
+  ),
   'bindings/src/lib.rs': lib('bindings_work'),
-  'bindings/pyproject.toml': '[project]\nname = "app-bindings"\nversion = "0.1.0"\n\n[build-system]\nrequires = ["maturin>=1.5"]\nbuild-backend = "maturin"\n',
+  'bindings/pyproject.toml':
+    '[project]\nname = "app-bindings"\nversion = "0.1.0"\n\n[build-system]\nrequires = ["maturin>=1.5"]\nbuild-backend = "maturin"\n',
   'python/sdk/pyproject.toml':
     '[project]\nname = "sdk"\nversion = "0.1.0"\n\n[build-system]\nrequires = ["maturin>=1.5"]\nbuild-backend = "maturin"\n\n[tool.maturin]\nmanifest-path = "../../crates/util/Cargo.toml"\n',
   'python/sdk/sdk/__init__.py': 'VERSION = "0.1.0"\n',
@@ -71,7 +75,16 @@ describe('the plugin on a workspace of real-repository shapes', () => {
   it('gives every project a unique name by the documented rule, and no fixture or tool-only pyproject is a project', async () => {
     const result = await nx('show', 'projects', '--json');
     expect(result.exitCode, result.all).toBe(0);
-    expect(JSON.parse(result.stdout).sort()).toEqual(['app', 'app-bindings', 'pot', 'rust-pot', 'sdk', 'util', 'xtask@tools/xtask', 'xtask@xtask']);
+    expect(JSON.parse(result.stdout).sort()).toEqual([
+      'app',
+      'app-bindings',
+      'pot',
+      'rust-pot',
+      'sdk',
+      'util',
+      'xtask@tools/xtask',
+      'xtask@xtask',
+    ]);
   });
 
   it('draws the edges cargo and maturin declare, by root', async () => {
@@ -84,7 +97,9 @@ describe('the plugin on a workspace of real-repository shapes', () => {
     expect(edges('sdk')).toEqual(['util']); // maturin manifest-path
     expect(edges('pot')).toEqual([]);
     // the maturin package and its crate are one project with both ecosystems' targets
-    expect(Object.keys(graph.nodes['app-bindings'].data.targets).sort()).toEqual(expect.arrayContaining(['build', 'rust-test', 'rust-lint', 'rust-format', 'test']));
+    expect(Object.keys(graph.nodes['app-bindings'].data.targets).sort()).toEqual(
+      expect.arrayContaining(['build', 'rust-test', 'rust-lint', 'rust-format', 'test']),
+    );
   });
 
   it.each([
@@ -101,7 +116,11 @@ describe('the plugin on a workspace of real-repository shapes', () => {
     const show = async (p: string) => JSON.parse((await nx('show', 'project', p, '--json')).stdout);
     const xtask = await show('xtask@xtask');
     expect(xtask.projectType).toBe('application');
-    expect(xtask.targets.run).toMatchObject({ continuous: true, cache: false, options: { argv: ['cargo', 'run', '-p', 'xtask', '--bin', 'xtask'] } });
+    expect(xtask.targets.run).toMatchObject({
+      continuous: true,
+      cache: false,
+      options: { argv: ['cargo', 'run', '-p', 'xtask', '--bin', 'xtask'] },
+    });
     expect(xtask.targets.test.metadata.help.command).toBe('cargo test --help');
     const util = await show('util');
     expect(util.projectType).toBe('library');
@@ -131,7 +150,9 @@ describe('the plugin on a workspace of real-repository shapes', () => {
     try {
       const result = await nx('show', 'projects');
       expect(result.exitCode).not.toBe(0);
-      expect(stripVTControlCharacters(result.all)).toMatch(/tests\/fixtures\/(broken\/Cargo\.toml:\s+`package\.version`|nameless\/pyproject\.toml:\s+`project\.name`)/);
+      expect(stripVTControlCharacters(result.all)).toMatch(
+        /tests\/fixtures\/(broken\/Cargo\.toml:\s+`package\.version`|nameless\/pyproject\.toml:\s+`project\.name`)/,
+      );
     } finally {
       writeFileSync(join(root, 'nx.json'), FILES['nx.json']);
     }

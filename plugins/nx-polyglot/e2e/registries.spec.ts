@@ -9,7 +9,6 @@ import { indexPath } from '../src/cargo/sparse-index';
 import {
   cleanEnv,
   installRegistries,
-  readRegistriesEnv,
   registriesTools,
   sparseIndexEntries,
   startRegistries,
@@ -98,7 +97,12 @@ describe('local package registries (tools/registries)', () => {
 
   it('refuses to start kellnr without CARGO_REGISTRIES_LOCAL_TOKEN, naming it, and starts nothing', async () => {
     const other = join(root, 'no-token');
-    const result = await execa('bash', [join(registriesTools, 'start.sh'), other], { env: cleanEnv(), extendEnv: false, reject: false, all: true });
+    const result = await execa('bash', [join(registriesTools, 'start.sh'), other], {
+      env: cleanEnv(),
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     expect(result.exitCode).not.toBe(0);
     expect(result.all).toMatch(/CARGO_REGISTRIES_LOCAL_TOKEN is not set/);
     expect(existsSync(other) ? readdirSync(other).filter((f) => f.endsWith('.pid')) : []).toEqual([]);
@@ -113,7 +117,9 @@ describe('local package registries (tools/registries)', () => {
       NPM_CONFIG_REGISTRY: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/),
     });
     expect(text.trim().split('\n')).toHaveLength(4);
-    expect(readFileSync(join(data, 'npmrc'), 'utf8').trim()).toBe(`//${new URL(urls.NPM_CONFIG_REGISTRY).host}/:_authToken=\${NPM_TOKEN}`);
+    expect(readFileSync(join(data, 'npmrc'), 'utf8').trim()).toBe(
+      `//${new URL(urls.NPM_CONFIG_REGISTRY).host}/:_authToken=\${NPM_TOKEN}`,
+    );
   });
 
   it("serves kellnr's sparse index config with its real address, readable without a token", async () => {
@@ -126,7 +132,9 @@ describe('local package registries (tools/registries)', () => {
   it('publishes a crate with cargo and the token; it appears in the sparse index', async () => {
     const result = await cargo(['publish', '--registry', 'local'], crateDir('0.1.0'), token);
     expect(result.exitCode, result.all).toBe(0);
-    const entries = await waitFor('the crate in the index', () => sparseIndexEntries(urls.CARGO_REGISTRIES_LOCAL_INDEX, crate));
+    const entries = await waitFor('the crate in the index', () =>
+      sparseIndexEntries(urls.CARGO_REGISTRIES_LOCAL_INDEX, crate),
+    );
     expect(entries.map((e) => [e.vers, e.yanked])).toEqual([['0.1.0', false]]);
     expect(indexPath(crate)).toBe('nx/p-/nxp-e2e-tiny');
   }, 900_000);
@@ -174,14 +182,32 @@ describe('local package registries (tools/registries)', () => {
     const missing = await fetch(new URL('nxp-e2e-tiny/', urls.LOCAL_PYPI_SIMPLE_URL), { redirect: 'manual' });
     expect(missing.status).toBe(404); // not a redirect to the public index
     const env = cleanEnv({ POETRY_REPOSITORIES_LOCAL_URL: urls.POETRY_REPOSITORIES_LOCAL_URL });
-    const build = await execa('poetry', ['build', '--no-interaction'], { cwd: dir, env, extendEnv: false, reject: false, all: true });
+    const build = await execa('poetry', ['build', '--no-interaction'], {
+      cwd: dir,
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     expect(build.exitCode, build.all).toBe(0);
-    const publish = await execa('poetry', ['publish', '-r', 'local', '--no-interaction'], { cwd: dir, env, extendEnv: false, reject: false, all: true });
+    const publish = await execa('poetry', ['publish', '-r', 'local', '--no-interaction'], {
+      cwd: dir,
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     expect(publish.exitCode, publish.all).toBe(0);
     const page = await (await fetch(new URL('nxp-e2e-tiny/', urls.LOCAL_PYPI_SIMPLE_URL))).text();
     expect(page).toContain('nxp_e2e_tiny-0.1.0-py3-none-any.whl');
     expect(page).toContain('nxp_e2e_tiny-0.1.0.tar.gz');
-    const again = await execa('poetry', ['publish', '-r', 'local', '--no-interaction'], { cwd: dir, env, extendEnv: false, reject: false, all: true });
+    const again = await execa('poetry', ['publish', '-r', 'local', '--no-interaction'], {
+      cwd: dir,
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     expect(again.exitCode).not.toBe(0); // an existing file is never overwritten
   }, 900_000);
 
@@ -210,13 +236,20 @@ describe('local package registries (tools/registries)', () => {
       const pid = readFileSync(join(data, `${registry}.pid`), 'utf8').trim();
       expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), registry).not.toContain(token);
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      expect(environ.filter((v) => v.includes(token)), registry).toEqual(registry === 'crates' ? [`KELLNR_SETUP__ADMIN_TOKEN=${token}`] : []);
+      expect(
+        environ.filter((v) => v.includes(token)),
+        registry,
+      ).toEqual(registry === 'crates' ? [`KELLNR_SETUP__ADMIN_TOKEN=${token}`] : []);
     }
   });
 
   it('stops every registry; they refuse connections, and stopping again is harmless', async () => {
     await stopRegistries(data);
-    for (const url of [urls.CARGO_REGISTRIES_LOCAL_INDEX.replace(/^sparse\+/, ''), urls.POETRY_REPOSITORIES_LOCAL_URL, urls.NPM_CONFIG_REGISTRY]) {
+    for (const url of [
+      urls.CARGO_REGISTRIES_LOCAL_INDEX.replace(/^sparse\+/, ''),
+      urls.POETRY_REPOSITORIES_LOCAL_URL,
+      urls.NPM_CONFIG_REGISTRY,
+    ]) {
       expect(await connectOutcome(url), url).toBe('ECONNREFUSED');
     }
     expect(readdirSync(data).filter((f) => f.endsWith('.pid'))).toEqual([]);

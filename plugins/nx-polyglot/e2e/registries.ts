@@ -15,7 +15,12 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
     if (value === undefined) continue;
     // npm passes its own config to scripts as npm_config_*; it would win over ours
     if (/^npm_config_/i.test(key)) continue;
-    if (/^(CARGO_REGISTRIES_|CARGO_REGISTRY_|POETRY_REPOSITORIES_|POETRY_PYPI_TOKEN_|POETRY_HTTP_BASIC_|NPM_TOKEN$|KELLNR_|GITHUB_TOKEN$|GH_TOKEN$)/.test(key)) continue;
+    if (
+      /^(CARGO_REGISTRIES_|CARGO_REGISTRY_|POETRY_REPOSITORIES_|POETRY_PYPI_TOKEN_|POETRY_HTTP_BASIC_|NPM_TOKEN$|KELLNR_|GITHUB_TOKEN$|GH_TOKEN$)/.test(
+        key,
+      )
+    )
+      continue;
     env[key] = value;
   }
   return { ...env, ...extra };
@@ -27,7 +32,11 @@ export async function installRegistries(): Promise<void> {
 }
 
 /** Starts registries on `data` with kellnr's admin token `token`; resolves when they answer. */
-export async function startRegistries(data: string, token: string, which: Registry[] = []): Promise<Record<string, string>> {
+export async function startRegistries(
+  data: string,
+  token: string,
+  which: Registry[] = [],
+): Promise<Record<string, string>> {
   await execa('bash', [join(registriesTools, 'start.sh'), data, ...which], {
     env: cleanEnv({ CARGO_REGISTRIES_LOCAL_TOKEN: token }),
     extendEnv: false,
@@ -37,7 +46,11 @@ export async function startRegistries(data: string, token: string, which: Regist
 }
 
 export async function stopRegistries(data: string, which: Registry[] = []): Promise<void> {
-  await execa('bash', [join(registriesTools, 'stop.sh'), data, ...which], { env: cleanEnv(), extendEnv: false, all: true });
+  await execa('bash', [join(registriesTools, 'stop.sh'), data, ...which], {
+    env: cleanEnv(),
+    extendEnv: false,
+    all: true,
+  });
 }
 
 /** The `export NAME=value` lines of `<data>/registries.env`. */
@@ -51,11 +64,17 @@ export function readRegistriesEnv(data: string): Record<string, string> {
 }
 
 /** The versions of a crate in a sparse index (`index` without `sparse+`), or undefined while it has none. */
-export async function sparseIndexEntries(index: string, name: string): Promise<{ vers: string; yanked: boolean }[] | undefined> {
+export async function sparseIndexEntries(
+  index: string,
+  name: string,
+): Promise<{ vers: string; yanked: boolean }[] | undefined> {
   const response = await fetch(new URL(indexPath(name), index.replace(/^sparse\+/, '')));
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`${response.url}: HTTP ${response.status}`);
-  return (await response.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return (await response.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 /** Polls `probe` until it returns something other than undefined; fails after `timeoutMs` with `what`. */
@@ -84,7 +103,8 @@ export async function verdaccioToken(registry: string, user: string, password: s
     body: JSON.stringify({ name: user, password }),
   });
   const body = (await response.json()) as { token?: string; error?: string };
-  if (!response.ok || !body.token) throw new Error(`verdaccio adduser for ${user}: HTTP ${response.status} ${body.error ?? ''}`);
+  if (!response.ok || !body.token)
+    throw new Error(`verdaccio adduser for ${user}: HTTP ${response.status} ${body.error ?? ''}`);
   return body.token;
 }
 
@@ -92,7 +112,12 @@ export async function verdaccioToken(registry: string, user: string, password: s
  * The environment a release runs in against started registries: their URLs,
  * the tokens, a non-daemon Nx whose cache lives in the copy, and `extra`.
  */
-export function releaseEnv(copy: string, urls: Record<string, string>, tokens: { crates: string; npm: string }, extra: Record<string, string> = {}) {
+export function releaseEnv(
+  copy: string,
+  urls: Record<string, string>,
+  tokens: { crates: string; npm: string },
+  extra: Record<string, string> = {},
+) {
   return cleanEnv({
     ...urls,
     CARGO_REGISTRIES_LOCAL_TOKEN: tokens.crates,

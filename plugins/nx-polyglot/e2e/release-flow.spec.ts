@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordedRequest, startGithubApiStandIn } from './github-api-stand-in';
-import { installRegistries, releaseEnv, sparseIndexEntries, startRegistries, stopRegistries, verdaccioToken } from './registries';
+import {
+  installRegistries,
+  releaseEnv,
+  sparseIndexEntries,
+  startRegistries,
+  stopRegistries,
+  verdaccioToken,
+} from './registries';
 import { copyRepository } from './repo-copy';
 
 const TOKEN = `flow-${Math.random().toString(36).slice(2)}`;
@@ -16,11 +23,21 @@ describe.sequential('the release flow on a copy of this repository, into real lo
   let urls: Record<string, string>;
   let env: Record<string, string>;
   const step = (target: string, ...args: string[]) =>
-    execa('npx', ['nx', 'run', `micromegas-monorepo:${target}`, '--output-style=static', ...args], { cwd: copy, env, extendEnv: false, reject: false, all: true });
+    execa('npx', ['nx', 'run', `micromegas-monorepo:${target}`, '--output-style=static', ...args], {
+      cwd: copy,
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
   const git = async (...args: string[]) => (await execa('git', args, { cwd: copy })).stdout;
   const crates = async () => {
-    const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline'], { cwd: join(copy, 'rust') });
-    return (JSON.parse(stdout).packages as Array<{ name: string; publish: string[] | null }>).filter((p) => p.publish === null).map((p) => p.name);
+    const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline'], {
+      cwd: join(copy, 'rust'),
+    });
+    return (JSON.parse(stdout).packages as Array<{ name: string; publish: string[] | null }>)
+      .filter((p) => p.publish === null)
+      .map((p) => p.name);
   };
 
   beforeAll(async () => {
@@ -30,12 +47,17 @@ describe.sequential('the release flow on a copy of this repository, into real lo
     data = mkdtempSync(join(tmpdir(), 'nx-polyglot-flow-registries-'));
     urls = await startRegistries(data, TOKEN);
     const npm = await verdaccioToken(urls.NPM_CONFIG_REGISTRY, 'flow', 'flow-password');
-    env = releaseEnv(copy, urls, { crates: TOKEN, npm }, {
-      GIT_AUTHOR_NAME: 'release',
-      GIT_AUTHOR_EMAIL: 'release@localhost',
-      GIT_COMMITTER_NAME: 'release',
-      GIT_COMMITTER_EMAIL: 'release@localhost',
-    });
+    env = releaseEnv(
+      copy,
+      urls,
+      { crates: TOKEN, npm },
+      {
+        GIT_AUTHOR_NAME: 'release',
+        GIT_AUTHOR_EMAIL: 'release@localhost',
+        GIT_COMMITTER_NAME: 'release',
+        GIT_COMMITTER_EMAIL: 'release@localhost',
+      },
+    );
   }, 3_600_000);
   afterAll(async () => {
     if (data) await stopRegistries(data);
@@ -65,11 +87,16 @@ describe.sequential('the release flow on a copy of this repository, into real lo
     expect(notes).toMatch(/Async span tracing/);
     for (const crate of await crates()) {
       expect(notes, crate).toContain(`[${crate} 0.12.0](`);
-      expect((await sparseIndexEntries(urls.CARGO_REGISTRIES_LOCAL_INDEX, crate))?.map((e) => e.vers), crate).toEqual(['0.12.0']);
+      expect(
+        (await sparseIndexEntries(urls.CARGO_REGISTRIES_LOCAL_INDEX, crate))?.map((e) => e.vers),
+        crate,
+      ).toEqual(['0.12.0']);
     }
     expect(notes).toMatch(/## Python Package\n\n- \[micromegas 0\.12\.0\]/);
     expect(notes).toContain('pip install micromegas==0.12.0');
-    expect(run.all).toContain('Release notes: dist/release/v0.12.0.md (no GitHub release: neither GITHUB_TOKEN nor GH_TOKEN is set)');
+    expect(run.all).toContain(
+      'Release notes: dist/release/v0.12.0.md (no GitHub release: neither GITHUB_TOKEN nor GH_TOKEN is set)',
+    );
     expect(run.all).toContain('`npx nx run micromegas-monorepo:release --step=github-release --vers=0.12.0`');
     expect(run.all).not.toContain(TOKEN);
   });
@@ -124,14 +151,19 @@ describe.sequential('the release flow on a copy of this repository, into real lo
     const ghGit = async (cwd: string, ...args: string[]) => (await execa('git', args, { cwd, env })).stdout;
     const writes = () => api.requests.filter((r) => r.method !== 'GET');
     /** every place the token could travel in a request, but the Authorization header */
-    const elsewhere = (r: RecordedRequest) => JSON.stringify([r.url, r.body, Object.entries(r.headers).filter(([k]) => k !== 'authorization')]);
+    const elsewhere = (r: RecordedRequest) =>
+      JSON.stringify([r.url, r.body, Object.entries(r.headers).filter(([k]) => k !== 'authorization')]);
 
     beforeAll(async () => {
       api = await startGithubApiStandIn(slug);
       gh = await copyRepository('nx-polyglot-flow-github-');
       await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: gh });
       const pkg = JSON.parse(readFileSync(join(gh, 'package.json'), 'utf8'));
-      pkg.nx.targets.release.options.createRelease = { provider: 'github-enterprise-server', hostname: 'github.example.test', apiBaseUrl: api.apiBaseUrl };
+      pkg.nx.targets.release.options.createRelease = {
+        provider: 'github-enterprise-server',
+        hostname: 'github.example.test',
+        apiBaseUrl: api.apiBaseUrl,
+      };
       writeFileSync(join(gh, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
       await ghGit(gh, 'commit', '-qam', 'release to the GitHub stand-in');
       origin = mkdtempSync(join(tmpdir(), 'nx-polyglot-flow-origin-'));
@@ -150,7 +182,9 @@ describe.sequential('the release flow on a copy of this repository, into real lo
       const head = await ghGit(gh, 'rev-parse', 'HEAD');
       const run = await ghStep({ GH_TOKEN: GITHUB_TOKEN }, 'release', '--dry-run');
       expect(run.exitCode, run.all).toBe(0);
-      expect(run.all).toContain(`Would push to origin and create https://github.example.test/${slug}/releases/tag/v0.12.0 through nx release (token from GH_TOKEN`);
+      expect(run.all).toContain(
+        `Would push to origin and create https://github.example.test/${slug}/releases/tag/v0.12.0 through nx release (token from GH_TOKEN`,
+      );
       for (const crate of await crates()) expect(run.all, crate).toContain(`[${crate} 0.12.0](`);
       expect(run.all).toContain('pip install micromegas==0.12.0');
       expect(api.requests).toEqual([]);
@@ -175,13 +209,18 @@ describe.sequential('the release flow on a copy of this repository, into real lo
       expect(created.body).toContain(`https://github.example.test/${slug}/blob/v0.12.0/CHANGELOG.md`);
       expect(created.target_commitish).toBe(await ghGit(gh, 'rev-parse', 'v0.12.0^{commit}'));
       // Nx pushed the release commit and the tag before creating the release
-      expect(await ghGit(origin, 'rev-parse', 'v0.12.0^{commit}', 'main')).toBe(`${created.target_commitish}\n${created.target_commitish}`);
+      expect(await ghGit(origin, 'rev-parse', 'v0.12.0^{commit}', 'main')).toBe(
+        `${created.target_commitish}\n${created.target_commitish}`,
+      );
       for (const r of api.requests) {
         expect(r.headers.authorization, `${r.method} ${r.url}`).toBe(`Bearer ${GITHUB_TOKEN}`);
         expect(elsewhere(r), `${r.method} ${r.url}`).not.toContain(GITHUB_TOKEN);
       }
       expect(run.all).not.toContain(GITHUB_TOKEN);
-      const written = [join(gh, '.git', 'config'), ...readdirSync(join(gh, 'dist/release')).map((f) => join(gh, 'dist/release', f))];
+      const written = [
+        join(gh, '.git', 'config'),
+        ...readdirSync(join(gh, 'dist/release')).map((f) => join(gh, 'dist/release', f)),
+      ];
       for (const file of written) expect(readFileSync(file, 'utf8'), file).not.toContain(GITHUB_TOKEN);
     });
 

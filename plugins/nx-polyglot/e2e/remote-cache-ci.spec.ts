@@ -21,14 +21,18 @@ describe('the remote cache scopes of .github/workflows/ci.yml', () => {
 
   it('a pull request’s checks use the PR token on the pull request’s scope, else the read token on main’s', () => {
     expect(affected.if).toBe("github.event_name == 'pull_request'");
-    expect(affected.env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN).toBe('${{ secrets.NX_CACHE_PR_TOKEN || secrets.NX_CACHE_READ_TOKEN }}');
+    expect(affected.env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN).toBe(
+      '${{ secrets.NX_CACHE_PR_TOKEN || secrets.NX_CACHE_READ_TOKEN }}',
+    );
     expect(affected.env?.NX_SELF_HOSTED_REMOTE_CACHE_SERVER).toBe(
       "${{ vars.NX_CACHE_URL && (secrets.NX_CACHE_PR_TOKEN && format('{0}/scopes/pr-{1}', vars.NX_CACHE_URL, github.event.pull_request.number) || secrets.NX_CACHE_READ_TOKEN && vars.NX_CACHE_URL) || '' }}",
     );
   });
 
   it('the write token appears only where pushes to main run, and no step of a pull request overrides that', () => {
-    expect(workflow.env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN).toMatch(/^\$\{\{ github\.event_name == 'push' && secrets\.NX_CACHE_WRITE_TOKEN \|\|/);
+    expect(workflow.env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN).toMatch(
+      /^\$\{\{ github\.event_name == 'push' && secrets\.NX_CACHE_WRITE_TOKEN \|\|/,
+    );
     expect(all.if).toBe("github.event_name == 'push'");
     expect(all.env).toBeUndefined();
     const text = readFileSync(join(repoRoot, '.github', 'workflows', 'ci.yml'), 'utf8');

@@ -83,7 +83,7 @@ export async function startGateway(args: string[], tokens: Tokens, s3?: S3Identi
       const m = /listening on (http:\/\/\S+)/.exec(output);
       if (m) resolve(m[1]);
     });
-    child.then(() => reject(new Error(`the cache gateway exited:\n${output}`)));
+    void child.then(() => reject(new Error(`the cache gateway exited:\n${output}`)));
   });
   return {
     url,
@@ -114,7 +114,9 @@ export function s3Environment({ accessKeyId, secretAccessKey }: S3Identity): Rec
 
 /** tools/remote-cache/install-versitygw.sh: built once, cached by version; its path. */
 export async function installVersitygw(): Promise<string> {
-  const { stdout } = await execa('bash', [join(repoRoot, 'tools', 'remote-cache', 'install-versitygw.sh')], { stderr: 'inherit' });
+  const { stdout } = await execa('bash', [join(repoRoot, 'tools', 'remote-cache', 'install-versitygw.sh')], {
+    stderr: 'inherit',
+  });
   return stdout.trim().split('\n').pop()!;
 }
 
@@ -142,7 +144,10 @@ export interface S3Server {
   stop: () => Promise<void>;
 }
 
-const identity = (name: string): S3Identity => ({ accessKeyId: `${name}-${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(20).toString('hex') });
+const identity = (name: string): S3Identity => ({
+  accessKeyId: `${name}-${randomBytes(4).toString('hex')}`,
+  secretAccessKey: randomBytes(20).toString('hex'),
+});
 
 /**
  * versitygw with its POSIX backend in `dir`, listening on 127.0.0.1 only,
@@ -156,8 +161,17 @@ export async function startVersitygw(binary: string, dir: string, bucket = 'nx-c
   mkdirSync(data, { recursive: true });
   mkdirSync(iam, { recursive: true });
   // the internal IAM's file (versitygw's auth/iam_internal.go): one user of the plain "user" role
-  const account = { access: readOnly.accessKeyId, secret: readOnly.secretAccessKey, role: 'user', userID: 0, groupID: 0, projectID: 0 };
-  writeFileSync(join(iam, 'users.json'), JSON.stringify({ accessAccounts: { [readOnly.accessKeyId]: account } }), { mode: 0o600 });
+  const account = {
+    access: readOnly.accessKeyId,
+    secret: readOnly.secretAccessKey,
+    role: 'user',
+    userID: 0,
+    groupID: 0,
+    projectID: 0,
+  };
+  writeFileSync(join(iam, 'users.json'), JSON.stringify({ accessAccounts: { [readOnly.accessKeyId]: account } }), {
+    mode: 0o600,
+  });
 
   let child: ResultPromise | undefined;
   let endpoint = '';
@@ -181,7 +195,10 @@ export async function startVersitygw(binary: string, dir: string, bucket = 'nx-c
     void started.then(() => (exited = true));
     const healthy = async () => {
       if (exited) return true;
-      return fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+      return fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
     };
     await until(healthy, 'versitygw to answer');
     if (exited) continue;
@@ -191,7 +208,8 @@ export async function startVersitygw(binary: string, dir: string, bucket = 'nx-c
   if (!child) throw new Error('versitygw did not start');
   const running = child;
 
-  const client = (who: S3Identity) => new S3Client({ region: REGION, endpoint, forcePathStyle: true, credentials: who });
+  const client = (who: S3Identity) =>
+    new S3Client({ region: REGION, endpoint, forcePathStyle: true, credentials: who });
   await client(root).send(new CreateBucketCommand({ Bucket: bucket }));
   const policy = {
     Version: '2012-10-17',
@@ -218,7 +236,9 @@ export async function startVersitygw(binary: string, dir: string, bucket = 'nx-c
       const keys: string[] = [];
       let token: string | undefined;
       do {
-        const page = await reader.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        const page = await reader.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
         keys.push(...(page.Contents ?? []).map((o) => o.Key!));
         token = page.NextContinuationToken;
       } while (token);

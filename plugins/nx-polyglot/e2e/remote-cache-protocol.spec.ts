@@ -9,7 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './repo-copy';
-import { type Gateway, installVersitygw, newTokens, type S3Server, startGateway, startVersitygw, until } from './remote-cache-harness';
+import {
+  type Gateway,
+  installVersitygw,
+  newTokens,
+  type S3Server,
+  startGateway,
+  startVersitygw,
+  until,
+} from './remote-cache-harness';
 
 const mintScript = join(repoRoot, 'tools', 'remote-cache', 'mint-token.mjs');
 
@@ -39,7 +47,9 @@ async function s3Store(dir: string): Promise<Store> {
     args: ['--s3-bucket', server.bucket, '--s3-prefix', prefix, '--s3-endpoint', server.endpoint, '--s3-path-style'],
     stored: async (scope) => (await server.keys(`${prefix}${scope}/`)).map((k) => k.slice(`${prefix}${scope}/`.length)),
     read: async (scope, hash) => {
-      const object = await server.client(server.readOnly).send(new GetObjectCommand({ Bucket: server.bucket, Key: `${prefix}${scope}/${hash}` }));
+      const object = await server
+        .client(server.readOnly)
+        .send(new GetObjectCommand({ Bucket: server.bucket, Key: `${prefix}${scope}/${hash}` }));
       return object.Body!.transformToString();
     },
   };
@@ -57,10 +67,14 @@ describe.each([
 
   const request = (g: Gateway, method: string, path: string, token?: string, body?: string) =>
     fetch(`${g.url}${path}`, { method, body, headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const put = (path: string, token: string | undefined, body: string, g = gateway) => request(g, 'PUT', path, token, body);
+  const put = (path: string, token: string | undefined, body: string, g = gateway) =>
+    request(g, 'PUT', path, token, body);
   const get = (path: string, token?: string, g = gateway) => request(g, 'GET', path, token);
   const mint = (scope: string, hours = '24') =>
-    execa(process.execPath, [mintScript, '--scope', scope, '--hours', hours], { env: { NX_CACHE_SERVER_SCOPE_KEY: tokens.scopeKey }, reject: false });
+    execa(process.execPath, [mintScript, '--scope', scope, '--hours', hours], {
+      env: { NX_CACHE_SERVER_SCOPE_KEY: tokens.scopeKey },
+      reject: false,
+    });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'nx-polyglot-cache-protocol-'));
@@ -142,7 +156,11 @@ describe.each([
     const keys = ['400', '401', '402', '403'];
     const bodies = (key: string) => ['a', 'b'].map((c) => `${key}:${c.repeat(1 << 20)}`);
     const results = await Promise.all(
-      keys.flatMap((key) => bodies(key).map((body, i) => put(`/v1/cache/${key}`, tokens.write, body, i ? second : gateway).then((r) => r.status))),
+      keys.flatMap((key) =>
+        bodies(key).map((body, i) =>
+          put(`/v1/cache/${key}`, tokens.write, body, i ? second : gateway).then((r) => r.status),
+        ),
+      ),
     );
     for (let k = 0; k < keys.length; k++) expect(results.slice(2 * k, 2 * k + 2).sort()).toEqual([200, 409]);
     for (const key of keys) expect(bodies(key)).toContain(await store.read('main', key));
@@ -152,7 +170,9 @@ describe.each([
     const url = new URL(gateway.url);
     const socket = connect(Number(url.port), url.hostname);
     await new Promise((resolve) => socket.on('connect', resolve));
-    socket.write(`PUT /v1/cache/500 HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${tokens.write}\r\ncontent-length: ${4 << 20}\r\n\r\n`);
+    socket.write(
+      `PUT /v1/cache/500 HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${tokens.write}\r\ncontent-length: ${4 << 20}\r\n\r\n`,
+    );
     socket.write('x'.repeat(1 << 20));
     await until(() => socket.writableLength === 0, 'the first megabyte to leave');
     socket.destroy();

@@ -30,7 +30,7 @@ async function startServer(dir: string, tokens: { read: string; write: string })
       const m = /listening on (http:\/\/\S+)/.exec(output);
       if (m) resolve(m[1]);
     });
-    child.then((r) => reject(new Error(`the cache server exited: ${r.stderr}`)));
+    void child.then((r) => reject(new Error(`the cache server exited: ${r.stderr}`)));
   });
   return {
     url,
@@ -50,9 +50,16 @@ describe('a shared remote cache on Nx’s self-hosted HTTP protocol (tools/remot
   let cache: CacheServer;
   let machineA: string;
   let machineB: string;
-  const remote = (token: string) => ({ NX_SELF_HOSTED_REMOTE_CACHE_SERVER: cache.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token });
+  const remote = (token: string) => ({
+    NX_SELF_HOSTED_REMOTE_CACHE_SERVER: cache.url,
+    NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token,
+  });
   const put = (hash: string, body: string, token?: string) =>
-    fetch(`${cache.url}/v1/cache/${hash}`, { method: 'PUT', body, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    fetch(`${cache.url}/v1/cache/${hash}`, {
+      method: 'PUT',
+      body,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
   /** Nx in `copy` with its own cache directory, not throwing on failure. */
   const nx = (copy: string, args: string[], env: Record<string, string>) =>
     execa('npx', ['nx', ...args, '--output-style=static'], {
@@ -69,7 +76,8 @@ describe('a shared remote cache on Nx’s self-hosted HTTP protocol (tools/remot
     machineA = await copyRepository('nx-polyglot-machine-a-');
     machineB = await copyRepository('nx-polyglot-machine-b-');
     pinPluginBuild([machineA, machineB]);
-    for (const copy of [machineA, machineB]) await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: copy });
+    for (const copy of [machineA, machineB])
+      await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: copy });
   });
   afterAll(async () => {
     await cache?.stop();
@@ -79,7 +87,14 @@ describe('a shared remote cache on Nx’s self-hosted HTTP protocol (tools/remot
   it('machine A (read-write token) runs the Rust, Python and web checks and uploads every result', async () => {
     const statuses = await runNx(machineA, CHECKS, remote(tokens.write));
     const ids = [...statuses.keys()];
-    expect(ids).toEqual(expect.arrayContaining(['micromegas-transit:test', 'python-micromegas:test', 'python-micromegas:format', 'analytics-web-app:lint']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'micromegas-transit:test',
+        'python-micromegas:test',
+        'python-micromegas:format',
+        'analytics-web-app:lint',
+      ]),
+    );
     expect([...statuses.values()].every((s) => s === 'cache-miss')).toBe(true);
     expect(cache.entries()).toHaveLength(ids.length);
   });
@@ -113,7 +128,9 @@ describe('a shared remote cache on Nx’s self-hosted HTTP protocol (tools/remot
 
   it('of two uploads racing for one key, exactly one is stored whole and the other gets 409', async () => {
     const bodies = ['a'.repeat(1 << 20), 'b'.repeat(1 << 20)];
-    const statuses = (await Promise.all(bodies.map((body) => put('777000', body, tokens.write)))).map((r) => r.status).sort();
+    const statuses = (await Promise.all(bodies.map((body) => put('777000', body, tokens.write))))
+      .map((r) => r.status)
+      .sort();
     expect(statuses).toEqual([200, 409]);
     expect(bodies).toContain(readFileSync(join(store, 'entries', 'main', '777000'), 'utf8'));
     expect(readdirSync(join(store, 'incoming'))).toEqual([]);
@@ -121,7 +138,9 @@ describe('a shared remote cache on Nx’s self-hosted HTTP protocol (tools/remot
 
   it('a missing or wrong token is refused (401), and Nx stops with the server’s reason', async () => {
     expect((await put('1235', 'x')).status).toBe(401);
-    expect((await fetch(`${cache.url}/v1/cache/1235`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${cache.url}/v1/cache/1235`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(
+      401,
+    );
     const result = await nx(machineB, ['run', 'micromegas-telemetry:lint'], remote('wrong'));
     expect(result.exitCode).not.toBe(0);
     expect(result.all).toContain('Unauthorized: Missing, unknown or expired bearer token');
@@ -129,17 +148,27 @@ describe('a shared remote cache on Nx’s self-hosted HTTP protocol (tools/remot
   });
 
   it('with the server down Nx fails naming it, and NX_SKIP_REMOTE_CACHE=true lets the work go on', async () => {
-    const down = { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: 'http://127.0.0.1:1', NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: tokens.read };
+    const down = {
+      NX_SELF_HOSTED_REMOTE_CACHE_SERVER: 'http://127.0.0.1:1',
+      NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: tokens.read,
+    };
     appendFileSync(join(machineB, 'rust', 'telemetry', 'src', 'lib.rs'), '// another change\n');
     const failed = await nx(machineB, ['run', 'micromegas-telemetry:format'], down);
     expect(failed.exitCode).not.toBe(0);
     expect(failed.all).toContain('http://127.0.0.1:1/v1/cache/');
-    const skipped = await nx(machineB, ['run', 'micromegas-telemetry:format'], { ...down, NX_SKIP_REMOTE_CACHE: 'true' });
+    const skipped = await nx(machineB, ['run', 'micromegas-telemetry:format'], {
+      ...down,
+      NX_SKIP_REMOTE_CACHE: 'true',
+    });
     expect(skipped.exitCode, skipped.all).toBe(0);
   });
 
   it('the server refuses to start without two distinct tokens, saying which variables to set', async () => {
-    const missing = await execa(process.execPath, [server, '--dir', store], { env: { NX_CACHE_SERVER_READ_TOKEN: 'r' }, extendEnv: false, reject: false });
+    const missing = await execa(process.execPath, [server, '--dir', store], {
+      env: { NX_CACHE_SERVER_READ_TOKEN: 'r' },
+      extendEnv: false,
+      reject: false,
+    });
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('NX_CACHE_SERVER_WRITE_TOKEN');
     const same = await execa(process.execPath, [server, '--dir', store], {

@@ -21,16 +21,25 @@ export const createDependencies: CreateDependencies<NxPolyglotOptions> = (option
   const remembered = rememberedModel(context.workspaceRoot, options ?? {});
   const manifests = new Set<string>();
   for (const project of remembered ? [] : Object.values(context.projects)) {
-    const { cargo, python } = (project.metadata ?? {}) as { cargo?: { workspace?: string }; python?: { uvWorkspace?: string } };
+    const { cargo, python } = (project.metadata ?? {}) as {
+      cargo?: { workspace?: string };
+      python?: { uvWorkspace?: string };
+    };
     if (cargo) manifests.add(join(project.root, 'Cargo.toml')).add(cargo.workspace ?? join(project.root, 'Cargo.toml'));
-    if (python) manifests.add(join(project.root, 'pyproject.toml')).add(python.uvWorkspace ?? join(project.root, 'pyproject.toml'));
+    if (python)
+      manifests
+        .add(join(project.root, 'pyproject.toml'))
+        .add(python.uvWorkspace ?? join(project.root, 'pyproject.toml'));
   }
   let edges: StaticDependency[];
   try {
-    edges = polyglotEdges((remembered ?? loadPolyglotModel(context.workspaceRoot, [...manifests], options ?? {})).projects);
+    edges = polyglotEdges(
+      (remembered ?? loadPolyglotModel(context.workspaceRoot, [...manifests], options ?? {})).projects,
+    );
   } catch (e) {
     // said once, with the path as the user sees it
-    if (e instanceof ManifestError) throw new ManifestError(relative(context.workspaceRoot, e.file), e.problem, e.fix, e.key, e.line);
+    if (e instanceof ManifestError)
+      throw new ManifestError(relative(context.workspaceRoot, e.file), e.problem, e.fix, e.key, e.line);
     throw e;
   }
   const nameAt = new Map(Object.entries(context.projects).map(([name, p]) => [p.root, name]));
@@ -68,7 +77,12 @@ export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
       const target = cargoByManifest.get(manifest);
       if (!target) {
         if (!existsSync(manifest)) {
-          throw new ManifestError(project.pkg.manifestPath, `is a path dependency on ${dep.path}, which has no Cargo.toml`, 'Fix the path, or create the crate there', dep.manifestKey);
+          throw new ManifestError(
+            project.pkg.manifestPath,
+            `is a path dependency on ${dep.path}, which has no Cargo.toml`,
+            'Fix the path, or create the crate there',
+            dep.manifestKey,
+          );
         }
         continue; // a crate outside every workspace Nx knows of
       }
@@ -90,12 +104,18 @@ export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
       // `{ workspace = true }`: the member of the same uv workspace with that name
       const target =
         dep.path === null
-          ? python.find((p) => normalizeName(p.pkg.name) === dep.name && p.pkg.uvWorkspace === project.pkg.uvWorkspace) ??
-            python.find((p) => normalizeName(p.pkg.name) === dep.name)
+          ? (python.find(
+              (p) => normalizeName(p.pkg.name) === dep.name && p.pkg.uvWorkspace === project.pkg.uvWorkspace,
+            ) ?? python.find((p) => normalizeName(p.pkg.name) === dep.name))
           : pythonByDir.get(join(dep.path));
       // a path may also be a wheel, an sdist or a setup.py project: only a path to nothing is an error
       if (!target && dep.path !== null && !existsSync(dep.path)) {
-        throw new ManifestError(project.pkg.manifestPath, `is a path dependency on ${dep.path}, which does not exist`, 'Fix the path, or create the package there', dep.key);
+        throw new ManifestError(
+          project.pkg.manifestPath,
+          `is a path dependency on ${dep.path}, which does not exist`,
+          'Fix the path, or create the package there',
+          dep.key,
+        );
       }
       if (target) add(project, target);
     }

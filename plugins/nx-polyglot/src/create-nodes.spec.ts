@@ -35,12 +35,17 @@ describe('createNodes', () => {
         'rust/Cargo.toml': '[workspace]\nmembers = ["a", "b"]\nexclude = ["wasm"]\n',
         'rust/a/Cargo.toml': crate('a'),
         'rust/b/Cargo.toml': crate('b', '\n[dependencies]\na = { path = "../a", version = "0.30.0" }\n'),
-        'rust/wasm/Cargo.toml': crate('wasm', '\n[dependencies]\na = { path = "../a", version = "0.30.0" }\nb = { path = "../b", version = "0.30.0" }\n\n[dev-dependencies]\nb = { path = "../b" }\n'),
+        'rust/wasm/Cargo.toml': crate(
+          'wasm',
+          '\n[dependencies]\na = { path = "../a", version = "0.30.0" }\nb = { path = "../b", version = "0.30.0" }\n\n[dev-dependencies]\nb = { path = "../b" }\n',
+        ),
       },
       { publish: { cargo: { registry: 'local' } } },
     );
     expect(p['rust/wasm'].targets?.publish?.dependsOn).toEqual([{ target: 'publish', projects: ['a', 'b'] }]);
-    expect(p['rust/wasm'].targets?.['nx-release-publish']?.dependsOn).toEqual([{ target: 'nx-release-publish', projects: ['a', 'b'] }]);
+    expect(p['rust/wasm'].targets?.['nx-release-publish']?.dependsOn).toEqual([
+      { target: 'nx-release-publish', projects: ['a', 'b'] },
+    ]);
     expect(p['rust/b'].targets?.publish?.dependsOn).toEqual([{ target: 'publish', projects: ['a'] }]);
     expect(p['rust/a'].targets?.publish?.dependsOn).toEqual([]);
     expect(p['rust/wasm'].metadata?.cargo).toMatchObject({ package: 'wasm', workspace: 'rust/wasm/Cargo.toml' });
@@ -50,15 +55,33 @@ describe('createNodes', () => {
     const p = await projects({
       'py/Cargo.toml': crate('core-py'),
       'py/src/lib.rs': '',
-      'py/pyproject.toml': '[project]\nname = "core"\nversion = "0.30.0"\ndependencies = []\n\n[dependency-groups]\ndev = ["pytest"]\n\n[build-system]\nbuild-backend = "maturin"\n',
+      'py/pyproject.toml':
+        '[project]\nname = "core"\nversion = "0.30.0"\ndependencies = []\n\n[dependency-groups]\ndev = ["pytest"]\n\n[build-system]\nbuild-backend = "maturin"\n',
     });
     expect(Object.keys(p)).toEqual(['py']);
     expect(p.py.name).toBe('core');
     expect(p.py.tags).toEqual(['lang:python', 'lang:rust']);
     expect(Object.keys(p.py.targets ?? {}).sort()).toEqual(
-      ['build', 'nx-release-publish', 'publish', 'rust-build', 'rust-format', 'rust-lint', 'rust-nx-release-publish', 'rust-publish', 'rust-test', 'rust-yank', 'test'].sort(),
+      [
+        'build',
+        'nx-release-publish',
+        'publish',
+        'rust-build',
+        'rust-format',
+        'rust-lint',
+        'rust-nx-release-publish',
+        'rust-publish',
+        'rust-test',
+        'rust-yank',
+        'test',
+      ].sort(),
     );
-    expect(p.py.namedInputs?.['polyglot-files']).toEqual(['{projectRoot}/**/*', '!{projectRoot}/dist/**', '!{projectRoot}/**/__pycache__/**', '!{projectRoot}/target/**']);
+    expect(p.py.namedInputs?.['polyglot-files']).toEqual([
+      '{projectRoot}/**/*',
+      '!{projectRoot}/dist/**',
+      '!{projectRoot}/**/__pycache__/**',
+      '!{projectRoot}/target/**',
+    ]);
   });
 
   it("prefixes a napi crate's targets beside its package.json, whose npm scripts keep theirs", async () => {
@@ -69,7 +92,15 @@ describe('createNodes', () => {
       'packages/cli/package.json': '{"name":"@acme/cli","scripts":{"build":"napi build","test":"vitest run"}}',
     });
     expect(p['packages/cli'].name).toBe('@acme/cli');
-    expect(Object.keys(p['packages/cli'].targets ?? {}).sort()).toEqual(['rust-build', 'rust-format', 'rust-lint', 'rust-nx-release-publish', 'rust-publish', 'rust-test', 'rust-yank']);
+    expect(Object.keys(p['packages/cli'].targets ?? {}).sort()).toEqual([
+      'rust-build',
+      'rust-format',
+      'rust-lint',
+      'rust-nx-release-publish',
+      'rust-publish',
+      'rust-test',
+      'rust-yank',
+    ]);
     expect(p['packages/cli'].targets?.['rust-test']?.options).toMatchObject({ package: 'cli-node', command: ['test'] });
   });
 
@@ -90,7 +121,8 @@ describe('createNodes', () => {
   it('draws an edge onto a Python path dependency written with a trailing slash, and accepts one onto a wheel', async () => {
     await projects({
       'core/pyproject.toml': '[tool.poetry]\nname = "core"\nversion = "0.1.0"\n',
-      'app/pyproject.toml': '[tool.poetry]\nname = "app"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\ncore = { path = "../core/", develop = true }\nvendored = { path = "../wheels/vendored-1.0-py3-none-any.whl" }\n',
+      'app/pyproject.toml':
+        '[tool.poetry]\nname = "app"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\ncore = { path = "../core/", develop = true }\nvendored = { path = "../wheels/vendored-1.0-py3-none-any.whl" }\n',
       'wheels/vendored-1.0-py3-none-any.whl': 'not really a wheel',
     });
     const edges = polyglotEdges(loadPolyglotModel(root, ['core/pyproject.toml', 'app/pyproject.toml']).projects);
@@ -104,6 +136,11 @@ describe('createNodes', () => {
       'web/package.json': '{"name":"web"}',
       'package.json': '{"name":"root","workspaces":["web"]}',
     });
-    expect(p['.'].namedInputs?.['polyglot-files']).toEqual(['{projectRoot}/**/*', '!{projectRoot}/target/**', '!{projectRoot}/crates/util/**', '!{projectRoot}/web/**']);
+    expect(p['.'].namedInputs?.['polyglot-files']).toEqual([
+      '{projectRoot}/**/*',
+      '!{projectRoot}/target/**',
+      '!{projectRoot}/crates/util/**',
+      '!{projectRoot}/web/**',
+    ]);
   });
 });

@@ -7,7 +7,14 @@ import { ManifestError } from './manifest-error';
 import { checkOptions } from './options-check';
 import { polyglotEdges } from './create-dependencies';
 import type { NxPolyglotOptions } from './options';
-import { CargoProject, OtherProject, PolyglotProject, forgetModel, loadPolyglotModel, rememberModel } from './polyglot-model';
+import {
+  CargoProject,
+  OtherProject,
+  PolyglotProject,
+  forgetModel,
+  loadPolyglotModel,
+  rememberModel,
+} from './polyglot-model';
 import { OTHER_PROJECT_FILES, otherProjects } from './other-projects';
 import { crateFileGlobs, excludeNested, nestedRoots } from './project-files';
 import { crateBinaries } from './cargo/crate-binaries';
@@ -37,7 +44,10 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
       // Nx prints an AggregateCreateNodesError as "file:" above the message: the message leaves the file out
       if (e instanceof ManifestError) {
         const file = relative(context.workspaceRoot, e.file) + (e.line ? `:${e.line}` : '');
-        throw new AggregateCreateNodesError([[file, withoutStack(`${e.key ? `\`${e.key}\`: ` : ''}${e.problem}. ${e.fix}`)]], []);
+        throw new AggregateCreateNodesError(
+          [[file, withoutStack(`${e.key ? `\`${e.key}\`: ` : ''}${e.problem}. ${e.fix}`)]],
+          [],
+        );
       }
       throw e;
     }
@@ -46,7 +56,9 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
     const byRoot = new Map<string, PolyglotProject[]>();
     for (const p of projects) byRoot.set(p.root, [...(byRoot.get(p.root) ?? []), p]);
     return [...byRoot.values()].map((sameRoot) => {
-      const configs = sameRoot.map((p) => projectConfiguration(p, context.workspaceRoot, options ?? {}, layout, publishAfter.get(p)));
+      const configs = sameRoot.map((p) =>
+        projectConfiguration(p, context.workspaceRoot, options ?? {}, layout, publishAfter.get(p)),
+      );
       const manifest = relative(context.workspaceRoot, sameRoot[0].pkg.manifestPath);
       return [manifest, { projects: { [sameRoot[0].root]: configs.reduce(mergeSameRoot) } }];
     });
@@ -67,7 +79,14 @@ function projectLayout(projects: PolyglotProject[], others: OtherProject[]): Pro
   return {
     nested: (p) => excludeNested(p.root, nestedRoots(p.root, sorted)),
     // beside a package.json (a napi crate) the npm scripts keep their names; beside its maturin package, the Python targets
-    targetPrefix: (p) => (p.kind === 'cargo' ? (python.has(p.root) || other.has(p.root) ? SHARED_ROOT_PREFIX.cargo : '') : other.has(p.root) ? SHARED_ROOT_PREFIX.python : ''),
+    targetPrefix: (p) =>
+      p.kind === 'cargo'
+        ? python.has(p.root) || other.has(p.root)
+          ? SHARED_ROOT_PREFIX.cargo
+          : ''
+        : other.has(p.root)
+          ? SHARED_ROOT_PREFIX.python
+          : '',
   };
 }
 
@@ -87,7 +106,11 @@ export const SHARED_ROOT_PREFIX = { cargo: 'rust-', python: 'python-' };
  * configured registry (crates-io when none is configured, so that the check
  * is Cargo's; the target then refuses to run until a registry is named).
  */
-function cargoPublishOrder(projects: PolyglotProject[], options: NxPolyglotOptions, layout: ProjectLayout): Map<PolyglotProject, Array<{ project: string; target: string }>> {
+function cargoPublishOrder(
+  projects: PolyglotProject[],
+  options: NxPolyglotOptions,
+  layout: ProjectLayout,
+): Map<PolyglotProject, Array<{ project: string; target: string }>> {
   const registry = options.publish?.cargo?.registry ?? 'crates-io';
   const cargo = projects.filter((p): p is CargoProject => p.kind === 'cargo');
   const byManifest = new Map(cargo.map((p) => [p.pkg.manifestPath, p]));
@@ -96,10 +119,14 @@ function cargoPublishOrder(projects: PolyglotProject[], options: NxPolyglotOptio
     const before = new Map<string, { project: string; target: string }>();
     for (const dep of project.pkg.dependencies.filter(survivesPublish)) {
       const target = dep.path === null ? undefined : byManifest.get(join(dep.path, 'Cargo.toml'));
-      if (!target || target === project || target.pkg.name !== dep.name || !isPublishable(target.pkg, registry)) continue;
+      if (!target || target === project || target.pkg.name !== dep.name || !isPublishable(target.pkg, registry))
+        continue;
       before.set(target.name, { project: target.name, target: `${layout.targetPrefix(target)}publish` });
     }
-    order.set(project, [...before.values()].sort((a, b) => a.project.localeCompare(b.project)));
+    order.set(
+      project,
+      [...before.values()].sort((a, b) => a.project.localeCompare(b.project)),
+    );
   }
   return order;
 }
@@ -136,12 +163,23 @@ function projectConfiguration(
       targets: withPrefix(targets, prefix),
       metadata: {
         technologies: ['cargo'],
-        cargo: { package: project.pkg.name, version: project.pkg.version, publish: project.pkg.publish, workspace: relative(nxRoot, project.workspace.rootManifest) },
+        cargo: {
+          package: project.pkg.name,
+          version: project.pkg.version,
+          publish: project.pkg.publish,
+          workspace: relative(nxRoot, project.workspace.rootManifest),
+        },
       },
     };
   }
   const { pkg } = project;
-  const { targets, namedInputs } = pythonTargets(pkg, pkg.tool, options.python, options.publish?.python, layout.nested(project));
+  const { targets, namedInputs } = pythonTargets(
+    pkg,
+    pkg.tool,
+    options.python,
+    options.publish?.python,
+    layout.nested(project),
+  );
   return {
     name: project.name,
     root: project.root,
@@ -176,7 +214,10 @@ function mergeSameRoot(a: ProjectConfiguration, b: ProjectConfiguration): Projec
     ...python,
     tags: [...(python.tags ?? []), ...(cargo.tags ?? [])],
     // the files of both: the Python package's, and never cargo's target/
-    namedInputs: { ...cargo.namedInputs, [CRATE_INPUT]: [...(python.namedInputs?.[CRATE_INPUT] ?? []), '!{projectRoot}/target/**'] },
+    namedInputs: {
+      ...cargo.namedInputs,
+      [CRATE_INPUT]: [...(python.namedInputs?.[CRATE_INPUT] ?? []), '!{projectRoot}/target/**'],
+    },
     targets: { ...cargo.targets, ...python.targets },
     metadata: { ...cargo.metadata, ...python.metadata, technologies: ['python', 'cargo'] },
   };

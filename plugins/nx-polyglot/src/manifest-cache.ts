@@ -39,10 +39,17 @@ export class ManifestCache<T> {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR')
+        return undefined;
       throw e;
     }
-    const key = createHash('sha256').update(MODEL_VERSION).update('\0').update(file).update('\0').update(text).digest('hex');
+    const key = createHash('sha256')
+      .update(MODEL_VERSION)
+      .update('\0')
+      .update(file)
+      .update('\0')
+      .update(text)
+      .digest('hex');
     this.used.add(key);
     const hit = this.entries.get(key);
     if (hit !== undefined) return hit;

@@ -47,8 +47,15 @@ function check(value: unknown, shape: Shape, key: string): void {
   if (shape instanceof FalseOr) return value === false ? undefined : check(value, shape.shape, key);
   if (typeof shape === 'string') {
     const ok =
-      shape === 'string list' ? Array.isArray(value) && value.every((v) => typeof v === 'string') : typeof value === shape && !(shape === 'number' && !Number.isFinite(value));
-    if (!ok) fail(key, `must be ${shape === 'string list' ? 'a list of strings' : `a ${shape}`}, not ${JSON.stringify(value)}`, `Write it as ${EXAMPLES[shape]}`);
+      shape === 'string list'
+        ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+        : typeof value === shape && !(shape === 'number' && !Number.isFinite(value));
+    if (!ok)
+      fail(
+        key,
+        `must be ${shape === 'string list' ? 'a list of strings' : `a ${shape}`}, not ${JSON.stringify(value)}`,
+        `Write it as ${EXAMPLES[shape]}`,
+      );
     return;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -57,7 +64,13 @@ function check(value: unknown, shape: Shape, key: string): void {
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (!Object.hasOwn(shape, k)) {
       const near = Object.keys(shape).find((known) => distance(known, k) <= 2);
-      fail(`${key}.${k}`, 'is not an option of nx-polyglot', near ? `Did you mean \`${near}\`? Known keys here: ${Object.keys(shape).join(', ')}` : `Known keys here: ${Object.keys(shape).join(', ')}`);
+      fail(
+        `${key}.${k}`,
+        'is not an option of nx-polyglot',
+        near
+          ? `Did you mean \`${near}\`? Known keys here: ${Object.keys(shape).join(', ')}`
+          : `Known keys here: ${Object.keys(shape).join(', ')}`,
+      );
     }
     if (v !== undefined) check(v, (shape as Record<string, Shape>)[k], `${key}.${k}`);
   }

@@ -40,7 +40,9 @@ function packageJsonMatcher(workspaceRoot: string): (file: string) => boolean {
     buildPackageJsonPatterns(root: string, readJson: (f: string) => unknown): unknown;
     buildPackageJsonWorkspacesMatcher(patterns: unknown): (file: string) => boolean;
   };
-  const patterns = nx.buildPackageJsonPatterns(workspaceRoot, (f) => JSON.parse(readFileSync(join(workspaceRoot, f), 'utf8')));
+  const patterns = nx.buildPackageJsonPatterns(workspaceRoot, (f) =>
+    JSON.parse(readFileSync(join(workspaceRoot, f), 'utf8')),
+  );
   return nx.buildPackageJsonWorkspacesMatcher(patterns);
 }
 

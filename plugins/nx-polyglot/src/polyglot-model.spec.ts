@@ -29,20 +29,33 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe('project names', () => {
   it('are the crate and distribution names when nothing collides', () => {
-    expect(names(workspace({ 'rust/Cargo.toml': crate('micromegas'), 'python/client/pyproject.toml': poetry('micromegas-client') }))).toEqual({
+    expect(
+      names(
+        workspace({
+          'rust/Cargo.toml': crate('micromegas'),
+          'python/client/pyproject.toml': poetry('micromegas-client'),
+        }),
+      ),
+    ).toEqual({
       rust: 'micromegas',
       'python/client': 'micromegas-client',
     });
   });
 
   it('prefix both sides with their ecosystem when a crate and a Python distribution share a name', () => {
-    const manifests = workspace({ 'rust/public/Cargo.toml': crate('micromegas'), 'python/micromegas/pyproject.toml': poetry('micromegas') });
+    const manifests = workspace({
+      'rust/public/Cargo.toml': crate('micromegas'),
+      'python/micromegas/pyproject.toml': poetry('micromegas'),
+    });
     expect(names(manifests)).toEqual({ 'rust/public': 'rust-micromegas', 'python/micromegas': 'python-micromegas' });
   });
 
   it('compare Python names the PEP 503 way and take the prefixes from the options', () => {
     const manifests = workspace({ 'a/Cargo.toml': crate('my-tool'), 'b/pyproject.toml': poetry('My_Tool') });
-    expect(names(manifests, { collisionPrefixes: { cargo: 'rs-', python: 'py-' } })).toEqual({ a: 'rs-my-tool', b: 'py-My_Tool' });
+    expect(names(manifests, { collisionPrefixes: { cargo: 'rs-', python: 'py-' } })).toEqual({
+      a: 'rs-my-tool',
+      b: 'py-My_Tool',
+    });
   });
 
   it('qualify by root two crates of one name in two Cargo workspaces (xtask, fuzz), leaving the others alone', () => {
@@ -67,29 +80,43 @@ describe('project names', () => {
   });
 
   it('qualify by root a crate and a Python package of one name when an ecosystem claims it twice', () => {
-    const manifests = workspace({ 'a/Cargo.toml': crate('tool'), 'b/Cargo.toml': crate('tool'), 'py/pyproject.toml': poetry('tool') });
+    const manifests = workspace({
+      'a/Cargo.toml': crate('tool'),
+      'b/Cargo.toml': crate('tool'),
+      'py/pyproject.toml': poetry('tool'),
+    });
     expect(names(manifests)).toEqual({ a: 'tool@a', b: 'tool@b', py: 'python-tool' });
   });
 
   it('compare names as PEP 503 and crates.io do: a crate and a Python package both called demo_app collide', () => {
-    const manifests = workspace({ 'rust/demo_app/Cargo.toml': crate('demo_app'), 'python/demo_app/pyproject.toml': '[project]\nname = "demo_app"\n' });
+    const manifests = workspace({
+      'rust/demo_app/Cargo.toml': crate('demo_app'),
+      'python/demo_app/pyproject.toml': '[project]\nname = "demo_app"\n',
+    });
     expect(names(manifests)).toEqual({ 'rust/demo_app': 'rust-demo_app', 'python/demo_app': 'python-demo_app' });
   });
 
   it('name a crate beside a package.json as Nx names the package.json (one project)', () => {
     const manifests = workspace({ 'packages/cli/Cargo.toml': crate('cli-node') });
-    expect(names(manifests, {}, [{ root: 'packages/cli', name: '@acme/cli' }])).toEqual({ 'packages/cli': '@acme/cli' });
+    expect(names(manifests, {}, [{ root: 'packages/cli', name: '@acme/cli' }])).toEqual({
+      'packages/cli': '@acme/cli',
+    });
   });
 
   it('qualify by root a prefixed name that another project already has', () => {
-    const manifests = workspace({ 'a/Cargo.toml': crate('x'), 'b/Cargo.toml': crate('rust-x'), 'py/pyproject.toml': poetry('x') });
+    const manifests = workspace({
+      'a/Cargo.toml': crate('x'),
+      'b/Cargo.toml': crate('rust-x'),
+      'py/pyproject.toml': poetry('x'),
+    });
     expect(names(manifests)).toEqual({ a: 'x@a', b: 'rust-x', py: 'python-x' });
   });
 
-  it('give a maturin package and its crate in one directory one name, the Python package\'s', () => {
+  it("give a maturin package and its crate in one directory one name, the Python package's", () => {
     const manifests = workspace({
       'bindings/Cargo.toml': crate('tokenizers-python'),
-      'bindings/pyproject.toml': '[project]\nname = "tokenizers"\nversion = "0.1.0"\n[build-system]\nbuild-backend = "maturin"\n',
+      'bindings/pyproject.toml':
+        '[project]\nname = "tokenizers"\nversion = "0.1.0"\n[build-system]\nbuild-backend = "maturin"\n',
     });
     const { projects } = loadPolyglotModel(root, manifests);
     expect(projects.map((p) => [p.kind, p.root, p.name])).toEqual([
@@ -99,15 +126,25 @@ describe('project names', () => {
   });
 
   it('refuse two members of one Cargo workspace with one name, as cargo does, naming both manifests', () => {
-    const manifests = workspace({ 'Cargo.toml': '[workspace]\nmembers = ["one", "two"]\n', 'one/Cargo.toml': crate('dup'), 'two/Cargo.toml': crate('dup') });
+    const manifests = workspace({
+      'Cargo.toml': '[workspace]\nmembers = ["one", "two"]\n',
+      'one/Cargo.toml': crate('dup'),
+      'two/Cargo.toml': crate('dup'),
+    });
     expect(() => names(manifests)).toThrow(ManifestError);
-    expect(() => names(manifests)).toThrow(/two\/Cargo\.toml: `package\.name`: declares the crate `dup`, as does .*one\/Cargo\.toml, in the same Cargo workspace/);
+    expect(() => names(manifests)).toThrow(
+      /two\/Cargo\.toml: `package\.name`: declares the crate `dup`, as does .*one\/Cargo\.toml, in the same Cargo workspace/,
+    );
   });
 });
 
 describe('Python packages', () => {
   it('a tool-configuration-only pyproject.toml is no project and no error', () => {
-    const manifests = workspace({ 'pyproject.toml': '[tool.ruff]\nline-length = 100\n', 'docs/pyproject.toml': '[tool.black]\n', 'pkg/pyproject.toml': poetry('pkg') });
+    const manifests = workspace({
+      'pyproject.toml': '[tool.ruff]\nline-length = 100\n',
+      'docs/pyproject.toml': '[tool.black]\n',
+      'pkg/pyproject.toml': poetry('pkg'),
+    });
     expect(names(manifests)).toEqual({ pkg: 'pkg' });
   });
 });

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { ManifestCache, subdirectories } from './manifest-cache';
-import { ManifestError } from './manifest-error';
 import { DEFAULT_COLLISION_PREFIXES, NxPolyglotOptions } from './options';
 import { CargoManifest, parseCargoManifest } from './cargo/cargo-manifest';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from './cargo/cargo-workspace';
@@ -77,7 +76,9 @@ export function forgetModel(): void {
 
 /** The model createNodes built for this workspace and these options, if it did. */
 export function rememberedModel(nxRoot: string, options: NxPolyglotOptions): PolyglotModel | undefined {
-  return lastModel && lastModel.nxRoot === nxRoot && lastModel.options === JSON.stringify(options) ? lastModel.model : undefined;
+  return lastModel && lastModel.nxRoot === nxRoot && lastModel.options === JSON.stringify(options)
+    ? lastModel.model
+    : undefined;
 }
 
 /** A project Nx makes from another file (a package.json, a project.json): its name is taken. */
@@ -103,10 +104,18 @@ export function loadPolyglotModel(
 
   const workspaces = loadCargoWorkspaces(cargoManifests, cargoFiles());
   const cargoProjects: CargoProject[] = workspaces.flatMap((workspace) =>
-    workspace.members.map((pkg) => ({ kind: 'cargo' as const, name: pkg.name, root: rootOf(nxRoot, pkg.manifestPath), pkg, workspace })),
+    workspace.members.map((pkg) => ({
+      kind: 'cargo' as const,
+      name: pkg.name,
+      root: rootOf(nxRoot, pkg.manifestPath),
+      pkg,
+      workspace,
+    })),
   );
   const pyprojects = pyFiles.map((file) => python.get(file) as PyprojectFile);
-  const pythonProjects: PythonProject[] = resolvePythonPackages(pyprojects, (dir) => existsSync(join(dir, 'uv.lock'))).map((pkg) => ({
+  const pythonProjects: PythonProject[] = resolvePythonPackages(pyprojects, (dir) =>
+    existsSync(join(dir, 'uv.lock')),
+  ).map((pkg) => ({
     kind: 'python' as const,
     name: pkg.name,
     root: rootOf(nxRoot, pkg.manifestPath),
@@ -169,6 +178,9 @@ function assignNames(projects: PolyglotProject[], others: readonly OtherProject[
   const count = new Map<string, number>();
   for (const n of [...final.values()].map(key)) count.set(n, (count.get(n) ?? 0) + 1);
   for (const o of others) if (!units.has(o.root)) count.set(key(o.name), (count.get(key(o.name)) ?? 0) + 1);
-  for (const [p, n] of final) if (n !== p.pkg.name && !otherAt.has(p.root) && (count.get(key(n)) ?? 0) > 1) final.set(p, `${p.pkg.name}@${p.root}`);
-  for (const p of projects) p.name = final.get(units.get(p.root)!.find((m) => final.has(m)) as PolyglotProject) as string;
+  for (const [p, n] of final)
+    if (n !== p.pkg.name && !otherAt.has(p.root) && (count.get(key(n)) ?? 0) > 1)
+      final.set(p, `${p.pkg.name}@${p.root}`);
+  for (const p of projects)
+    p.name = final.get(units.get(p.root)!.find((m) => final.has(m)) as PolyglotProject) as string;
 }

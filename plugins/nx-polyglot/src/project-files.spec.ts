@@ -12,7 +12,10 @@ describe('nestedRoots', () => {
     expect(nestedRoots('.', roots)).not.toContain('.');
   });
   it('excludes them relative to {projectRoot}', () => {
-    expect(excludeNested('.', ['web', 'crates/util'])).toEqual(['!{projectRoot}/web/**', '!{projectRoot}/crates/util/**']);
+    expect(excludeNested('.', ['web', 'crates/util'])).toEqual([
+      '!{projectRoot}/web/**',
+      '!{projectRoot}/crates/util/**',
+    ]);
     expect(excludeNested('rust/transit', ['rust/transit/derive'])).toEqual(['!{projectRoot}/derive/**']);
   });
 });
@@ -40,6 +43,10 @@ describe('gitignore-style Cargo include/exclude patterns as Nx globs', () => {
   });
 
   it('a crate without include takes everything but exclude and target/', () => {
-    expect(crateFileGlobs(null, ['benches/data/'])).toEqual(['{projectRoot}/**/*', '!{projectRoot}/benches/data/**', '!{projectRoot}/target/**']);
+    expect(crateFileGlobs(null, ['benches/data/'])).toEqual([
+      '{projectRoot}/**/*',
+      '!{projectRoot}/benches/data/**',
+      '!{projectRoot}/target/**',
+    ]);
   });
 });

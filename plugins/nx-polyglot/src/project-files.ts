@@ -32,7 +32,10 @@ export function excludeNested(root: string, nested: readonly string[]): string[]
  * patterns), never `target/`, never nested packages. Cargo.toml is always in.
  */
 export function crateFileGlobs(include: readonly string[] | null, exclude: readonly string[]): string[] {
-  const positive = include === null ? ['{projectRoot}/**/*'] : ['{projectRoot}/Cargo.toml', ...include.filter((p) => !p.startsWith('!')).flatMap(gitignoreGlobs)];
+  const positive =
+    include === null
+      ? ['{projectRoot}/**/*']
+      : ['{projectRoot}/Cargo.toml', ...include.filter((p) => !p.startsWith('!')).flatMap(gitignoreGlobs)];
   const negative = [
     ...exclude.filter((p) => !p.startsWith('!')).flatMap(gitignoreGlobs),
     ...(include ?? []).filter((p) => p.startsWith('!')).flatMap((p) => gitignoreGlobs(p.slice(1))),

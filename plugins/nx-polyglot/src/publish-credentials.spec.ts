@@ -18,10 +18,17 @@ beforeAll(async () => {
     const auth = req.headers.authorization;
     const basic = (token: string) => `Basic ${Buffer.from(`__token__:${token}`).toString('base64')}`;
     if (req.url === '/crates/config.json') return res.end(JSON.stringify({ dl: `${base}/dl`, api: base }));
-    if (req.url === '/api/v1/crates/new') return res.writeHead(auth === undefined ? 401 : auth === CARGO ? 400 : 403).end();
+    if (req.url === '/api/v1/crates/new')
+      return res.writeHead(auth === undefined ? 401 : auth === CARGO ? 400 : 403).end();
     if (req.url === '/open/' && req.method === 'POST') return res.writeHead(400, 'Missing content').end(); // pypiserver -a . -P .
-    if (req.url === '/closed/' && req.method === 'POST') return res.writeHead(auth === basic(PYPI) ? 400 : auth ? 403 : 401).end();
-    if (req.url === '/npm/-/whoami') return auth === `Bearer ${NPM}` ? res.end('{"username":"release"}') : auth === 'Bearer anonymous-SECRET' ? res.end('{}') : res.writeHead(401).end();
+    if (req.url === '/closed/' && req.method === 'POST')
+      return res.writeHead(auth === basic(PYPI) ? 400 : auth ? 403 : 401).end();
+    if (req.url === '/npm/-/whoami')
+      return auth === `Bearer ${NPM}`
+        ? res.end('{"username":"release"}')
+        : auth === 'Bearer anonymous-SECRET'
+          ? res.end('{}')
+          : res.writeHead(401).end();
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -51,28 +58,45 @@ describe('credentialProblems', () => {
   it('names the variable of each missing or refused token, and never the token', async () => {
     const problems = await credentialProblems(
       [...all, { ecosystem: 'python', registry: 'closed', tool: 'poetry' }],
-      env({ CARGO_REGISTRIES_LOCAL_TOKEN: 'wrong-SECRET', NPM_TOKEN: 'stale-SECRET', POETRY_PYPI_TOKEN_CLOSED: 'old-SECRET' }),
+      env({
+        CARGO_REGISTRIES_LOCAL_TOKEN: 'wrong-SECRET',
+        NPM_TOKEN: 'stale-SECRET',
+        POETRY_PYPI_TOKEN_CLOSED: 'old-SECRET',
+      }),
     );
     expect(problems).toEqual([
-      expect.stringMatching(/^Cargo registry `local`: CARGO_REGISTRIES_LOCAL_TOKEN was not accepted by http:\/\/127\.0\.0\.1:\d+ \(403 Forbidden for an empty publish request\)/),
-      expect.stringMatching(/^npm registry http:\/\/127\.0\.0\.1:\d+\/npm\/: NPM_TOKEN was not accepted \(401 Unauthorized for GET -\/whoami\)/),
-      expect.stringMatching(/^Python repository `closed`: POETRY_PYPI_TOKEN_CLOSED was not accepted by http:\/\/127\.0\.0\.1:\d+\/closed\/ \(403 Forbidden/),
+      expect.stringMatching(
+        /^Cargo registry `local`: CARGO_REGISTRIES_LOCAL_TOKEN was not accepted by http:\/\/127\.0\.0\.1:\d+ \(403 Forbidden for an empty publish request\)/,
+      ),
+      expect.stringMatching(
+        /^npm registry http:\/\/127\.0\.0\.1:\d+\/npm\/: NPM_TOKEN was not accepted \(401 Unauthorized for GET -\/whoami\)/,
+      ),
+      expect.stringMatching(
+        /^Python repository `closed`: POETRY_PYPI_TOKEN_CLOSED was not accepted by http:\/\/127\.0\.0\.1:\d+\/closed\/ \(403 Forbidden/,
+      ),
     ]);
     expect(problems.join('\n')).not.toContain('SECRET');
   });
 
   it("takes verdaccio's answer for an unknown token (200, no user) as a refusal", async () => {
     expect(await credentialProblems([all[2]], env({ NPM_TOKEN: 'anonymous-SECRET' }))).toEqual([
-      expect.stringMatching(/^npm registry http:\/\/127\.0\.0\.1:\d+\/npm\/: NPM_TOKEN was not accepted \(GET -\/whoami names no user for it\)/),
+      expect.stringMatching(
+        /^npm registry http:\/\/127\.0\.0\.1:\d+\/npm\/: NPM_TOKEN was not accepted \(GET -\/whoami names no user for it\)/,
+      ),
     ]);
   });
 
   it('says which variable to set when a token is missing, or a repository needs one', async () => {
-    const problems = await credentialProblems([...all, { ecosystem: 'python', registry: 'closed', tool: 'poetry' }], env({}));
+    const problems = await credentialProblems(
+      [...all, { ecosystem: 'python', registry: 'closed', tool: 'poetry' }],
+      env({}),
+    );
     expect(problems).toEqual([
       expect.stringMatching(/^Cargo registry `local`: no token\. Set CARGO_REGISTRIES_LOCAL_TOKEN/),
       expect.stringMatching(/: no token\. Set NPM_TOKEN/),
-      expect.stringMatching(/^Python repository `closed`: http:\/\/127\.0\.0\.1:\d+\/closed\/ needs credentials \(401 Unauthorized for an anonymous upload without a file\)\. Set POETRY_PYPI_TOKEN_CLOSED/),
+      expect.stringMatching(
+        /^Python repository `closed`: http:\/\/127\.0\.0\.1:\d+\/closed\/ needs credentials \(401 Unauthorized for an anonymous upload without a file\)\. Set POETRY_PYPI_TOKEN_CLOSED/,
+      ),
     ]);
   });
 
@@ -87,14 +111,21 @@ describe('credentialProblems', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/crates/`;
     await new Promise((resolve) => closed.close(resolve));
-    const problems = await credentialProblems([{ ecosystem: 'cargo', registry: 'local' }], { CARGO_REGISTRIES_LOCAL_TOKEN: CARGO, CARGO_REGISTRIES_LOCAL_INDEX: `sparse+${url}` });
-    expect(problems).toEqual([`Cargo registry \`local\` is not reachable at ${url} (ECONNREFUSED). Start it, or fix CARGO_REGISTRIES_LOCAL_INDEX.`]);
+    const problems = await credentialProblems([{ ecosystem: 'cargo', registry: 'local' }], {
+      CARGO_REGISTRIES_LOCAL_TOKEN: CARGO,
+      CARGO_REGISTRIES_LOCAL_INDEX: `sparse+${url}`,
+    });
+    expect(problems).toEqual([
+      `Cargo registry \`local\` is not reachable at ${url} (ECONNREFUSED). Start it, or fix CARGO_REGISTRIES_LOCAL_INDEX.`,
+    ]);
   });
 });
 
 describe('runRegistries', () => {
   it('lists the registry of every publish task of the run, whatever executor asks', () => {
-    const target = (executor: string, options: Record<string, unknown>) => ({ data: { targets: { publish: { executor, options } } } });
+    const target = (executor: string, options: Record<string, unknown>) => ({
+      data: { targets: { publish: { executor, options } } },
+    });
     const context = {
       projectName: 'py',
       targetName: 'publish',
@@ -107,7 +138,14 @@ describe('runRegistries', () => {
           web: { data: { targets: { publish: { executor: 'nx:run-commands' } } } },
         },
       },
-      taskGraph: { tasks: Object.fromEntries(['a', 'b', 'py', 'plugin', 'web'].map((p) => [`${p}:publish`, { target: { project: p, target: 'publish' }, overrides: {} }])) },
+      taskGraph: {
+        tasks: Object.fromEntries(
+          ['a', 'b', 'py', 'plugin', 'web'].map((p) => [
+            `${p}:publish`,
+            { target: { project: p, target: 'publish' }, overrides: {} },
+          ]),
+        ),
+      },
     } as unknown as ExecutorContext;
     expect(runRegistries(context)).toEqual([
       { ecosystem: 'cargo', registry: 'local' },

@@ -61,7 +61,11 @@ export function runRegistries(context: ExecutorContext): RunRegistry[] {
     if (!ecosystem) return;
     const options = { ...(config?.options ?? {}), ...overrides } as Record<string, unknown>;
     const registry =
-      ecosystem === 'cargo' ? (options.registry as string | undefined) : ecosystem === 'python' ? (options.repository as string | undefined) : ((options.registryEnv as string | undefined) ?? 'NPM_CONFIG_REGISTRY');
+      ecosystem === 'cargo'
+        ? (options.registry as string | undefined)
+        : ecosystem === 'python'
+          ? (options.repository as string | undefined)
+          : ((options.registryEnv as string | undefined) ?? 'NPM_CONFIG_REGISTRY');
     // a task without a registry fails on its own, with its own message
     if (!registry) return;
     const tool = ecosystem === 'python' ? ((options.tool as string | undefined) ?? 'poetry') : undefined;
@@ -69,7 +73,8 @@ export function runRegistries(context: ExecutorContext): RunRegistry[] {
     const key = `${ecosystem}\0${registry}\0${tool ?? ''}\0${cwd ?? ''}`;
     if (!seen.has(key)) seen.set(key, { ecosystem, registry, ...(tool ? { tool } : {}), ...(cwd ? { cwd } : {}) });
   };
-  for (const task of Object.values(context.taskGraph?.tasks ?? {})) add(task.target.project, task.target.target, task.overrides as Record<string, unknown>);
+  for (const task of Object.values(context.taskGraph?.tasks ?? {}))
+    add(task.target.project, task.target.target, task.overrides as Record<string, unknown>);
   if (context.projectName && context.targetName) add(context.projectName, context.targetName);
   return [...seen.values()];
 }
@@ -86,7 +91,11 @@ async function probe(url: string, init: RequestInit): Promise<Probe> {
     } catch {
       // not JSON: only the status counts
     }
-    return { status: response.status, statusText: response.statusText, ...(body && typeof body === 'object' ? { body } : {}) };
+    return {
+      status: response.status,
+      statusText: response.statusText,
+      ...(body && typeof body === 'object' ? { body } : {}),
+    };
   } catch (e) {
     return { unreachable: whyUnreachable(e) };
   }
@@ -100,7 +109,8 @@ function whyUnreachable(e: unknown): string {
 
 type Answer = Exclude<Probe, { unreachable: string }>;
 const refused = (p: Answer): boolean => p.status === 401 || p.status === 403;
-const statusText = (p: { status: number; statusText: string }) => `${p.status}${p.statusText ? ` ${p.statusText}` : ''}`;
+const statusText = (p: { status: number; statusText: string }) =>
+  `${p.status}${p.statusText ? ` ${p.statusText}` : ''}`;
 
 /** crates.io's token as cargo finds it: the variable, else `[registry] token` in cargo's credentials file. Never printed. */
 function cratesIoToken(env: NodeJS.ProcessEnv): string | undefined {
@@ -124,7 +134,9 @@ async function checkCargo(registry: string, cwd: string, env: NodeJS.ProcessEnv)
   const label = `Cargo registry \`${registry}\``;
   if (registry === 'crates-io') {
     // crates.io reads the body before the token: nothing to ask without publishing, only whether there is one
-    return cratesIoToken(env) ? undefined : `${label}: no token. Set CARGO_REGISTRY_TOKEN to a crates.io API token with publish rights (or \`cargo login\`).`;
+    return cratesIoToken(env)
+      ? undefined
+      : `${label}: no token. Set CARGO_REGISTRY_TOKEN to a crates.io API token with publish rights (or \`cargo login\`).`;
   }
   const variable = `CARGO_REGISTRIES_${envName(registry)}_TOKEN`;
   const indexVariable = `CARGO_REGISTRIES_${envName(registry)}_INDEX`;
@@ -136,25 +148,37 @@ async function checkCargo(registry: string, cwd: string, env: NodeJS.ProcessEnv)
     return `${label}: ${(e as Error).message}`;
   }
   const { token, index } = settings;
-  if (!token) return `${label}: no token. Set ${variable} to a token of that registry with publish rights (or \`cargo login --registry ${registry}\`).`;
-  if (!index?.startsWith('sparse+')) return `${label}: ${indexVariable} (or index under [registries.${registry}] in .cargo/config.toml) must be its sparse index URL (sparse+http...).`;
+  if (!token)
+    return `${label}: no token. Set ${variable} to a token of that registry with publish rights (or \`cargo login --registry ${registry}\`).`;
+  if (!index?.startsWith('sparse+'))
+    return `${label}: ${indexVariable} (or index under [registries.${registry}] in .cargo/config.toml) must be its sparse index URL (sparse+http...).`;
   const indexUrl = index.slice('sparse+'.length).replace(/\/?$/, '/');
   let api: string | undefined;
   try {
-    const response = await fetch(`${indexUrl}config.json`, { headers: { authorization: token }, signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(`${indexUrl}config.json`, {
+      headers: { authorization: token },
+      signal: AbortSignal.timeout(30_000),
+    });
     if (response.status === 401 || response.status === 403) {
       return `${label}: ${variable} was not accepted by ${indexUrl} (${response.status} ${response.statusText}). Set it to a token of that registry.`;
     }
     if (response.ok) api = ((await response.json()) as { api?: string }).api;
-    else return `${label}: ${indexUrl}config.json answered ${response.status} ${response.statusText}. Fix ${indexVariable}.`;
+    else
+      return `${label}: ${indexUrl}config.json answered ${response.status} ${response.statusText}. Fix ${indexVariable}.`;
   } catch (e) {
     return `${label} is not reachable at ${indexUrl} (${whyUnreachable(e)}). Start it, or fix ${indexVariable}.`;
   }
   if (!api) return `${label}: its index has no \`api\` in config.json, so cargo cannot publish there.`;
   const newCrate = `${api.replace(/\/?$/, '')}/api/v1/crates/new`;
-  const answer = await probe(newCrate, { method: 'PUT', headers: { authorization: token, 'content-type': 'application/octet-stream' }, body: new Uint8Array(0) });
-  if ('unreachable' in answer) return `${label} is not reachable at ${newCrate} (${answer.unreachable}). Start it, or fix ${indexVariable}.`;
-  if (refused(answer)) return `${label}: ${variable} was not accepted by ${api} (${statusText(answer)} for an empty publish request). Set it to a token of that registry with publish rights.`;
+  const answer = await probe(newCrate, {
+    method: 'PUT',
+    headers: { authorization: token, 'content-type': 'application/octet-stream' },
+    body: new Uint8Array(0),
+  });
+  if ('unreachable' in answer)
+    return `${label} is not reachable at ${newCrate} (${answer.unreachable}). Start it, or fix ${indexVariable}.`;
+  if (refused(answer))
+    return `${label}: ${variable} was not accepted by ${api} (${statusText(answer)} for an empty publish request). Set it to a token of that registry with publish rights.`;
   return undefined;
 }
 
@@ -171,7 +195,11 @@ async function checkPython(repository: string, tool: string, env: NodeJS.Process
   const userVariable = `POETRY_HTTP_BASIC_${name}_USERNAME`;
   const token = env[tokenVariable];
   const user = env[userVariable];
-  const credentials = token ? ['__token__', token] : user ? [user, env[`POETRY_HTTP_BASIC_${name}_PASSWORD`] ?? ''] : undefined;
+  const credentials = token
+    ? ['__token__', token]
+    : user
+      ? [user, env[`POETRY_HTTP_BASIC_${name}_PASSWORD`] ?? '']
+      : undefined;
   const variable = token || !user ? tokenVariable : `${userVariable} / _PASSWORD`;
   // twine and uv do not upload anonymously (uv may use trusted publishing on PyPI)
   const anonymousOk = tool === 'poetry' || (tool === 'uv' && repository === 'pypi');
@@ -182,9 +210,12 @@ async function checkPython(repository: string, tool: string, env: NodeJS.Process
   const form = new FormData();
   form.append(':action', 'file_upload');
   form.append('protocol_version', '1');
-  const headers: Record<string, string> = credentials ? { authorization: `Basic ${Buffer.from(`${credentials[0]}:${credentials[1]}`).toString('base64')}` } : {};
+  const headers: Record<string, string> = credentials
+    ? { authorization: `Basic ${Buffer.from(`${credentials[0]}:${credentials[1]}`).toString('base64')}` }
+    : {};
   const answer = await probe(repo.uploadUrl, { method: 'POST', headers, body: form });
-  if ('unreachable' in answer) return `${label} is not reachable at ${repo.uploadUrl} (${answer.unreachable}). Start it, or fix ${repo.urlVariable}.`;
+  if ('unreachable' in answer)
+    return `${label} is not reachable at ${repo.uploadUrl} (${answer.unreachable}). Start it, or fix ${repo.urlVariable}.`;
   if (refused(answer)) {
     return credentials
       ? `${label}: ${variable} was not accepted by ${repo.uploadUrl} (${statusText(answer)} for an upload without a file). Set it to credentials of that repository.`
@@ -200,19 +231,34 @@ async function checkNpm(variable: string, env: NodeJS.ProcessEnv): Promise<strin
   const registry = url.replace(/\/?$/, '/');
   const label = `npm registry ${registry}`;
   const token = env.NPM_TOKEN;
-  if (!token) return `${label}: no token. Set NPM_TOKEN to a token of that registry (npm does not publish without one).`;
-  const answer = await probe(`${registry}-/whoami`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
-  if ('unreachable' in answer) return `${label} is not reachable (${answer.unreachable}). Start it, or fix ${variable}.`;
-  if (refused(answer)) return `${label}: NPM_TOKEN was not accepted (${statusText(answer)} for GET -/whoami). Set it to a token of that registry.`;
+  if (!token)
+    return `${label}: no token. Set NPM_TOKEN to a token of that registry (npm does not publish without one).`;
+  const answer = await probe(`${registry}-/whoami`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+  });
+  if ('unreachable' in answer)
+    return `${label} is not reachable (${answer.unreachable}). Start it, or fix ${variable}.`;
+  if (refused(answer))
+    return `${label}: NPM_TOKEN was not accepted (${statusText(answer)} for GET -/whoami). Set it to a token of that registry.`;
   // verdaccio takes an unknown token for an anonymous user: 200 without a username
-  if (answer.status === 200 && !answer.body?.username) return `${label}: NPM_TOKEN was not accepted (GET -/whoami names no user for it). Set it to a token of that registry.`;
+  if (answer.status === 200 && !answer.body?.username)
+    return `${label}: NPM_TOKEN was not accepted (GET -/whoami names no user for it). Set it to a token of that registry.`;
   return undefined;
 }
 
 /** One line per registry whose credentials are missing or refused; empty when all are fine. */
-export async function credentialProblems(registries: RunRegistry[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+export async function credentialProblems(
+  registries: RunRegistry[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string[]> {
   const problems = await Promise.all(
-    registries.map((r) => (r.ecosystem === 'cargo' ? checkCargo(r.registry, r.cwd ?? process.cwd(), env) : r.ecosystem === 'python' ? checkPython(r.registry, r.tool ?? 'poetry', env) : checkNpm(r.registry, env))),
+    registries.map((r) =>
+      r.ecosystem === 'cargo'
+        ? checkCargo(r.registry, r.cwd ?? process.cwd(), env)
+        : r.ecosystem === 'python'
+          ? checkPython(r.registry, r.tool ?? 'poetry', env)
+          : checkNpm(r.registry, env),
+    ),
   );
   return problems.filter((p): p is string => p !== undefined);
 }

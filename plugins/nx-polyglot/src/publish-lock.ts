@@ -29,7 +29,6 @@ interface LockOwner {
   since: string;
 }
 
-
 function readOwner(file: string): LockOwner | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
@@ -41,7 +40,13 @@ function readOwner(file: string): LockOwner | undefined {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The lock file of one package version in one registry. */
-export function publishLockFile(root: string, ecosystem: string, registryUrl: string, name: string, version: string): string {
+export function publishLockFile(
+  root: string,
+  ecosystem: string,
+  registryUrl: string,
+  name: string,
+  version: string,
+): string {
   const registry = createHash('sha256').update(registryUrl).digest('hex').slice(0, 12);
   const safe = `${name}@${version}`.replace(/[^A-Za-z0-9@._-]/g, '_');
   return join(root, PUBLISH_LOCK_DIR, `${ecosystem}-${registry}-${safe}.lock`);
@@ -50,7 +55,12 @@ export function publishLockFile(root: string, ecosystem: string, registryUrl: st
 /** Takes the lock (waiting while a live owner holds it, breaking a dead owner's), returns its release. */
 export async function acquirePublishLock(file: string, onWait: (holder: string) => void): Promise<() => void> {
   mkdirSync(join(file, '..'), { recursive: true });
-  const me: LockOwner = { pid: process.pid, start: processStart(process.pid), host: hostname(), since: new Date().toISOString() };
+  const me: LockOwner = {
+    pid: process.pid,
+    start: processStart(process.pid),
+    host: hostname(),
+    since: new Date().toISOString(),
+  };
   const staged = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   writeFileSync(staged, JSON.stringify(me));
   let announced = false;
@@ -103,7 +113,11 @@ export async function acquirePublishLock(file: string, onWait: (holder: string) 
 }
 
 /** Runs `work` holding the lock of one package version. */
-export async function withPublishLock<T>(file: string, onWait: (holder: string) => void, work: () => Promise<T>): Promise<T> {
+export async function withPublishLock<T>(
+  file: string,
+  onWait: (holder: string) => void,
+  work: () => Promise<T>,
+): Promise<T> {
   const release = await acquirePublishLock(file, onWait);
   try {
     return await work();

@@ -3,7 +3,9 @@ import { howItEnded, runProcess } from './run-process';
 
 describe('runProcess', () => {
   it('reports a process killed by a signal as that signal, keeping what it printed', async () => {
-    const r = await runProcess('sh', ['-c', 'echo "Uploading micromegas v0.12.0"; kill -KILL $$'], { cwd: process.cwd() });
+    const r = await runProcess('sh', ['-c', 'echo "Uploading micromegas v0.12.0"; kill -KILL $$'], {
+      cwd: process.cwd(),
+    });
     expect(r.signal).toBe('SIGKILL');
     expect(r.exitCode).toBe(137);
     expect(howItEnded(r)).toBe('was killed by SIGKILL');

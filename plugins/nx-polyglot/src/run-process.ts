@@ -56,10 +56,17 @@ export async function runProcess(file: string, args: string[], options: RunOptio
     // what the process said before it was killed, and the signal itself (not a made-up exit code)
     const signal = result.signal as NodeJS.Signals;
     const line = `\`${file}\` was killed by ${signal}`;
-    return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal, output: `${output}${output && !output.endsWith('\n') ? '\n' : ''}${line}\n` };
+    return {
+      exitCode: 128 + (osConstants.signals[signal] ?? 0),
+      signal,
+      output: `${output}${output && !output.endsWith('\n') ? '\n' : ''}${line}\n`,
+    };
   }
   if (result.failed && result.exitCode === undefined) {
-    const reason = (result as { code?: string }).code === 'ENOENT' ? `\`${file}\` is not installed or not on PATH` : result.shortMessage;
+    const reason =
+      (result as { code?: string }).code === 'ENOENT'
+        ? `\`${file}\` is not installed or not on PATH`
+        : result.shortMessage;
     return { exitCode: 127, output: `${reason}\n` };
   }
   return { exitCode: result.exitCode ?? 1, output };

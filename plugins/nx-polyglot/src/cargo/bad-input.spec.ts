@@ -48,23 +48,35 @@ const globWorkspace = '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n';
 const CASES: Array<{ title: string; files: Record<string, string>; message: (dir: string) => string }> = [
   {
     title: 'a syntax error in a member names the file and line',
-    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0\nedition = "2021"\n' },
-    message: (dir) => `${dir}/crates/a/Cargo.toml:3: invalid TOML (Invalid TOML document: control characters are not allowed in strings). Fix the syntax error`,
+    files: {
+      'Cargo.toml': globWorkspace,
+      'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0\nedition = "2021"\n',
+    },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml:3: invalid TOML (Invalid TOML document: control characters are not allowed in strings). Fix the syntax error`,
   },
   {
-    title: 'a member glob matching a directory without Cargo.toml names the root manifest, the key, the directory and the fix',
+    title:
+      'a member glob matching a directory without Cargo.toml names the root manifest, the key, the directory and the fix',
     files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a'), 'crates/docs/README.md': 'not a crate\n' },
     message: (dir) =>
       `${dir}/Cargo.toml: \`workspace.members\`: matches crates/docs, which has no Cargo.toml. Add a Cargo.toml there, or list the directory in \`workspace.exclude\``,
   },
   {
     title: 'a path dependency on a missing directory names the dependent manifest and the dependency key',
-    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', '\n[dependencies]\nb = { path = "../b" }\n') },
-    message: (dir) => `${dir}/crates/a/Cargo.toml: \`dependencies.b\`: is a path dependency on ../b, which has no Cargo.toml. Fix the path, or create the crate there`,
+    files: {
+      'Cargo.toml': globWorkspace,
+      'crates/a/Cargo.toml': crate('a', '\n[dependencies]\nb = { path = "../b" }\n'),
+    },
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`dependencies.b\`: is a path dependency on ../b, which has no Cargo.toml. Fix the path, or create the crate there`,
   },
   {
     title: 'a missing path dependency in a target table is named by its full key',
-    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', "\n[target.'cfg(unix)'.dev-dependencies]\nt = { path = \"../t\" }\n") },
+    files: {
+      'Cargo.toml': globWorkspace,
+      'crates/a/Cargo.toml': crate('a', '\n[target.\'cfg(unix)\'.dev-dependencies]\nt = { path = "../t" }\n'),
+    },
     message: (dir) =>
       `${dir}/crates/a/Cargo.toml: \`target.'cfg(unix)'.dev-dependencies.t\`: is a path dependency on ../t, which has no Cargo.toml. Fix the path, or create the crate there`,
   },
@@ -74,17 +86,24 @@ const CASES: Array<{ title: string; files: Record<string, string>; message: (dir
       'Cargo.toml': `${globWorkspace}\n[workspace.dependencies]\nb = { path = "crates/b" }\n`,
       'crates/a/Cargo.toml': crate('a', '\n[dependencies]\nb = { workspace = true }\n'),
     },
-    message: (dir) => `${dir}/crates/a/Cargo.toml: \`dependencies.b\`: is a path dependency on ../b, which has no Cargo.toml. Fix the path, or create the crate there`,
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`dependencies.b\`: is a path dependency on ../b, which has no Cargo.toml. Fix the path, or create the crate there`,
   },
   {
     title: 'a { workspace = true } dependency missing from [workspace.dependencies]',
-    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', '\n[build-dependencies]\nserde = { workspace = true }\n') },
+    files: {
+      'Cargo.toml': globWorkspace,
+      'crates/a/Cargo.toml': crate('a', '\n[build-dependencies]\nserde = { workspace = true }\n'),
+    },
     message: (dir) =>
       `${dir}/crates/a/Cargo.toml: \`build-dependencies.serde\`: is { workspace = true }, but [workspace.dependencies] in ${dir}/Cargo.toml has no \`serde\`. Add serde to [workspace.dependencies], or give its version or path here`,
   },
   {
     title: 'an inherited version the workspace does not set',
-    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion.workspace = true\nedition = "2021"\n' },
+    files: {
+      'Cargo.toml': globWorkspace,
+      'crates/a/Cargo.toml': '[package]\nname = "a"\nversion.workspace = true\nedition = "2021"\n',
+    },
     message: (dir) =>
       `${dir}/crates/a/Cargo.toml: \`package.version\`: is inherited with { workspace = true }, but ${dir}/Cargo.toml has no \`workspace.package.version\`. Set version in [workspace.package] of ${dir}/Cargo.toml, or give it here`,
   },
@@ -100,44 +119,63 @@ const CASES: Array<{ title: string; files: Record<string, string>; message: (dir
   {
     title: 'members written as a string',
     files: { 'Cargo.toml': '[workspace]\nmembers = "crates/*"\n', 'crates/a/Cargo.toml': crate('a') },
-    message: (dir) => `${dir}/Cargo.toml: \`workspace.members\`: must be a list of strings. Write it as ["path", "glob/*"]`,
+    message: (dir) =>
+      `${dir}/Cargo.toml: \`workspace.members\`: must be a list of strings. Write it as ["path", "glob/*"]`,
   },
   {
     title: 'a dependency that is neither a version nor a table',
     files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', '\n[dependencies]\nb = 5\n') },
-    message: (dir) => `${dir}/crates/a/Cargo.toml: \`dependencies.b\`: must be a version string or an inline table. Write it as "1.0" or { path = "...", version = "..." }`,
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`dependencies.b\`: must be a version string or an inline table. Write it as "1.0" or { path = "...", version = "..." }`,
   },
   {
     title: 'a package without a name',
     files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nversion = "0.1.0"\n' },
-    message: (dir) => `${dir}/crates/a/Cargo.toml: \`package.name\`: is missing or not a string. Give the package a name: name = "my-crate"`,
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`package.name\`: is missing or not a string. Give the package a name: name = "my-crate"`,
   },
   {
     title: 'a version that is not a full semantic version',
-    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1"\nedition = "2021"\n' },
+    files: {
+      'Cargo.toml': globWorkspace,
+      'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1"\nedition = "2021"\n',
+    },
     message: (dir) =>
       `${dir}/crates/a/Cargo.toml: \`package.version\`: has an unexpected value ("0.1"). Use a full semantic version like "0.1.0", or { workspace = true } to inherit it`,
   },
   {
     title: 'a version with a leading v',
-    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "v1.0.0"\nedition = "2021"\n' },
+    files: {
+      'Cargo.toml': globWorkspace,
+      'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "v1.0.0"\nedition = "2021"\n',
+    },
     message: (dir) =>
       `${dir}/crates/a/Cargo.toml: \`package.version\`: has an unexpected value ("v1.0.0"). Use a full semantic version like "0.1.0", or { workspace = true } to inherit it`,
   },
   {
     title: 'an inherited workspace version that is not a full semantic version',
-    files: { 'Cargo.toml': `${globWorkspace}\n[workspace.package]\nversion = "1.0"\n`, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion.workspace = true\nedition = "2021"\n' },
-    message: (dir) => `${dir}/Cargo.toml: \`workspace.package.version\`: must be a full semantic version ("1.0"). Write it as version = "0.1.0"`,
+    files: {
+      'Cargo.toml': `${globWorkspace}\n[workspace.package]\nversion = "1.0"\n`,
+      'crates/a/Cargo.toml': '[package]\nname = "a"\nversion.workspace = true\nedition = "2021"\n',
+    },
+    message: (dir) =>
+      `${dir}/Cargo.toml: \`workspace.package.version\`: must be a full semantic version ("1.0"). Write it as version = "0.1.0"`,
   },
   {
     title: 'an edition this cargo does not know',
-    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0"\nedition = "2020"\n' },
+    files: {
+      'Cargo.toml': globWorkspace,
+      'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0"\nedition = "2020"\n',
+    },
     message: (dir) =>
       `${dir}/crates/a/Cargo.toml: \`package.edition\`: has an unexpected value ("2020"). Use one of "2015", "2018", "2021", "2024", or { workspace = true } to inherit it`,
   },
   {
     title: 'an edition written as a number',
-    files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0"\nedition = 2021\n' },
+    files: {
+      'Cargo.toml': globWorkspace,
+      'crates/a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0"\nedition = 2021\n',
+    },
     message: (dir) =>
       `${dir}/crates/a/Cargo.toml: \`package.edition\`: has an unexpected value (2021). Use one of "2015", "2018", "2021", "2024", or { workspace = true } to inherit it`,
   },
@@ -150,12 +188,14 @@ const CASES: Array<{ title: string; files: Record<string, string>; message: (dir
   {
     title: 'a crate name with a character cargo refuses',
     files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('my crate') },
-    message: (dir) => `${dir}/crates/a/Cargo.toml: \`package.name\`: is not a valid crate name (\`my crate\`). Use letters, digits, \`-\` and \`_\`, starting with a letter or \`_\``,
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`package.name\`: is not a valid crate name (\`my crate\`). Use letters, digits, \`-\` and \`_\`, starting with a letter or \`_\``,
   },
   {
     title: 'a crate name starting with a digit',
     files: { 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('1password') },
-    message: (dir) => `${dir}/crates/a/Cargo.toml: \`package.name\`: is not a valid crate name (\`1password\`). Use letters, digits, \`-\` and \`_\`, starting with a letter or \`_\``,
+    message: (dir) =>
+      `${dir}/crates/a/Cargo.toml: \`package.name\`: is not a valid crate name (\`1password\`). Use letters, digits, \`-\` and \`_\`, starting with a letter or \`_\``,
   },
   {
     title: 'include that is not a list of patterns',
@@ -182,13 +222,22 @@ describe('bad input through loadCargoWorkspaces', () => {
 describe('bad input caught when edges are drawn', () => {
   const edgesOf = (dir: string) => {
     const projects: CargoProject[] = loadModel(dir).flatMap((workspace) =>
-      workspace.members.map((pkg) => ({ kind: 'cargo' as const, name: pkg.name, root: dirname(pkg.manifestPath), pkg, workspace })),
+      workspace.members.map((pkg) => ({
+        kind: 'cargo' as const,
+        name: pkg.name,
+        root: dirname(pkg.manifestPath),
+        pkg,
+        workspace,
+      })),
     );
     return polyglotEdges(projects);
   };
 
   it('a path dependency outside the workspace root onto a missing directory', () => {
-    const dir = workspace({ 'ws/Cargo.toml': '[workspace]\nmembers = ["a"]\n', 'ws/a/Cargo.toml': crate('a', '\n[dependencies]\nx = { path = "../../x" }\n') });
+    const dir = workspace({
+      'ws/Cargo.toml': '[workspace]\nmembers = ["a"]\n',
+      'ws/a/Cargo.toml': crate('a', '\n[dependencies]\nx = { path = "../../x" }\n'),
+    });
     expect(() => cargoMetadata(join(dir, 'ws', 'Cargo.toml'))).toThrow();
     expect(modelError(() => edgesOf(dir)).message).toBe(
       `${dir}/ws/a/Cargo.toml: \`dependencies.x\`: is a path dependency on ${dir}/x, which has no Cargo.toml. Fix the path, or create the crate there`,
@@ -196,9 +245,14 @@ describe('bad input caught when edges are drawn', () => {
   });
 
   it('a path dependency onto a directory holding another package', () => {
-    const dir = workspace({ 'Cargo.toml': globWorkspace, 'crates/a/Cargo.toml': crate('a', '\n[dependencies]\nb = { path = "../b" }\n'), 'crates/b/Cargo.toml': crate('bee') });
+    const dir = workspace({
+      'Cargo.toml': globWorkspace,
+      'crates/a/Cargo.toml': crate('a', '\n[dependencies]\nb = { path = "../b" }\n'),
+      'crates/b/Cargo.toml': crate('bee'),
+    });
     // `--no-deps` does not look at names; resolving does ("no matching package named `b`")
-    const resolve = () => execFileSync('cargo', ['metadata', '--offline', '--format-version', '1'], { cwd: dir, stdio: 'pipe' });
+    const resolve = () =>
+      execFileSync('cargo', ['metadata', '--offline', '--format-version', '1'], { cwd: dir, stdio: 'pipe' });
     expect(resolve).toThrow(/no matching package/);
     const { message } = modelError(() => edgesOf(dir));
     expect(message).toBe(

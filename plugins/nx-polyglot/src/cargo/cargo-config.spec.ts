@@ -20,14 +20,20 @@ const env = { CARGO_HOME: join(root, 'home') };
 
 describe("a registry's index and token, where cargo finds them", () => {
   it('reads .cargo/config.toml from the directory cargo runs in and every parent, the deepest first, then CARGO_HOME', () => {
-    expect(registrySettings('local', join(root, 'repo/rust/crates'), env).index).toBe('sparse+http://127.0.0.1:9/local/');
+    expect(registrySettings('local', join(root, 'repo/rust/crates'), env).index).toBe(
+      'sparse+http://127.0.0.1:9/local/',
+    );
     expect(registrySettings('corp', join(root, 'repo/rust/crates'), env).index).toBe('sparse+http://127.0.0.1:9/repo/');
     expect(registrySettings('corp', root, env).index).toBe('sparse+https://home.example/index/');
   });
 
   it("takes the token from cargo's credentials.toml, and the environment over every file", () => {
     expect(registrySettings('corp', join(root, 'repo'), env).token).toBe('from-credentials');
-    const overridden = registrySettings('corp', join(root, 'repo'), { ...env, CARGO_REGISTRIES_CORP_INDEX: 'sparse+http://env/', CARGO_REGISTRIES_CORP_TOKEN: 'from-env' });
+    const overridden = registrySettings('corp', join(root, 'repo'), {
+      ...env,
+      CARGO_REGISTRIES_CORP_INDEX: 'sparse+http://env/',
+      CARGO_REGISTRIES_CORP_TOKEN: 'from-env',
+    });
     expect(overridden).toMatchObject({ index: 'sparse+http://env/', token: 'from-env' });
   });
 

@@ -12,7 +12,11 @@ import { envName } from '../options';
  * every parent, the deepest first, then `$CARGO_HOME/config.toml` — and, for
  * the token, `$CARGO_HOME/credentials.toml`, cargo's own credential store.
  */
-export function registrySettings(registry: string, startDir: string, env: NodeJS.ProcessEnv = process.env): { index?: string; token?: string; source: string } {
+export function registrySettings(
+  registry: string,
+  startDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { index?: string; token?: string; source: string } {
   const variable = `CARGO_REGISTRIES_${envName(registry)}`;
   const cargoHome = env.CARGO_HOME ?? join(homedir(), '.cargo');
   const configs: string[] = [];
@@ -28,9 +32,18 @@ export function registrySettings(registry: string, startDir: string, env: NodeJS
     }
     return undefined;
   };
-  const index = env[`${variable}_INDEX`] !== undefined ? { value: env[`${variable}_INDEX`] as string, file: variable + '_INDEX' } : fromFiles(configs, 'index');
-  const token = env[`${variable}_TOKEN`] ?? fromFiles([join(cargoHome, 'credentials.toml'), join(cargoHome, 'credentials'), ...configs], 'token')?.value;
-  return { index: index?.value, token, source: index?.file ?? `${variable}_INDEX or [registries.${registry}] index in .cargo/config.toml` };
+  const index =
+    env[`${variable}_INDEX`] !== undefined
+      ? { value: env[`${variable}_INDEX`] as string, file: variable + '_INDEX' }
+      : fromFiles(configs, 'index');
+  const token =
+    env[`${variable}_TOKEN`] ??
+    fromFiles([join(cargoHome, 'credentials.toml'), join(cargoHome, 'credentials'), ...configs], 'token')?.value;
+  return {
+    index: index?.value,
+    token,
+    source: index?.file ?? `${variable}_INDEX or [registries.${registry}] index in .cargo/config.toml`,
+  };
 }
 
 function registryTable(file: string, registry: string): Record<string, unknown> | undefined {

@@ -24,7 +24,9 @@ e = { path = "../e" }
       '/ws/a/Cargo.toml',
     );
     expect(m.package).toEqual({ name: 'a', version: { workspace: true }, publish: undefined });
-    expect(m.dependencies.map((d) => [d.key, d.kind, d.target, d.path ?? null, d.package ?? null, d.workspace])).toEqual([
+    expect(
+      m.dependencies.map((d) => [d.key, d.kind, d.target, d.path ?? null, d.package ?? null, d.workspace]),
+    ).toEqual([
       ['b', 'normal', null, '../b', null, false],
       ['serde', 'normal', null, null, null, false],
       ['c', 'dev', null, null, null, true],
@@ -34,10 +36,14 @@ e = { path = "../e" }
   });
 
   it('names the file and line of a syntax error', () => {
-    expect(() => parseCargoManifest('[package]\nname = "a\n', '/ws/a/Cargo.toml')).toThrow(/\/ws\/a\/Cargo.toml:2: invalid TOML/);
+    expect(() => parseCargoManifest('[package]\nname = "a\n', '/ws/a/Cargo.toml')).toThrow(
+      /\/ws\/a\/Cargo.toml:2: invalid TOML/,
+    );
   });
 
   it('rejects a manifest with neither [package] nor [workspace]', () => {
-    expect(() => parseCargoManifest('[dependencies]\n', '/ws/x/Cargo.toml')).toThrow(/neither a \[package\] nor a \[workspace\]/);
+    expect(() => parseCargoManifest('[dependencies]\n', '/ws/x/Cargo.toml')).toThrow(
+      /neither a \[package\] nor a \[workspace\]/,
+    );
   });
 });

@@ -40,7 +40,8 @@ export interface CargoPackageSection {
 }
 
 /** A full semantic version, as the `semver` crate Cargo uses parses it: no `v`, no missing parts, no leading zeros. */
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 export const isSemver = (v: unknown): v is string => typeof v === 'string' && SEMVER.test(v);
 
 /** The editions this Cargo (1.95) knows; any other value is refused. */
@@ -96,13 +97,18 @@ export function parseCargoManifest(text: string, file: string): CargoManifest {
     manifest.workspace = readWorkspace(doc.workspace, file);
   }
   if (!manifest.package && !manifest.workspace) {
-    throw new ManifestError(file, 'has neither a [package] nor a [workspace] table', 'Add a [package] section with a name, or remove the file');
+    throw new ManifestError(
+      file,
+      'has neither a [package] nor a [workspace] table',
+      'Add a [package] section with a name, or remove the file',
+    );
   }
 
   if (manifest.package) {
     if (doc.lib !== undefined) manifest.lib = true;
     if (doc.bin !== undefined) {
-      if (!Array.isArray(doc.bin) || !doc.bin.every(isTable)) throw new ManifestError(file, 'must be an array of tables', 'Write each binary as a [[bin]] section', 'bin');
+      if (!Array.isArray(doc.bin) || !doc.bin.every(isTable))
+        throw new ManifestError(file, 'must be an array of tables', 'Write each binary as a [[bin]] section', 'bin');
       manifest.bins = doc.bin.map((b) => (typeof b.name === 'string' ? b.name : manifest.package!.name));
     }
   }
@@ -111,7 +117,8 @@ export function parseCargoManifest(text: string, file: string): CargoManifest {
   }
   const targets = doc.target;
   if (targets !== undefined) {
-    if (!isTable(targets)) throw new ManifestError(file, 'must be a table', 'Use [target.\'cfg(...)\'.dependencies]', 'target');
+    if (!isTable(targets))
+      throw new ManifestError(file, 'must be a table', "Use [target.'cfg(...)'.dependencies]", 'target');
     for (const [cfg, section] of Object.entries(targets)) {
       if (!isTable(section)) continue;
       for (const [table, kind] of DEPENDENCY_TABLES) {
@@ -128,18 +135,38 @@ function readPackage(section: unknown, file: string): CargoPackageSection {
   const flag = (key: string): boolean | undefined => {
     const v = section[key];
     if (v === undefined || typeof v === 'boolean') return v;
-    throw new ManifestError(file, `must be true or false, not ${JSON.stringify(v)}`, `Write it as ${key} = false`, `package.${key}`);
+    throw new ManifestError(
+      file,
+      `must be true or false, not ${JSON.stringify(v)}`,
+      `Write it as ${key} = false`,
+      `package.${key}`,
+    );
   };
   const defaultRun = section['default-run'];
   if (defaultRun !== undefined && typeof defaultRun !== 'string') {
-    throw new ManifestError(file, `must be a binary's name, not ${JSON.stringify(defaultRun)}`, 'Write it as default-run = "my-server"', 'package.default-run');
+    throw new ManifestError(
+      file,
+      `must be a binary's name, not ${JSON.stringify(defaultRun)}`,
+      'Write it as default-run = "my-server"',
+      'package.default-run',
+    );
   }
   if (typeof name !== 'string' || name === '') {
-    throw new ManifestError(file, 'is missing or not a string', 'Give the package a name: name = "my-crate"', 'package.name');
+    throw new ManifestError(
+      file,
+      'is missing or not a string',
+      'Give the package a name: name = "my-crate"',
+      'package.name',
+    );
   }
   // cargo: "characters must be Unicode XID characters (numbers, `-`, `_`, or most letters)", not starting with a digit
   if (!/^[\p{XID_Start}_][\p{XID_Continue}-]*$/u.test(name)) {
-    throw new ManifestError(file, `is not a valid crate name (\`${name}\`)`, 'Use letters, digits, `-` and `_`, starting with a letter or `_`', 'package.name');
+    throw new ManifestError(
+      file,
+      `is not a valid crate name (\`${name}\`)`,
+      'Use letters, digits, `-` and `_`, starting with a letter or `_`',
+      'package.name',
+    );
   }
   inheritable(edition, isEdition, file, 'package.edition', `one of ${EDITIONS.map((e) => `"${e}"`).join(', ')}`);
   const patterns = (v: unknown): v is string[] => Array.isArray(v) && v.every((p) => typeof p === 'string');
@@ -148,7 +175,8 @@ function readPackage(section: unknown, file: string): CargoPackageSection {
     version: inheritable(version, isSemver, file, 'package.version', 'a full semantic version like "0.1.0"'),
     publish: inheritable(
       publish,
-      (v): v is boolean | string[] => typeof v === 'boolean' || (Array.isArray(v) && v.every((r) => typeof r === 'string')),
+      (v): v is boolean | string[] =>
+        typeof v === 'boolean' || (Array.isArray(v) && v.every((r) => typeof r === 'string')),
       file,
       'package.publish',
       'true, false or a list of registry names',
@@ -156,19 +184,43 @@ function readPackage(section: unknown, file: string): CargoPackageSection {
     defaultRun,
     autolib: flag('autolib'),
     autobins: flag('autobins'),
-    include: inheritable(include, patterns, file, 'package.include', 'a list of path patterns like ["src/**/*", "Cargo.toml"]'),
-    exclude: inheritable(exclude, patterns, file, 'package.exclude', 'a list of path patterns like ["tests/fixtures/**"]'),
+    include: inheritable(
+      include,
+      patterns,
+      file,
+      'package.include',
+      'a list of path patterns like ["src/**/*", "Cargo.toml"]',
+    ),
+    exclude: inheritable(
+      exclude,
+      patterns,
+      file,
+      'package.exclude',
+      'a list of path patterns like ["tests/fixtures/**"]',
+    ),
   };
 }
 
-function inheritable<T>(value: unknown, ok: (v: unknown) => v is T, file: string, key: string, expected: string): Inheritable<T> | undefined {
+function inheritable<T>(
+  value: unknown,
+  ok: (v: unknown) => v is T,
+  file: string,
+  key: string,
+  expected: string,
+): Inheritable<T> | undefined {
   if (value === undefined || ok(value)) return value as T | undefined;
   if (isTable(value) && value.workspace === true) return { workspace: true };
-  throw new ManifestError(file, `has an unexpected value (${JSON.stringify(value)})`, `Use ${expected}, or { workspace = true } to inherit it`, key);
+  throw new ManifestError(
+    file,
+    `has an unexpected value (${JSON.stringify(value)})`,
+    `Use ${expected}, or { workspace = true } to inherit it`,
+    key,
+  );
 }
 
 function readWorkspace(section: unknown, file: string): CargoWorkspaceSection {
-  if (!isTable(section)) throw new ManifestError(file, 'must be a table', 'Write it as a [workspace] section', 'workspace');
+  if (!isTable(section))
+    throw new ManifestError(file, 'must be a table', 'Write it as a [workspace] section', 'workspace');
   return {
     members: stringList(section.members, file, 'workspace.members'),
     exclude: stringList(section.exclude, file, 'workspace.exclude'),
@@ -183,23 +235,44 @@ function stringList(value: unknown, file: string, key: string): string[] {
   throw new ManifestError(file, 'must be a list of strings', 'Write it as ["path", "glob/*"]', key);
 }
 
-function readDependencyTable(table: unknown, kind: DependencyKind, target: string | null, file: string, tablePath: string[]): ManifestDependency[] {
+function readDependencyTable(
+  table: unknown,
+  kind: DependencyKind,
+  target: string | null,
+  file: string,
+  tablePath: string[],
+): ManifestDependency[] {
   const tableKey = tablePath.map((k, i) => (i === 1 && tablePath[0] === 'target' ? `'${k}'` : k)).join('.');
   if (table === undefined) return [];
-  if (!isTable(table)) throw new ManifestError(file, 'must be a table', 'Write it as a [section] of name = "version" entries', tableKey);
+  if (!isTable(table))
+    throw new ManifestError(file, 'must be a table', 'Write it as a [section] of name = "version" entries', tableKey);
   return Object.entries(table).map(([key, spec]) => {
-    const dep: ManifestDependency = { key, kind, target, table: tablePath, otherSource: false, workspace: false, optional: false };
+    const dep: ManifestDependency = {
+      key,
+      kind,
+      target,
+      table: tablePath,
+      otherSource: false,
+      workspace: false,
+      optional: false,
+    };
     if (typeof spec === 'string') {
       dep.version = spec;
       return dep;
     }
     if (!isTable(spec)) {
-      throw new ManifestError(file, 'must be a version string or an inline table', 'Write it as "1.0" or { path = "...", version = "..." }', `${tableKey}.${key}`);
+      throw new ManifestError(
+        file,
+        'must be a version string or an inline table',
+        'Write it as "1.0" or { path = "...", version = "..." }',
+        `${tableKey}.${key}`,
+      );
     }
     const str = (field: string): string | undefined => {
       const v = spec[field];
       if (v === undefined) return undefined;
-      if (typeof v !== 'string') throw new ManifestError(file, 'must be a string', `Quote the value of ${field}`, `${tableKey}.${key}.${field}`);
+      if (typeof v !== 'string')
+        throw new ManifestError(file, 'must be a string', `Quote the value of ${field}`, `${tableKey}.${key}.${field}`);
       return v;
     };
     dep.package = str('package');

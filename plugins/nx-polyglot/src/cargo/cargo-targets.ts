@@ -83,7 +83,12 @@ export function cargoTargets({
   const toolchainFiles: string[] = [];
   for (let dir = wsDir; ; dir = dirname(dir)) {
     const prefix = dir === '.' ? '{workspaceRoot}' : `{workspaceRoot}/${dir}`;
-    toolchainFiles.push(`${prefix}/rust-toolchain.toml`, `${prefix}/rust-toolchain`, `${prefix}/.cargo/config.toml`, `${prefix}/.cargo/config`);
+    toolchainFiles.push(
+      `${prefix}/rust-toolchain.toml`,
+      `${prefix}/rust-toolchain`,
+      `${prefix}/.cargo/config.toml`,
+      `${prefix}/.cargo/config`,
+    );
     if (dir === '.') break;
   }
   const toolchain = [...toolchainFiles, ...COMPILATION_ENV.map((env) => ({ env }))];
@@ -140,7 +145,10 @@ export function cargoTargets({
       metadata: {
         technologies: ['cargo'],
         description: `cargo run -p ${pkg.name} --bin ${runs} (arguments after -- go to cargo; -- -- <args> to the program)`,
-        help: { command: 'cargo run --help', example: { options: { argv: ['cargo', 'run', '-p', pkg.name, '--bin', runs, '--', '--port', '8080'] } } },
+        help: {
+          command: 'cargo run --help',
+          example: { options: { argv: ['cargo', 'run', '-p', pkg.name, '--bin', runs, '--', '--port', '8080'] } },
+        },
       },
     };
   }
@@ -174,7 +182,13 @@ export function cargoTargets({
     targets.yank = {
       executor: 'nx-polyglot:cargo-yank',
       cache: false,
-      options: { cwd: wsDir, package: pkg.name, vers: pkg.version, registry: publish.options?.registry, visibilityTimeout: publish.options?.visibilityTimeout },
+      options: {
+        cwd: wsDir,
+        package: pkg.name,
+        vers: pkg.version,
+        registry: publish.options?.registry,
+        visibilityTimeout: publish.options?.visibilityTimeout,
+      },
       metadata: {
         technologies: ['cargo'],
         description: `cargo yank ${pkg.name} --version ${pkg.version} (--vers=<version> for another, --undo to un-yank): rollback`,
@@ -186,7 +200,9 @@ export function cargoTargets({
 }
 
 /** `dependsOn` for the publish of other projects, grouped by target name (a crate beside a Python package publishes as `rust-publish`). */
-function dependsOnEach(after: Array<{ project: string; target: string }>): NonNullable<TargetConfiguration['dependsOn']> {
+function dependsOnEach(
+  after: Array<{ project: string; target: string }>,
+): NonNullable<TargetConfiguration['dependsOn']> {
   const byTarget = new Map<string, string[]>();
   for (const { project, target } of after) byTarget.set(target, [...(byTarget.get(target) ?? []), project]);
   return [...byTarget].map(([target, projects]) => ({ target, projects }));

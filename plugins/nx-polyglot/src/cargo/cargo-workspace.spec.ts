@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cargoMetadata, fixtureRootManifest, loadFixtureWorkspace, loadModelWorkspace, modelFacts } from './__fixtures__/cargo-metadata';
+import {
+  cargoMetadata,
+  fixtureRootManifest,
+  loadFixtureWorkspace,
+  loadModelWorkspace,
+  modelFacts,
+} from './__fixtures__/cargo-metadata';
 
 /** One tiny workspace per Cargo rule; the expected answer is `cargo metadata --no-deps`. */
 const FIXTURES = [
@@ -30,7 +36,10 @@ describe('loadCargoWorkspaces agrees with cargo metadata', () => {
 describe('Cargo rules, spelled out', () => {
   const facts = (fixture: string) => modelFacts(loadFixtureWorkspace(fixture));
   const names = (fixture: string) => facts(fixture).packages.map((p) => p.name);
-  const edges = (fixture: string) => facts(fixture).edges.map((e) => `${e.from}->${e.to}${e.kind ? ` (${e.kind})` : ''}${e.target ? ` [${e.target}]` : ''}`);
+  const edges = (fixture: string) =>
+    facts(fixture).edges.map(
+      (e) => `${e.from}->${e.to}${e.kind ? ` (${e.kind})` : ''}${e.target ? ` [${e.target}]` : ''}`,
+    );
 
   it('member globs keep directories only, match hidden ones, and ** spans any depth', () => {
     expect(names('member-globs')).toEqual(['glob-a', 'glob-b', 'glob-hidden', 'leaf-deep', 'leaf-shallow', 'tool-x']);
@@ -134,7 +143,9 @@ describe('the repository workspace (rust/)', () => {
     expect(names).toContain('micromegas-derive-transit');
     expect(names).toContain('micromegas-tracing-proc-macros');
     const unpublished = packages.filter((p) => p.publish?.length === 0).map((p) => p.name);
-    expect(unpublished).toEqual(expect.arrayContaining(['flight-sql-srv', 'http-gateway', 'telemetry-ingestion-srv', 'write-perfetto']));
+    expect(unpublished).toEqual(
+      expect.arrayContaining(['flight-sql-srv', 'http-gateway', 'telemetry-ingestion-srv', 'write-perfetto']),
+    );
     expect(edges).toContainEqual(expect.objectContaining({ from: 'micromegas-analytics', to: 'micromegas-perfetto' }));
   });
 });

@@ -113,18 +113,37 @@ function resolvePackage(manifest: CargoManifest, root: CargoManifest): CargoPack
     publish ??= false;
   }
   if (!isSemver(version)) {
-    throw new ManifestError(root.file, `must be a full semantic version (${JSON.stringify(version)})`, 'Write it as version = "0.1.0"', 'workspace.package.version');
+    throw new ManifestError(
+      root.file,
+      `must be a full semantic version (${JSON.stringify(version)})`,
+      'Write it as version = "0.1.0"',
+      'workspace.package.version',
+    );
   }
   const patterns = (field: 'include' | 'exclude'): string[] | undefined => {
     const value = typeof pkg[field] === 'object' && !Array.isArray(pkg[field]) ? fromWorkspace(field) : pkg[field];
     if (value !== undefined && !(Array.isArray(value) && value.every((p) => typeof p === 'string'))) {
-      throw new ManifestError(root.file, 'must be a list of path patterns', `Write it as ${field} = ["src/**/*"]`, `workspace.package.${field}`);
+      throw new ManifestError(
+        root.file,
+        'must be a list of path patterns',
+        `Write it as ${field} = ["src/**/*"]`,
+        `workspace.package.${field}`,
+      );
     }
     return value as string[] | undefined;
   };
   // a package's own publish is checked by the parser; an inherited one only here
-  if (publish !== undefined && typeof publish !== 'boolean' && !(Array.isArray(publish) && publish.every((r) => typeof r === 'string'))) {
-    throw new ManifestError(root.file, 'must be true, false or a list of registry names', 'Write it as publish = false or publish = ["my-registry"]', 'workspace.package.publish');
+  if (
+    publish !== undefined &&
+    typeof publish !== 'boolean' &&
+    !(Array.isArray(publish) && publish.every((r) => typeof r === 'string'))
+  ) {
+    throw new ManifestError(
+      root.file,
+      'must be true, false or a list of registry names',
+      'Write it as publish = false or publish = ["my-registry"]',
+      'workspace.package.publish',
+    );
   }
   return {
     name: pkg.name,
@@ -134,7 +153,13 @@ function resolvePackage(manifest: CargoManifest, root: CargoManifest): CargoPack
     dependencies: manifest.dependencies.map((dep) => resolveDependency(dep, manifest, root)),
     include: patterns('include') ?? null,
     exclude: patterns('exclude') ?? [],
-    declaredTargets: { lib: manifest.lib, bins: manifest.bins, defaultRun: pkg.defaultRun, autolib: pkg.autolib, autobins: pkg.autobins },
+    declaredTargets: {
+      lib: manifest.lib,
+      bins: manifest.bins,
+      defaultRun: pkg.defaultRun,
+      autolib: pkg.autolib,
+      autobins: pkg.autobins,
+    },
   };
 }
 
@@ -201,4 +226,3 @@ const memberIndex = new WeakMap<CargoPackage[], Map<string, CargoPackage>>();
 export function packageDir(pkg: CargoPackage): string {
   return dirname(pkg.manifestPath);
 }
-

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { CargoDependency, CargoPackage, CargoWorkspace } from './cargo-workspace';
-import { CRATES_IO_RATE_LIMIT, publishBlockers, publishConstraints, publishWaves, rateLimitProblem } from './publish-plan';
+import {
+  CRATES_IO_RATE_LIMIT,
+  publishBlockers,
+  publishConstraints,
+  publishWaves,
+  rateLimitProblem,
+} from './publish-plan';
 
 const dep = (name: string, kind: CargoDependency['kind'], req: string | null, path = true): CargoDependency => ({
   name,
@@ -31,7 +37,11 @@ describe('publishConstraints', () => {
       crate('transit', [dep('derive', 'normal', '^0.12'), dep('tracing', 'dev', null)]),
       crate('derive'),
       crate('tracing', [dep('transit', 'normal', '0.12.0')]),
-      crate('analytics', [dep('tracing', 'build', '0.12.0'), dep('sink', 'dev', '0.12.0'), dep('serde', 'normal', '1', false)]),
+      crate('analytics', [
+        dep('tracing', 'build', '0.12.0'),
+        dep('sink', 'dev', '0.12.0'),
+        dep('serde', 'normal', '1', false),
+      ]),
       crate('sink'),
     );
     expect(Object.fromEntries(publishConstraints(w, 'local'))).toEqual({
@@ -52,18 +62,37 @@ describe('publishConstraints', () => {
 
 describe('publishWaves', () => {
   it('puts each crate one wave after the last crate it needs', () => {
-    const waves = publishWaves(new Map([['a', []], ['b', ['a']], ['c', ['a']], ['d', ['b', 'c']], ['e', []]]));
+    const waves = publishWaves(
+      new Map([
+        ['a', []],
+        ['b', ['a']],
+        ['c', ['a']],
+        ['d', ['b', 'c']],
+        ['e', []],
+      ]),
+    );
     expect(waves).toEqual([['a', 'e'], ['b', 'c'], ['d']]);
   });
 
   it('names the crates of a cycle cargo cannot publish', () => {
-    expect(() => publishWaves(new Map([['a', ['b']], ['b', ['a']], ['c', []]]))).toThrow(/cycle cargo cannot publish: a, b/);
+    expect(() =>
+      publishWaves(
+        new Map([
+          ['a', ['b']],
+          ['b', ['a']],
+          ['c', []],
+        ]),
+      ),
+    ).toThrow(/cycle cargo cannot publish: a, b/);
   });
 });
 
 describe('publishBlockers', () => {
   it('finds a published crate whose path dependency has no version (Micromegas v0.12 servers)', () => {
-    const [blocker, ...rest] = publishBlockers(ws(crate('micromegas'), crate('srv', [dep('micromegas', 'normal', null)])), 'local');
+    const [blocker, ...rest] = publishBlockers(
+      ws(crate('micromegas'), crate('srv', [dep('micromegas', 'normal', null)])),
+      'local',
+    );
     expect(rest).toEqual([]);
     expect(blocker.message).toBe(
       '/ws/srv/Cargo.toml: `dependencies.micromegas`: srv is published, but this path dependency has no version, so cargo cannot publish it. Add version = "0.12.0" beside path, or make srv publish = false',
@@ -81,14 +110,25 @@ describe('publishBlockers', () => {
   });
 
   it('accepts a workspace that cargo can publish', () => {
-    expect(publishBlockers(ws(crate('a'), crate('b', [dep('a', 'normal', '0.12.0'), dep('a', 'dev', null)]), crate('srv', [dep('b', 'normal', null)], [])), 'local')).toEqual([]);
+    expect(
+      publishBlockers(
+        ws(
+          crate('a'),
+          crate('b', [dep('a', 'normal', '0.12.0'), dep('a', 'dev', null)]),
+          crate('srv', [dep('b', 'normal', null)], []),
+        ),
+        'local',
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('rateLimitProblem', () => {
   it("refuses a plan over crates.io's bursts and accepts one within them", () => {
     expect(rateLimitProblem(30, 5, CRATES_IO_RATE_LIMIT, 'crates-io')).toBeUndefined();
-    expect(rateLimitProblem(31, 0, CRATES_IO_RATE_LIMIT, 'crates-io')).toMatch(/31 new versions \(0 of them new crates\), over the burst `crates-io` allows \(30 versions, 5 new crates\)/);
+    expect(rateLimitProblem(31, 0, CRATES_IO_RATE_LIMIT, 'crates-io')).toMatch(
+      /31 new versions \(0 of them new crates\), over the burst `crates-io` allows \(30 versions, 5 new crates\)/,
+    );
     expect(rateLimitProblem(11, 11, CRATES_IO_RATE_LIMIT, 'crates-io')).toMatch(/11 of them new crates/);
   });
 });

@@ -76,9 +76,13 @@ export function publishWaves(constraints: Map<string, string[]>): string[][] {
   const placed = new Set<string>();
   let pending = [...constraints.keys()];
   while (pending.length > 0) {
-    const wave = pending.filter((c) => (constraints.get(c) ?? []).every((d) => placed.has(d) || !constraints.has(d))).sort();
+    const wave = pending
+      .filter((c) => (constraints.get(c) ?? []).every((d) => placed.has(d) || !constraints.has(d)))
+      .sort();
     if (wave.length === 0) {
-      throw new Error(`These crates depend on each other in a cycle cargo cannot publish: ${pending.sort().join(', ')}`);
+      throw new Error(
+        `These crates depend on each other in a cycle cargo cannot publish: ${pending.sort().join(', ')}`,
+      );
     }
     wave.forEach((c) => placed.add(c));
     waves.push(wave);
@@ -97,7 +101,12 @@ export interface RateLimit {
 export const CRATES_IO_RATE_LIMIT: RateLimit = { newVersionsBurst: 30, newCratesBurst: 5 };
 
 /** Why uploading this many new versions / new crates at once would hit the registry's limit, if it would. */
-export function rateLimitProblem(newVersions: number, newCrates: number, limit: RateLimit, registry: string): string | undefined {
+export function rateLimitProblem(
+  newVersions: number,
+  newCrates: number,
+  limit: RateLimit,
+  registry: string,
+): string | undefined {
   if (newVersions <= limit.newVersionsBurst && newCrates <= limit.newCratesBurst) return undefined;
   return (
     `the plan uploads ${newVersions} new versions (${newCrates} of them new crates), over the burst \`${registry}\` allows ` +

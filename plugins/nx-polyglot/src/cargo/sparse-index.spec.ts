@@ -9,7 +9,11 @@ let base: string;
 let hits = 0;
 let tooMany = 0;
 const files: Record<string, string> = {
-  '/index/mi/cr/micromegas-transit': ['{"name":"micromegas-transit","vers":"0.11.0","yanked":true,"cksum":"a"}', '{"name":"micromegas-transit","vers":"0.12.0","yanked":false,"cksum":"b"}', ''].join('\n'),
+  '/index/mi/cr/micromegas-transit': [
+    '{"name":"micromegas-transit","vers":"0.11.0","yanked":true,"cksum":"a"}',
+    '{"name":"micromegas-transit","vers":"0.12.0","yanked":false,"cksum":"b"}',
+    '',
+  ].join('\n'),
 };
 
 beforeAll(async () => {
@@ -33,7 +37,13 @@ const index = () => new SparseIndex('local', { CARGO_REGISTRIES_LOCAL_INDEX: bas
 
 describe('SparseIndex', () => {
   it('lays out paths as Cargo does', () => {
-    expect(['a', 'ab', 'abc', 'Serde', 'micromegas-transit'].map(indexPath)).toEqual(['1/a', '2/ab', '3/a/abc', 'se/rd/serde', 'mi/cr/micromegas-transit']);
+    expect(['a', 'ab', 'abc', 'Serde', 'micromegas-transit'].map(indexPath)).toEqual([
+      '1/a',
+      '2/ab',
+      '3/a/abc',
+      'se/rd/serde',
+      'mi/cr/micromegas-transit',
+    ]);
   });
 
   it('lists the published versions, yanked ones marked', async () => {
@@ -60,7 +70,9 @@ describe('SparseIndex', () => {
   it('polls until a version becomes visible, and gives up after the bound with a clear error', async () => {
     setTimeout(() => (files['/index/2/ab'] = '{"name":"ab","vers":"1.0.0","yanked":false,"cksum":"d"}\n'), 300);
     expect(await index().waitUntilVisible('ab', '1.0.0', 5000, 50)).toBeGreaterThan(0);
-    await expect(index().waitUntilVisible('ab', '2.0.0', 200, 50)).rejects.toThrow(/ab@2.0.0 was uploaded to `local` but is not in its index after 0 s/);
+    await expect(index().waitUntilVisible('ab', '2.0.0', 200, 50)).rejects.toThrow(
+      /ab@2.0.0 was uploaded to `local` but is not in its index after 0 s/,
+    );
   });
 
   it('names the registry and the variable when the registry is down or not configured', async () => {
@@ -70,7 +82,9 @@ describe('SparseIndex', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const down = new SparseIndex('local', { CARGO_REGISTRIES_LOCAL_INDEX: `sparse+http://127.0.0.1:${port}/index/` });
     await expect(down.versions('x')).rejects.toThrow(RegistryError);
-    await expect(down.versions('x')).rejects.toThrow(`The Cargo registry \`local\` is not reachable at http://127.0.0.1:${port}/index/ (ECONNREFUSED). Start it, or fix CARGO_REGISTRIES_LOCAL_INDEX`);
+    await expect(down.versions('x')).rejects.toThrow(
+      `The Cargo registry \`local\` is not reachable at http://127.0.0.1:${port}/index/ (ECONNREFUSED). Start it, or fix CARGO_REGISTRIES_LOCAL_INDEX`,
+    );
     expect(() => new SparseIndex('my-reg', {})).toThrow(/Set CARGO_REGISTRIES_MY_REG_INDEX/);
   });
 });

@@ -42,14 +42,18 @@ export class SparseIndex {
     configDir = process.cwd(),
   ) {
     const variable = `CARGO_REGISTRIES_${envName(registry)}_INDEX`;
-    const settings = registry === 'crates-io' ? { index: 'sparse+https://index.crates.io/', token: env.CARGO_REGISTRY_TOKEN, source: 'crates.io' } : registrySettings(registry, configDir, env);
+    const settings =
+      registry === 'crates-io'
+        ? { index: 'sparse+https://index.crates.io/', token: env.CARGO_REGISTRY_TOKEN, source: 'crates.io' }
+        : registrySettings(registry, configDir, env);
     const url = settings.index;
     if (!url) {
       throw new RegistryError(
         `The index URL of the Cargo registry \`${registry}\` is not set. Set ${variable} (e.g. sparse+http://127.0.0.1:8000/api/v1/crates/), or index under [registries.${registry}] in .cargo/config.toml`,
       );
     }
-    if (!url.startsWith('sparse+')) throw new RegistryError(`${settings.source} must be a sparse index URL starting with sparse+ (got ${url})`);
+    if (!url.startsWith('sparse+'))
+      throw new RegistryError(`${settings.source} must be a sparse index URL starting with sparse+ (got ${url})`);
     this.url = url.slice('sparse+'.length).replace(/\/?$/, '/');
     this.token = settings.token;
   }
@@ -78,13 +82,17 @@ export class SparseIndex {
         const header = response.headers.get('retry-after') ?? '1';
         const waitMs = /^\d+$/.test(header) ? Number(header) * 1000 : Math.max(0, Date.parse(header) - Date.now());
         if (Date.now() + waitMs - started > this.maxRateLimitWaitMs) {
-          throw new RegistryError(`The Cargo registry \`${this.registry}\` keeps answering 429 Too Many Requests for ${url}; try again later`);
+          throw new RegistryError(
+            `The Cargo registry \`${this.registry}\` keeps answering 429 Too Many Requests for ${url}; try again later`,
+          );
         }
         await sleep(waitMs);
         continue;
       }
       if (!response.ok) {
-        throw new RegistryError(`The Cargo registry \`${this.registry}\` answered ${response.status} ${response.statusText} for ${url}`);
+        throw new RegistryError(
+          `The Cargo registry \`${this.registry}\` answered ${response.status} ${response.statusText} for ${url}`,
+        );
       }
       const text = await response.text();
       return text

@@ -4,7 +4,14 @@ import { relative } from 'node:path';
 import semver from 'semver';
 import { howItEnded, runProcess } from '../run-process';
 import { FileChange, planFileContents } from '../release/apply-edits';
-import { BumpJournal, JOURNAL_DIR, JournalBusyError, RollbackResult, recoverBeforeStarting, rollbackFailureText } from '../release/bump-journal';
+import {
+  BumpJournal,
+  JOURNAL_DIR,
+  JournalBusyError,
+  RollbackResult,
+  recoverBeforeStarting,
+  rollbackFailureText,
+} from '../release/bump-journal';
 import { bumpPlan } from '../release/bump-plan';
 import { writeFileDurably } from '../release/durable-write';
 import { lockMismatches, releaseLockFiles } from '../release/lock-consistency';
@@ -46,7 +53,9 @@ export default async function bump(options: BumpOptions, context: ExecutorContex
   if (!current) return fail('bump: the release group has no version to start from.');
   const mismatches = [...versionMismatches(manifests, current), ...lockMismatches(manifests, context.root)];
   if (mismatches.length > 0) {
-    return fail(`bump: the manifests and lock files do not agree on ${current} yet (run the version-check target to list them); nothing was changed.`);
+    return fail(
+      `bump: the manifests and lock files do not agree on ${current} yet (run the version-check target to list them); nothing was changed.`,
+    );
   }
   const next = options.to ?? semver.inc(current, options.bump ?? 'minor');
   if (!next || !semver.valid(next)) return fail(`bump: ${options.to} is not a version (x.y.z); nothing was changed.`);
@@ -71,7 +80,9 @@ export default async function bump(options: BumpOptions, context: ExecutorContex
   try {
     journal = BumpJournal.open(context.root, 'bump', current, next);
   } catch (e) {
-    return fail(`bump: ${e instanceof JournalBusyError ? e.message : `could not create the bump journal ${JOURNAL_DIR} (${errorText(e)}); nothing was changed.`}`);
+    return fail(
+      `bump: ${e instanceof JournalBusyError ? e.message : `could not create the bump journal ${JOURNAL_DIR} (${errorText(e)}); nothing was changed.`}`,
+    );
   }
   try {
     journal.record([
@@ -89,11 +100,17 @@ export default async function bump(options: BumpOptions, context: ExecutorContex
     try {
       result = journal.rollback();
     } catch (e) {
-      return fail(`${failure}\nbump: the rollback itself failed (${errorText(e)}); the original bytes are kept in ${JOURNAL_DIR}: run the bump or version-check again to put them back.`);
+      return fail(
+        `${failure}\nbump: the rollback itself failed (${errorText(e)}); the original bytes are kept in ${JOURNAL_DIR}: run the bump or version-check again to put them back.`,
+      );
     }
     if (result.failed.length === 0) return fail(`${failure}; every file is as it was.`);
-    const others = result.restored.length ? ` (${result.restored.join(', ')} ${result.restored.length === 1 ? 'was' : 'were'} put back)` : '';
-    return fail(`${failure}; the rollback could not restore every file${others}.\n${rollbackFailureText(result.failed, context.root)}`);
+    const others = result.restored.length
+      ? ` (${result.restored.join(', ')} ${result.restored.length === 1 ? 'was' : 'were'} put back)`
+      : '';
+    return fail(
+      `${failure}; the rollback could not restore every file${others}.\n${rollbackFailureText(result.failed, context.root)}`,
+    );
   };
 
   for (const change of changes) {
@@ -105,10 +122,15 @@ export default async function bump(options: BumpOptions, context: ExecutorContex
   }
   for (const lock of locks) {
     const [file, ...args] = lock.command;
-    const r = await runProcess(file, args, { cwd: lock.cwd, onSpawn: (pid) => journal.noteHelper(pid, lock.command.join(' ')) });
+    const r = await runProcess(file, args, {
+      cwd: lock.cwd,
+      onSpawn: (pid) => journal.noteHelper(pid, lock.command.join(' ')),
+    });
     if (r.exitCode !== 0) {
       const said = r.output && !r.output.endsWith('\n') ? `${r.output}\n` : r.output;
-      return rollBack(`${said}bump: regenerating ${rel(lock.file)} failed (\`${lock.command.join(' ')}\`${r.signal ? `, ${howItEnded(r)}` : ''})`);
+      return rollBack(
+        `${said}bump: regenerating ${rel(lock.file)} failed (\`${lock.command.join(' ')}\`${r.signal ? `, ${howItEnded(r)}` : ''})`,
+      );
     }
   }
   journal.commit();

@@ -11,7 +11,10 @@ import { CrateRef, runCargoBatch } from './cargo-batch';
  */
 const crates: Record<string, { lib: string; deps?: string[] }> = {
   fine: { lib: 'pub fn one() -> u32 {\n    1\n}\n\n#[test]\nfn one_is_one() {\n    assert_eq!(one(), 1);\n}\n' },
-  'also-fine': { lib: 'pub fn two() -> u32 {\n    fine::one() + 1\n}\n\n#[test]\nfn two_is_two() {\n    assert_eq!(two(), 2);\n}\n', deps: ['fine'] },
+  'also-fine': {
+    lib: 'pub fn two() -> u32 {\n    fine::one() + 1\n}\n\n#[test]\nfn two_is_two() {\n    assert_eq!(two(), 2);\n}\n',
+    deps: ['fine'],
+  },
   broken: { lib: 'pub fn oops() -> u32 {\n    "not a number"\n}\n' },
   blocked: { lib: 'pub fn uses() -> u32 {\n    broken::oops()\n}\n', deps: ['broken'] },
   failing: { lib: '#[test]\nfn wrong() {\n    assert_eq!(1 + 1, 3, "arithmetic is broken");\n}\n' },
@@ -24,10 +27,13 @@ const dependsOn = (crate: CrateRef, failed: string) => (crates[crate.name].deps 
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'cargo-batch-'));
-  const files: Record<string, string> = { 'Cargo.toml': '[workspace]\nmembers = ["*"]\nexclude = ["target"]\nresolver = "3"\n' };
+  const files: Record<string, string> = {
+    'Cargo.toml': '[workspace]\nmembers = ["*"]\nexclude = ["target"]\nresolver = "3"\n',
+  };
   for (const [name, { lib, deps = [] }] of Object.entries(crates)) {
     files[`${name}/Cargo.toml`] =
-      `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2024"\n\n[dependencies]\n` + deps.map((d) => `${d} = { path = "../${d}" }\n`).join('');
+      `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2024"\n\n[dependencies]\n` +
+      deps.map((d) => `${d} = { path = "../${d}" }\n`).join('');
     files[`${name}/src/lib.rs`] = lib;
   }
   for (const [path, text] of Object.entries(files)) {
@@ -41,7 +47,14 @@ describe('runCargoBatch with real cargo', () => {
   it('tells apart, in one `cargo test` batch, the crate that does not compile, its dependent, the failing test and the passing crates', async () => {
     const outcomes = await runCargoBatch({ cwd: root, command: ['test'], args: [] }, refs(), dependsOn);
     const success = Object.fromEntries([...outcomes].map(([name, o]) => [name, o.success]));
-    expect(success).toEqual({ fine: true, 'also-fine': true, broken: false, blocked: false, failing: false, sloppy: true });
+    expect(success).toEqual({
+      fine: true,
+      'also-fine': true,
+      broken: false,
+      blocked: false,
+      failing: false,
+      sloppy: true,
+    });
     expect(outcomes.get('broken')?.output).toMatch(/mismatched types/);
     expect(outcomes.get('blocked')?.output).toMatch(/dependency of blocked failed to compile/);
     expect(outcomes.get('failing')?.output).toMatch(/arithmetic is broken/);
@@ -56,7 +69,12 @@ describe('runCargoBatch with real cargo', () => {
       refs().filter((c) => ['fine', 'also-fine', 'broken', 'blocked'].includes(c.name)),
       dependsOn,
     );
-    expect(Object.fromEntries([...outcomes].map(([n, o]) => [n, o.success]))).toEqual({ fine: true, 'also-fine': true, broken: false, blocked: false });
+    expect(Object.fromEntries([...outcomes].map(([n, o]) => [n, o.success]))).toEqual({
+      fine: true,
+      'also-fine': true,
+      broken: false,
+      blocked: false,
+    });
     expect(outcomes.get('fine')?.output).toBe('');
   });
 

@@ -23,11 +23,20 @@ export interface CargoInvocation {
 }
 
 /** Runs cargo; `live` gets what a user should see as it happens (rendered diagnostics, test output, progress). */
-export type Runner = (args: string[], cwd: string, onStdoutLine?: (line: string) => void, live?: (chunk: string) => void) => Promise<ProcessResult>;
+export type Runner = (
+  args: string[],
+  cwd: string,
+  onStdoutLine?: (line: string) => void,
+  live?: (chunk: string) => void,
+) => Promise<ProcessResult>;
 const cargoRunner: Runner = async (args, cwd, onStdoutLine, live) => {
   // whole lines only: crates' test runs print at the same time
   const lines = live && wholeLines(live);
-  const result = await runProcess('cargo', args, { cwd, onStdoutLine, ...(onStdoutLine ? { onStderr: lines } : { onOutput: lines }) });
+  const result = await runProcess('cargo', args, {
+    cwd,
+    onStdoutLine,
+    ...(onStdoutLine ? { onStderr: lines } : { onOutput: lines }),
+  });
   lines?.flush();
   return result;
 };
@@ -61,7 +70,8 @@ export async function runCargoBatch(
   run: Runner = cargoRunner,
 ): Promise<Map<string, CrateOutcome>> {
   const outcomes = new Map<string, CrateOutcome>();
-  for await (const [name, outcome] of cargoBatchOutcomes(invocation, crates, dependsOn, run)) outcomes.set(name, outcome);
+  for await (const [name, outcome] of cargoBatchOutcomes(invocation, crates, dependsOn, run))
+    outcomes.set(name, outcome);
   // in the order the crates were given
   return new Map(crates.map((c) => [c.name, outcomes.get(c.name) as CrateOutcome]));
 }
@@ -91,7 +101,12 @@ function splitArgs(args: string[]): { cargoArgs: string[]; toolArgs: string[] } 
 const packageArgs = (crates: CrateRef[]) => crates.flatMap((c) => ['-p', c.name]);
 
 /** A command cargo cannot batch with attribution (e.g. a cargo plugin): one process per crate. */
-async function* oneByOne(invocation: CargoInvocation, crates: CrateRef[], run: Runner, live?: (chunk: string) => void): AsyncGenerator<[string, CrateOutcome]> {
+async function* oneByOne(
+  invocation: CargoInvocation,
+  crates: CrateRef[],
+  run: Runner,
+  live?: (chunk: string) => void,
+): AsyncGenerator<[string, CrateOutcome]> {
   for (const crate of crates) {
     const r = await run([...invocation.command, '-p', crate.name, ...invocation.args], invocation.cwd, undefined, live);
     yield [crate.name, { success: r.exitCode === 0, output: r.output }];
@@ -99,8 +114,18 @@ async function* oneByOne(invocation: CargoInvocation, crates: CrateRef[], run: R
 }
 
 /** `cargo fmt --check -p a -p b`: rustfmt names each file it would change ("Diff in <file>:<line>:"). */
-async function formatCrates(invocation: CargoInvocation, crates: CrateRef[], run: Runner, live?: (chunk: string) => void): Promise<Map<string, CrateOutcome>> {
-  const r = await run([...invocation.command, ...packageArgs(crates), ...invocation.args], invocation.cwd, undefined, live);
+async function formatCrates(
+  invocation: CargoInvocation,
+  crates: CrateRef[],
+  run: Runner,
+  live?: (chunk: string) => void,
+): Promise<Map<string, CrateOutcome>> {
+  const r = await run(
+    [...invocation.command, ...packageArgs(crates), ...invocation.args],
+    invocation.cwd,
+    undefined,
+    live,
+  );
   const outcomes = new Map(crates.map((c) => [c.name, { success: true, output: '' }]));
   if (r.exitCode === 0) return outcomes;
   let current: CrateOutcome | undefined;
@@ -116,15 +141,14 @@ async function formatCrates(invocation: CargoInvocation, crates: CrateRef[], run
     }
     if (current) current.output += `${line}\n`;
   }
-  if (!attributed) for (const outcome of outcomes.values()) Object.assign(outcome, { success: false, output: r.output });
+  if (!attributed)
+    for (const outcome of outcomes.values()) Object.assign(outcome, { success: false, output: r.output });
   return outcomes;
 }
 
 /** The crate whose directory holds `file` (the deepest, for nested crates). */
 function ownerOf(file: string, crates: CrateRef[], outcomes: Map<string, CrateOutcome>): CrateOutcome | undefined {
-  const owner = crates
-    .filter((c) => file.startsWith(c.dir + '/'))
-    .sort((a, b) => b.dir.length - a.dir.length)[0];
+  const owner = crates.filter((c) => file.startsWith(c.dir + '/')).sort((a, b) => b.dir.length - a.dir.length)[0];
   return owner && outcomes.get(owner.name);
 }
 
@@ -152,7 +176,14 @@ async function* compileCrates(
   let remaining = crates;
 
   while (remaining.length > 0) {
-    const args = [...invocation.command, ...(isTest ? ['--no-run'] : []), '--message-format=json', ...packageArgs(remaining), ...cargoArgs, ...(isTest ? [] : toolArgs)];
+    const args = [
+      ...invocation.command,
+      ...(isTest ? ['--no-run'] : []),
+      '--message-format=json',
+      ...packageArgs(remaining),
+      ...cargoArgs,
+      ...(isTest ? [] : toolArgs),
+    ];
     let finished = false;
     const r = await run(
       args,
@@ -171,11 +202,23 @@ async function* compileCrates(
     );
     if (finished) {
       if (!isTest) {
-        for (const crate of remaining) yield [crate.name, { success: r.exitCode === 0, output: (diagnostics.get(crate.name) as string) + (r.exitCode === 0 ? '' : r.output) }];
+        for (const crate of remaining)
+          yield [
+            crate.name,
+            {
+              success: r.exitCode === 0,
+              output: (diagnostics.get(crate.name) as string) + (r.exitCode === 0 ? '' : r.output),
+            },
+          ];
         return;
       }
       const testOne = async (crate: CrateRef): Promise<[string, CrateOutcome]> => {
-        const t = await run([...invocation.command, '--no-fail-fast', '-p', crate.name, ...cargoArgs, ...toolArgs], invocation.cwd, undefined, live);
+        const t = await run(
+          [...invocation.command, '--no-fail-fast', '-p', crate.name, ...cargoArgs, ...toolArgs],
+          invocation.cwd,
+          undefined,
+          live,
+        );
         // cargo replays the crate's warnings on a fresh build: the test run's output has them
         return [crate.name, { success: t.exitCode === 0, output: t.output }];
       };
@@ -187,20 +230,32 @@ async function* compileCrates(
     const failedHere = remaining.filter((c) => failedNames.has(c.name));
     const failedElsewhere = [...failedNames].filter((n) => !crates.some((c) => c.name === n));
     const blocked = remaining.filter(
-      (c) => !failedNames.has(c.name) && [...failedHere, ...crates.filter((f) => failedNames.has(f.name))].some((f) => dependsOn(c, f.project)),
+      (c) =>
+        !failedNames.has(c.name) &&
+        [...failedHere, ...crates.filter((f) => failedNames.has(f.name))].some((f) => dependsOn(c, f.project)),
     );
     for (const crate of failedHere) {
-      const own = r.output.split('\n').filter((l) => l.includes(`\`${crate.name}\``)).join('\n');
+      const own = r.output
+        .split('\n')
+        .filter((l) => l.includes(`\`${crate.name}\``))
+        .join('\n');
       yield [crate.name, { success: false, output: `${diagnostics.get(crate.name)}${own}\n` }];
     }
     for (const crate of blocked) {
-      yield [crate.name, { success: false, output: `${diagnostics.get(crate.name)}A workspace dependency of ${crate.name} failed to compile.\n` }];
+      yield [
+        crate.name,
+        {
+          success: false,
+          output: `${diagnostics.get(crate.name)}A workspace dependency of ${crate.name} failed to compile.\n`,
+        },
+      ];
     }
     const done = new Set([...failedHere, ...blocked].map((c) => c.name));
     if (done.size === 0) {
       // Nothing we can pin on one crate (a dependency outside the batch, a cargo error): all fail, with cargo's words.
       const reason = failedElsewhere.length > 0 ? `Dependency ${failedElsewhere.join(', ')} failed to compile.\n` : '';
-      for (const crate of remaining) yield [crate.name, { success: false, output: `${diagnostics.get(crate.name)}${reason}${r.output}` }];
+      for (const crate of remaining)
+        yield [crate.name, { success: false, output: `${diagnostics.get(crate.name)}${reason}${r.output}` }];
       return;
     }
     remaining = remaining.filter((c) => !done.has(c.name));
@@ -213,7 +268,10 @@ async function* asCompleted<T, R>(items: T[], limit: number, fn: (item: T) => Pr
   let next = 0;
   const start = () => {
     const i = next++;
-    pending.set(i, fn(items[i]).then((r): [number, R] => [i, r]));
+    pending.set(
+      i,
+      fn(items[i]).then((r): [number, R] => [i, r]),
+    );
   };
   while (next < items.length && pending.size < limit) start();
   while (pending.size > 0) {

@@ -56,7 +56,10 @@ describe('cargo-publish', () => {
     mkdirSync(join(work, 'bin'));
     mkdirSync(join(work, 'ws', 'demo', 'src'), { recursive: true });
     writeFileSync(join(work, 'ws', 'Cargo.toml'), '[workspace]\nmembers = ["demo"]\n');
-    writeFileSync(join(work, 'ws', 'demo', 'Cargo.toml'), '[package]\nname = "demo"\nversion = "0.1.0"\ndescription = "d"\nlicense = "MIT"\n');
+    writeFileSync(
+      join(work, 'ws', 'demo', 'Cargo.toml'),
+      '[package]\nname = "demo"\nversion = "0.1.0"\ndescription = "d"\nlicense = "MIT"\n',
+    );
     writeFileSync(join(work, 'ws', 'demo', 'src', 'lib.rs'), '');
     writeFileSync(join(work, 'bin', 'cargo'), FAKE_CARGO);
     chmodSync(join(work, 'bin', 'cargo'), 0o755);
@@ -89,11 +92,23 @@ describe('cargo-publish', () => {
       root: join(work, 'ws'),
       projectName: 'demo',
       targetName: 'publish',
-      projectGraph: { nodes: { demo: { data: { root: 'demo', targets: { publish: { executor: 'nx-polyglot:cargo-publish', options } } } } }, dependencies: {} },
-      taskGraph: { roots: ['demo:publish'], tasks: { 'demo:publish': { id: 'demo:publish', target: { project: 'demo', target: 'publish' }, overrides: {} } }, dependencies: {} },
+      projectGraph: {
+        nodes: {
+          demo: { data: { root: 'demo', targets: { publish: { executor: 'nx-polyglot:cargo-publish', options } } } },
+        },
+        dependencies: {},
+      },
+      taskGraph: {
+        roots: ['demo:publish'],
+        tasks: {
+          'demo:publish': { id: 'demo:publish', target: { project: 'demo', target: 'publish' }, overrides: {} },
+        },
+        dependencies: {},
+      },
     }) as unknown as ExecutorContext;
   const log = () => readPublishLog(join(work, 'log.jsonl'));
-  const calls = () => (existsSync(join(work, 'calls')) ? readFileSync(join(work, 'calls'), 'utf8').trim().split('\n') : []);
+  const calls = () =>
+    existsSync(join(work, 'calls')) ? readFileSync(join(work, 'calls'), 'utf8').trim().split('\n') : [];
 
   it('publishes and waits for the index', async () => {
     expect(await cargoPublish(options, context())).toEqual({ success: true });
@@ -111,7 +126,11 @@ describe('cargo-publish', () => {
   });
 
   it.each([
-    ['a wrong token', 'not-the-token', /CARGO_REGISTRIES_LOCAL_TOKEN was not accepted by http:\/\/127\.0\.0\.1:\d+ \(403 Forbidden/],
+    [
+      'a wrong token',
+      'not-the-token',
+      /CARGO_REGISTRIES_LOCAL_TOKEN was not accepted by http:\/\/127\.0\.0\.1:\d+ \(403 Forbidden/,
+    ],
     ['no token', undefined, /no token\. Set CARGO_REGISTRIES_LOCAL_TOKEN/],
   ])('stops before cargo runs on %s, naming the variable and never the token', async (_, token, message) => {
     if (token === undefined) delete process.env.CARGO_REGISTRIES_LOCAL_TOKEN;
@@ -138,7 +157,10 @@ describe('cargo-publish', () => {
       holder = spawn('sleep', ['600'], { stdio: 'ignore' });
       const lock = publishLockFile(join(work, 'ws'), 'cargo', `${base}/index/`, 'demo', '0.1.0');
       mkdirSync(join(lock, '..'), { recursive: true });
-      writeFileSync(lock, JSON.stringify({ pid: holder.pid, start: null, host: hostname(), since: new Date().toISOString() }));
+      writeFileSync(
+        lock,
+        JSON.stringify({ pid: holder.pid, start: null, host: hostname(), since: new Date().toISOString() }),
+      );
       const run = cargoPublish(options, context());
       // the other run "publishes" and lets go; this run only goes on once it is waiting
       for (let i = 0; !output.includes('is uploading it; waiting for it'); i++) {
@@ -160,7 +182,10 @@ describe('cargo-publish', () => {
       await new Promise((resolve) => holder.once('exit', resolve));
       const lock = publishLockFile(join(work, 'ws'), 'cargo', `${base}/index/`, 'demo', '0.1.0');
       mkdirSync(join(lock, '..'), { recursive: true });
-      writeFileSync(lock, JSON.stringify({ pid: dead, start: null, host: hostname(), since: new Date().toISOString() }));
+      writeFileSync(
+        lock,
+        JSON.stringify({ pid: dead, start: null, host: hostname(), since: new Date().toISOString() }),
+      );
       expect(await cargoPublish(options, context())).toEqual({ success: true });
       expect(calls()).toHaveLength(1);
       expect(log()).toMatchObject([{ status: 'published' }]);

@@ -7,7 +7,13 @@ import { publishLockFile, withPublishLock } from '../publish-lock';
 import { PublishRecord, recordPublish } from '../publish-log';
 import { howItEnded, runProcess } from '../run-process';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from '../cargo/cargo-workspace';
-import { CRATES_IO_RATE_LIMIT, publishBlockers, publishConstraints, publishWaves, rateLimitProblem } from '../cargo/publish-plan';
+import {
+  CRATES_IO_RATE_LIMIT,
+  publishBlockers,
+  publishConstraints,
+  publishWaves,
+  rateLimitProblem,
+} from '../cargo/publish-plan';
 import { RegistryError, SparseIndex } from '../cargo/sparse-index';
 
 export interface CargoPublishOptions {
@@ -60,24 +66,41 @@ async function publishCrate(
 ): Promise<{ success: boolean; output: string }> {
   const cwd = join(context.root, options.cwd);
   const started = Date.now();
-  const base = { project, name: pkg.name, version: pkg.version, ecosystem: 'cargo' as const, registry: options.registry };
+  const base = {
+    project,
+    name: pkg.name,
+    version: pkg.version,
+    ecosystem: 'cargo' as const,
+    registry: options.registry,
+  };
   const done = (record: Omit<PublishRecord, keyof typeof base | 'seconds'>, success: boolean, output: string) => {
     recordPublish({ ...base, ...record, seconds: (Date.now() - started) / 1000 });
     return { success, output };
   };
   try {
     if (await index.has(pkg.name, pkg.version)) {
-      return done({ status: 'skipped', detail: 'already published' }, true, `${pkg.name}@${pkg.version} is already in \`${options.registry}\`: skipped\n`);
+      return done(
+        { status: 'skipped', detail: 'already published' },
+        true,
+        `${pkg.name}@${pkg.version} is already in \`${options.registry}\`: skipped\n`,
+      );
     }
     if (options.dryRun) {
-      return done({ status: 'planned' }, true, `${pkg.name}@${pkg.version} would be published to \`${options.registry}\` (dry run)\n`);
+      return done(
+        { status: 'planned' },
+        true,
+        `${pkg.name}@${pkg.version} would be published to \`${options.registry}\` (dry run)\n`,
+      );
     }
     // every registry of the run accepts its credentials, or nothing of any ecosystem is uploaded
     const denied = await checkRunCredentials(context);
     if (denied) return done({ status: 'failed', detail: credentialDetail(denied) }, false, denied);
     // another publish run uploading this crate right now: wait for it, then ask the index again
     const lock = publishLockFile(context.root, 'cargo', index.url, pkg.name, pkg.version);
-    const waiting = (holder: string) => process.stdout.write(`${pkg.name}@${pkg.version}: another publish run (${holder}) is uploading it; waiting for it\n`);
+    const waiting = (holder: string) =>
+      process.stdout.write(
+        `${pkg.name}@${pkg.version}: another publish run (${holder}) is uploading it; waiting for it\n`,
+      );
     return await withPublishLock(lock, waiting, () => uploadCrate(pkg, options, index, cwd, done));
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
@@ -91,17 +114,30 @@ async function uploadCrate(
   options: CargoPublishOptions,
   index: SparseIndex,
   cwd: string,
-  done: (record: Omit<PublishRecord, 'project' | 'name' | 'version' | 'ecosystem' | 'registry' | 'seconds'>, success: boolean, output: string) => { success: boolean; output: string },
+  done: (
+    record: Omit<PublishRecord, 'project' | 'name' | 'version' | 'ecosystem' | 'registry' | 'seconds'>,
+    success: boolean,
+    output: string,
+  ) => { success: boolean; output: string },
 ): Promise<{ success: boolean; output: string }> {
   try {
     if (await index.has(pkg.name, pkg.version)) {
-      return done({ status: 'skipped', detail: 'already published' }, true, `${pkg.name}@${pkg.version} is already in \`${options.registry}\` (another run published it meanwhile): skipped\n`);
+      return done(
+        { status: 'skipped', detail: 'already published' },
+        true,
+        `${pkg.name}@${pkg.version} is already in \`${options.registry}\` (another run published it meanwhile): skipped\n`,
+      );
     }
     const uploadStart = Date.now();
     // a workspace's path + version dependencies point at crates.io once uploaded;
     // when the registry rehearses a crates.io release, cargo must find them here
     const standIn = options.replacesCratesIo
-      ? ['--config', 'source.crates-io.replace-with="nx-polyglot-stand-in"', '--config', `source.nx-polyglot-stand-in.registry="sparse+${index.url}"`]
+      ? [
+          '--config',
+          'source.crates-io.replace-with="nx-polyglot-stand-in"',
+          '--config',
+          `source.nx-polyglot-stand-in.registry="sparse+${index.url}"`,
+        ]
       : [];
     const args = ['publish', '-p', pkg.name, '--registry', options.registry, ...standIn, ...(options.args ?? [])];
     const r = await runProcess('cargo', args, { cwd });
@@ -115,15 +151,29 @@ async function uploadCrate(
         return done({ status: 'failed', detail: e.message }, false, `${r.output}${e.message}\n`);
       }
       if (inIndex) {
-        return done({ status: 'skipped', detail: 'already published' }, true, `${r.output}${pkg.name}@${pkg.version} is already in \`${options.registry}\`: skipped\n`);
+        return done(
+          { status: 'skipped', detail: 'already published' },
+          true,
+          `${r.output}${pkg.name}@${pkg.version} is already in \`${options.registry}\`: skipped\n`,
+        );
       }
-      const said = r.output.split('\n').filter((l) => /^(error|Caused by)|^\s{2}\S/.test(l)).join(' ').trim();
+      const said = r.output
+        .split('\n')
+        .filter((l) => /^(error|Caused by)|^\s{2}\S/.test(l))
+        .join(' ')
+        .trim();
       // a signal is what happened, whatever cargo managed to print before it
-      const detail = r.signal ? `cargo publish ${howItEnded(r)}${said ? `: ${said}` : ''}` : said || `cargo publish ${howItEnded(r)}`;
+      const detail = r.signal
+        ? `cargo publish ${howItEnded(r)}${said ? `: ${said}` : ''}`
+        : said || `cargo publish ${howItEnded(r)}`;
       return done({ status: 'failed', detail, ...(r.signal ? { signal: r.signal } : {}) }, false, r.output);
     }
     const visibleAt = await index.waitUntilVisible(pkg.name, pkg.version, (options.visibilityTimeout ?? 120) * 1000);
-    return done({ status: 'published', uploadStart, visibleAt }, true, `${r.output}${pkg.name}@${pkg.version} is in \`${options.registry}\`'s index\n`);
+    return done(
+      { status: 'published', uploadStart, visibleAt },
+      true,
+      `${r.output}${pkg.name}@${pkg.version} is in \`${options.registry}\`'s index\n`,
+    );
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
     return done({ status: 'failed', detail: e.message }, false, `${e.message}\n`);
@@ -131,7 +181,10 @@ async function uploadCrate(
 }
 
 /** `nx run <crate>:publish`: one crate. */
-export default async function cargoPublish(options: CargoPublishOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function cargoPublish(
+  options: CargoPublishOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   if (!options.registry) {
     process.stderr.write(NO_REGISTRY);
     return { success: false };
@@ -173,7 +226,8 @@ export async function* cargoPublishBatch(
   const startTime = Date.now();
   const failAll = function* (message: string) {
     process.stderr.write(message);
-    for (const task of taskIds) yield { task, result: { success: false, terminalOutput: message, startTime, endTime: Date.now() } };
+    for (const task of taskIds)
+      yield { task, result: { success: false, terminalOutput: message, startTime, endTime: Date.now() } };
   };
 
   if (!options.registry) return yield* failAll(NO_REGISTRY);
@@ -187,12 +241,16 @@ export async function* cargoPublishBatch(
     return yield* failAll(`${(e as Error).message}\n`);
   }
 
-  const crateOf = new Map(taskIds.map((id) => [id, ws.members.find((m) => m.name === inputs[id].package) as CargoPackage]));
+  const crateOf = new Map(
+    taskIds.map((id) => [id, ws.members.find((m) => m.name === inputs[id].package) as CargoPackage]),
+  );
   const taskOf = new Map(taskIds.map((id) => [inputs[id].package, id]));
   let published: Map<string, boolean>;
   try {
     published = new Map(
-      await Promise.all(taskIds.map(async (id) => [id, await index.has(crateOf.get(id)!.name, crateOf.get(id)!.version)] as const)),
+      await Promise.all(
+        taskIds.map(async (id) => [id, await index.has(crateOf.get(id)!.name, crateOf.get(id)!.version)] as const),
+      ),
     );
   } catch (e) {
     return yield* failAll(`${(e as Error).message}\n`);
@@ -200,15 +258,22 @@ export async function* cargoPublishBatch(
 
   // the plan, in waves of crates that can go up together
   const constraints = publishConstraints(ws, options.registry);
-  const inBatch = new Map([...constraints].filter(([c]) => taskOf.has(c)).map(([c, deps]) => [c, deps.filter((d) => taskOf.has(d))]));
+  const inBatch = new Map(
+    [...constraints].filter(([c]) => taskOf.has(c)).map(([c, deps]) => [c, deps.filter((d) => taskOf.has(d))]),
+  );
   const waves = publishWaves(inBatch);
   const plan = waves
     .map((wave, i) => {
-      const crates = wave.map((c) => `${c} ${crateOf.get(taskOf.get(c)!)!.version}${published.get(taskOf.get(c)!) ? ' (already published)' : ''}`);
+      const crates = wave.map(
+        (c) =>
+          `${c} ${crateOf.get(taskOf.get(c)!)!.version}${published.get(taskOf.get(c)!) ? ' (already published)' : ''}`,
+      );
       return `  wave ${i + 1}: ${crates.join(', ')}`;
     })
     .join('\n');
-  process.stdout.write(`Publish plan for the Cargo registry \`${options.registry}\` (${options.dryRun ? 'dry run, nothing is uploaded' : `up to ${options.maxParallel ?? 4} at a time`}):\n${plan}\n`);
+  process.stdout.write(
+    `Publish plan for the Cargo registry \`${options.registry}\` (${options.dryRun ? 'dry run, nothing is uploaded' : `up to ${options.maxParallel ?? 4} at a time`}):\n${plan}\n`,
+  );
 
   const limits = options.rateLimit ?? (options.registry === 'crates-io' ? CRATES_IO_RATE_LIMIT : false);
   if (limits) {
@@ -225,7 +290,16 @@ export async function* cargoPublishBatch(
     if (denied) {
       for (const id of taskIds.filter((t) => !published.get(t))) {
         const crate = crateOf.get(id)!;
-        recordPublish({ project: taskGraph.tasks[id].target.project, name: crate.name, version: crate.version, ecosystem: 'cargo', registry: options.registry, status: 'failed', detail: credentialDetail(denied), seconds: 0 });
+        recordPublish({
+          project: taskGraph.tasks[id].target.project,
+          name: crate.name,
+          version: crate.version,
+          ecosystem: 'cargo',
+          registry: options.registry,
+          status: 'failed',
+          detail: credentialDetail(denied),
+          seconds: 0,
+        });
       }
       return yield* failAll(denied);
     }
@@ -239,20 +313,28 @@ export async function* cargoPublishBatch(
   const limit = Math.max(1, options.maxParallel ?? 4);
   // Nx 24 lists dependency edges ({ id }), Nx 23 task ids
   const depsOf = (id: string) =>
-    ((taskGraph.dependencies[id] ?? []) as Array<string | { id: string }>).map((d) => (typeof d === 'string' ? d : d.id)).filter((d) => taskGraph.tasks[d]);
+    ((taskGraph.dependencies[id] ?? []) as Array<string | { id: string }>)
+      .map((d) => (typeof d === 'string' ? d : d.id))
+      .filter((d) => taskGraph.tasks[d]);
   const start = (id: string) => {
     running.add(id);
     const crate = crateOf.get(id)!;
     const taskStart = Date.now();
     const failedDep = depsOf(id).find((d) => outcome.get(d) === false);
     const work = failedDep
-      ? Promise.resolve({ success: false, output: `${crate.name} was not published: ${crateOf.get(failedDep)!.name}, which it needs, was not.\n` })
+      ? Promise.resolve({
+          success: false,
+          output: `${crate.name} was not published: ${crateOf.get(failedDep)!.name}, which it needs, was not.\n`,
+        })
       : publishCrate(taskGraph.tasks[id].target.project, crate, options, index, context);
-    work.then((r) => {
+    void work.then((r) => {
       running.delete(id);
       outcome.set(id, r.success);
       process.stdout.write(r.output);
-      finished.push({ task: id, result: { success: r.success, terminalOutput: r.output, startTime: taskStart, endTime: Date.now() } });
+      finished.push({
+        task: id,
+        result: { success: r.success, terminalOutput: r.output, startTime: taskStart, endTime: Date.now() },
+      });
       wake();
     });
   };

@@ -21,10 +21,14 @@ export interface CargoYankOptions {
  * registry, skipping what is already in that state, and waits until the
  * index says so. `nx run-many -t yank --vers=0.12.0` yanks a release.
  */
-export default async function cargoYank(options: CargoYankOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function cargoYank(
+  options: CargoYankOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const fail = (line: string) => (process.stderr.write(`${line}\n`), { success: false });
-  if (!options.registry) return fail('No Cargo registry is configured: set publish.cargo.registry in the nx-polyglot plugin options.');
+  if (!options.registry)
+    return fail('No Cargo registry is configured: set publish.cargo.registry in the nx-polyglot plugin options.');
   const { package: crate, vers: version, registry } = options;
   const want = !options.undo;
   try {
@@ -41,11 +45,17 @@ export default async function cargoYank(options: CargoYankOptions, context: Exec
       return { success: true };
     }
     const args = ['yank', crate, '--version', version, '--registry', registry, ...(want ? [] : ['--undo'])];
-    const r = await runProcess('cargo', args, { cwd: join(context.root, options.cwd), onOutput: (c) => process.stdout.write(c) });
+    const r = await runProcess('cargo', args, {
+      cwd: join(context.root, options.cwd),
+      onOutput: (c) => process.stdout.write(c),
+    });
     if (r.exitCode !== 0) return fail(`cargo yank of ${crate}@${version} failed (see above).`);
     const deadline = Date.now() + (options.visibilityTimeout ?? 120) * 1000;
     while ((await index.versions(crate)).find((e) => e.vers === version)?.yanked !== want) {
-      if (Date.now() > deadline) return fail(`${crate}@${version}: the index of \`${registry}\` does not show the change yet; check the registry.`);
+      if (Date.now() > deadline)
+        return fail(
+          `${crate}@${version}: the index of \`${registry}\` does not show the change yet; check the registry.`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     say(`${crate}@${version} is ${want ? 'yanked' : 'un-yanked'} in \`${registry}\``);

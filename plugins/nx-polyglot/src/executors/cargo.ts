@@ -15,9 +15,19 @@ export interface CargoOptions {
 
 /** One crate, one cargo process (`nx run <crate>:<target>`). */
 export default async function cargo(options: CargoOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  const task = Object.values(context.taskGraph?.tasks ?? {}).find((t) => t.target.project === context.projectName && t.target.target === context.targetName);
-  const args = [...options.command, '-p', options.package, ...forwardArgs(options.command, options.args ?? [], forwardedArgs(task))];
-  const result = await runProcess('cargo', args, { cwd: join(context.root, options.cwd), onOutput: (c) => process.stdout.write(c) });
+  const task = Object.values(context.taskGraph?.tasks ?? {}).find(
+    (t) => t.target.project === context.projectName && t.target.target === context.targetName,
+  );
+  const args = [
+    ...options.command,
+    '-p',
+    options.package,
+    ...forwardArgs(options.command, options.args ?? [], forwardedArgs(task)),
+  ];
+  const result = await runProcess('cargo', args, {
+    cwd: join(context.root, options.cwd),
+    onOutput: (c) => process.stdout.write(c),
+  });
   if (result.exitCode === 127) process.stderr.write(result.output);
   return { success: result.exitCode === 0 };
 }
@@ -39,7 +49,8 @@ export async function* cargoBatch(
   context: ExecutorContext,
 ): AsyncGenerator<{ task: string; result: TaskResult }> {
   const groups = new Map<string, string[]>();
-  const argsOf = (id: string) => forwardArgs(inputs[id].command, inputs[id].args ?? [], forwardedArgs(taskGraph.tasks[id]));
+  const argsOf = (id: string) =>
+    forwardArgs(inputs[id].command, inputs[id].args ?? [], forwardedArgs(taskGraph.tasks[id]));
   for (const taskId of Object.keys(taskGraph.tasks)) {
     const key = JSON.stringify([inputs[taskId].cwd, inputs[taskId].command, argsOf(taskId)]);
     groups.set(key, [...(groups.get(key) ?? []), taskId]);
@@ -49,14 +60,21 @@ export async function* cargoBatch(
     const first = inputs[taskIds[0]];
     const crates: CrateRef[] = taskIds.map((id) => {
       const project = taskGraph.tasks[id].target.project;
-      return { name: inputs[id].package, dir: join(context.root, context.projectsConfigurations.projects[project].root), project };
+      return {
+        name: inputs[id].package,
+        dir: join(context.root, context.projectsConfigurations.projects[project].root),
+        project,
+      };
     });
     const taskOf = new Map(crates.map((c, i) => [c.name, taskIds[i]]));
     const dependsOn = (crate: CrateRef, failedProject: string) => reaches(context, crate.project, failedProject);
     const startTime = Date.now();
     const invocation = { cwd: join(context.root, first.cwd), command: first.command, args: argsOf(taskIds[0]) };
     for await (const [name, outcome] of cargoBatchOutcomes(invocation, crates, dependsOn, undefined, live)) {
-      yield { task: taskOf.get(name) as string, result: { success: outcome.success, terminalOutput: outcome.output, startTime, endTime: Date.now() } };
+      yield {
+        task: taskOf.get(name) as string,
+        result: { success: outcome.success, terminalOutput: outcome.output, startTime, endTime: Date.now() },
+      };
     }
   }
 }

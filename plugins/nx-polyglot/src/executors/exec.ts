@@ -18,7 +18,9 @@ export default async function exec(options: ExecOptions, context: ExecutorContex
   const cwd = join(context.root, options.cwd);
   if (options.cleanDirectory) rmSync(join(cwd, options.cleanDirectory), { recursive: true, force: true });
   // `nx run pkg:test -- -k slow`: what the user typed after `--` goes to the program
-  const task = Object.values(context.taskGraph?.tasks ?? {}).find((t) => t.target.project === context.projectName && t.target.target === context.targetName);
+  const task = Object.values(context.taskGraph?.tasks ?? {}).find(
+    (t) => t.target.project === context.projectName && t.target.target === context.targetName,
+  );
   const [file, ...args] = [...options.argv, ...forwardedArgs(task)];
   const result = await runProcess(file, args, { cwd, onOutput: (c) => process.stdout.write(c) });
   if (result.exitCode === 127) process.stderr.write(result.output);

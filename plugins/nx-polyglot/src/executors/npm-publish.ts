@@ -22,7 +22,8 @@ class NpmRegistryError extends Error {
 }
 
 /** A registry's way of saying the version is already there (npmjs 403, Verdaccio 409). */
-const ALREADY_THERE = /cannot publish over|previously published|already present|already exists|EPUBLISHCONFLICT|\bE409\b/i;
+const ALREADY_THERE =
+  /cannot publish over|previously published|already present|already exists|EPUBLISHCONFLICT|\bE409\b/i;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,11 +55,15 @@ class NpmRegistry {
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
       const why = err.name === 'TimeoutError' ? 'no answer within 30 s' : (err.cause?.code ?? err.message);
-      throw new NpmRegistryError(`The npm registry is not reachable at ${this.url} (${why}). Start it, or fix ${this.variable}`);
+      throw new NpmRegistryError(
+        `The npm registry is not reachable at ${this.url} (${why}). Start it, or fix ${this.variable}`,
+      );
     }
     if (response.status === 404) return [];
     if (!response.ok) {
-      throw new NpmRegistryError(`The npm registry at ${this.url} answered ${response.status} ${response.statusText} for ${url}. Start it, or fix ${this.variable}`);
+      throw new NpmRegistryError(
+        `The npm registry at ${this.url} answered ${response.status} ${response.statusText} for ${url}. Start it, or fix ${this.variable}`,
+      );
     }
     const packument = (await response.json()) as { versions?: Record<string, unknown> };
     return Object.keys(packument.versions ?? {});
@@ -69,7 +74,9 @@ class NpmRegistry {
     for (;;) {
       if ((await this.versions(name)).includes(version)) return Date.now();
       if (Date.now() > deadline) {
-        throw new NpmRegistryError(`${name}@${version} was published to ${this.url} but its packument does not list it after ${Math.round(timeoutMs / 1000)} s`);
+        throw new NpmRegistryError(
+          `${name}@${version} was published to ${this.url} but its packument does not list it after ${Math.round(timeoutMs / 1000)} s`,
+        );
       }
       await sleep(pollMs);
     }
@@ -92,23 +99,46 @@ export function npmrcFor(registryUrl: string): string {
  * `nx run <package>:publish` for an npm package (the plugin's own): publishes
  * unless the registry already lists the version, then waits until it does.
  */
-export default async function npmPublish(options: NpmPublishOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function npmPublish(
+  options: NpmPublishOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   const started = Date.now();
   const cwd = join(context.root, options.cwd);
-  const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: string; version?: string; private?: boolean };
+  const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as {
+    name?: string;
+    version?: string;
+    private?: boolean;
+  };
   const name = manifest.name ?? '';
   const version = manifest.version ?? '';
   const variable = options.registryEnv ?? 'NPM_CONFIG_REGISTRY';
   const registryUrl = process.env[variable];
-  const base = { project: context.projectName ?? name, name, version, ecosystem: 'npm' as const, registry: registryUrl ?? variable };
+  const base = {
+    project: context.projectName ?? name,
+    name,
+    version,
+    ecosystem: 'npm' as const,
+    registry: registryUrl ?? variable,
+  };
   const done = (record: Omit<PublishRecord, keyof typeof base | 'seconds'>, success: boolean, message: string) => {
     recordPublish({ ...base, ...record, seconds: (Date.now() - started) / 1000 });
     (success ? process.stdout : process.stderr).write(message);
     return { success };
   };
 
-  if (!name || !version) return done({ status: 'failed', detail: 'package.json has no name or version' }, false, `${join(options.cwd, 'package.json')} needs a name and a version to be published.\n`);
-  if (manifest.private) return done({ status: 'failed', detail: 'package.json is private' }, false, `${name} is "private": true in its package.json; npm will not publish it.\n`);
+  if (!name || !version)
+    return done(
+      { status: 'failed', detail: 'package.json has no name or version' },
+      false,
+      `${join(options.cwd, 'package.json')} needs a name and a version to be published.\n`,
+    );
+  if (manifest.private)
+    return done(
+      { status: 'failed', detail: 'package.json is private' },
+      false,
+      `${name} is "private": true in its package.json; npm will not publish it.\n`,
+    );
   if (!registryUrl) {
     return done(
       { status: 'failed', detail: `${variable} is not set` },
@@ -121,20 +151,35 @@ export default async function npmPublish(options: NpmPublishOptions, context: Ex
   const registry = new NpmRegistry(registryUrl, variable, token);
   try {
     if ((await registry.versions(name)).includes(version)) {
-      return done({ status: 'skipped', detail: 'already published' }, true, `${label} is already in ${registry.url}: skipped\n`);
+      return done(
+        { status: 'skipped', detail: 'already published' },
+        true,
+        `${label} is already in ${registry.url}: skipped\n`,
+      );
     }
-    if (options.dryRun) return done({ status: 'planned' }, true, `${label} would be published to ${registry.url} (dry run)\n`);
+    if (options.dryRun)
+      return done({ status: 'planned' }, true, `${label} would be published to ${registry.url} (dry run)\n`);
     // npm refuses to publish without a token, whatever the registry allows
-    if (!token) return done({ status: 'failed', detail: 'NPM_TOKEN is not set' }, false, `${label} was not published: set NPM_TOKEN to a token of ${registry.url}.\n`);
+    if (!token)
+      return done(
+        { status: 'failed', detail: 'NPM_TOKEN is not set' },
+        false,
+        `${label} was not published: set NPM_TOKEN to a token of ${registry.url}.\n`,
+      );
     // every registry of the run accepts its credentials, or nothing of any ecosystem is uploaded
     const denied = await checkRunCredentials(context);
     if (denied) return done({ status: 'failed', detail: credentialDetail(denied) }, false, denied);
     // another publish run uploading this version right now: wait for it, then ask the registry again
     const lock = publishLockFile(context.root, 'npm', registry.url, name, version);
-    const waiting = (holder: string) => process.stdout.write(`${label}: another publish run (${holder}) is uploading it; waiting for it\n`);
+    const waiting = (holder: string) =>
+      process.stdout.write(`${label}: another publish run (${holder}) is uploading it; waiting for it\n`);
     return await withPublishLock(lock, waiting, async () => {
       if ((await registry.versions(name)).includes(version)) {
-        return done({ status: 'skipped', detail: 'already published' }, true, `${label} is already in ${registry.url} (another run published it meanwhile): skipped\n`);
+        return done(
+          { status: 'skipped', detail: 'already published' },
+          true,
+          `${label} is already in ${registry.url} (another run published it meanwhile): skipped\n`,
+        );
       }
       return upload();
     });
@@ -151,17 +196,33 @@ export default async function npmPublish(options: NpmPublishOptions, context: Ex
     const uploadStart = Date.now();
     try {
       writeFileSync(npmrc, npmrcFor(registry.url), { mode: 0o600 });
-      r = await runProcess('npm', ['publish', '--registry', registry.url, '--userconfig', npmrc], { cwd, onOutput: (c) => process.stdout.write(c) });
+      r = await runProcess('npm', ['publish', '--registry', registry.url, '--userconfig', npmrc], {
+        cwd,
+        onOutput: (c) => process.stdout.write(c),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     if (r.exitCode !== 0) {
       if (ALREADY_THERE.test(r.output) && (await registry.versions(name)).includes(version)) {
-        return done({ status: 'skipped', detail: 'already published' }, true, `${label} is already in ${registry.url}: skipped\n`);
+        return done(
+          { status: 'skipped', detail: 'already published' },
+          true,
+          `${label} is already in ${registry.url}: skipped\n`,
+        );
       }
-      const said = r.output.split('\n').filter((l) => /^npm (error|ERR!)/.test(l) && !/complete log of this run/.test(l)).slice(0, 3).join(' ').trim();
+      const said = r.output
+        .split('\n')
+        .filter((l) => /^npm (error|ERR!)/.test(l) && !/complete log of this run/.test(l))
+        .slice(0, 3)
+        .join(' ')
+        .trim();
       const detail = r.signal ? `npm publish ${howItEnded(r)}` : said || `npm publish ${howItEnded(r)}`;
-      return done({ status: 'failed', detail, ...(r.signal ? { signal: r.signal } : {}) }, false, `${label} was not published to ${registry.url}.\n`);
+      return done(
+        { status: 'failed', detail, ...(r.signal ? { signal: r.signal } : {}) },
+        false,
+        `${label} was not published to ${registry.url}.\n`,
+      );
     }
     const visibleAt = await registry.waitUntilVisible(name, version, (options.visibilityTimeout ?? 120) * 1000);
     return done({ status: 'published', uploadStart, visibleAt }, true, `${label} is in ${registry.url}\n`);

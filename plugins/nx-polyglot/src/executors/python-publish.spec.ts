@@ -41,7 +41,11 @@ describe('python-publish', () => {
         return res.end();
       }
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(indexFiles().map((f) => `<a href="/packages/${f}">${f}</a>`).join('\n'));
+      res.end(
+        indexFiles()
+          .map((f) => `<a href="/packages/${f}">${f}</a>`)
+          .join('\n'),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
@@ -78,17 +82,43 @@ describe('python-publish', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  const options: PythonPublishOptions = { cwd: 'micromegas', repository: 'local', distribution: 'micromegas', version: '0.12.0', tool: 'poetry', visibilityTimeout: 5 };
+  const options: PythonPublishOptions = {
+    cwd: 'micromegas',
+    repository: 'local',
+    distribution: 'micromegas',
+    version: '0.12.0',
+    tool: 'poetry',
+    visibilityTimeout: 5,
+  };
   const run = (overrides: Partial<PythonPublishOptions> = {}) =>
-    pythonPublish({ ...options, ...overrides }, { root: join(work, 'ws'), projectName: 'micromegas' } as ExecutorContext);
-  const calls = () => (existsSync(join(work, 'calls')) ? readFileSync(join(work, 'calls'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]) : []);
+    pythonPublish({ ...options, ...overrides }, {
+      root: join(work, 'ws'),
+      projectName: 'micromegas',
+    } as ExecutorContext);
+  const calls = () =>
+    existsSync(join(work, 'calls'))
+      ? readFileSync(join(work, 'calls'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as string[])
+      : [];
   const log = () => readPublishLog(join(work, 'log.jsonl'));
 
   it('builds, uploads, waits for the index, and records it', async () => {
     expect(await run()).toEqual({ success: true });
-    expect(calls()).toEqual([['build', '--output', 'dist'], ['publish', '-r', 'local']]);
+    expect(calls()).toEqual([
+      ['build', '--output', 'dist'],
+      ['publish', '-r', 'local'],
+    ]);
     const [record] = log();
-    expect(record).toMatchObject({ project: 'micromegas', name: 'micromegas', version: '0.12.0', ecosystem: 'python', registry: 'local', status: 'published' });
+    expect(record).toMatchObject({
+      project: 'micromegas',
+      name: 'micromegas',
+      version: '0.12.0',
+      ecosystem: 'python',
+      registry: 'local',
+      status: 'published',
+    });
     expect(record.visibleAt).toBeGreaterThanOrEqual(record.uploadStart as number);
     expect(output).toContain("micromegas 0.12.0 is in `local`'s index");
   });
@@ -108,7 +138,10 @@ describe('python-publish', () => {
   });
 
   it('completes a half-uploaded release, letting Poetry skip the file that is there', async () => {
-    indexFiles = () => (existsSync(join(work, 'uploaded')) ? ['micromegas-0.12.0.tar.gz', 'micromegas-0.12.0-py3-none-any.whl'] : ['micromegas-0.12.0.tar.gz']);
+    indexFiles = () =>
+      existsSync(join(work, 'uploaded'))
+        ? ['micromegas-0.12.0.tar.gz', 'micromegas-0.12.0-py3-none-any.whl']
+        : ['micromegas-0.12.0.tar.gz'];
     expect(await run()).toEqual({ success: true });
     expect(calls()[1]).toEqual(['publish', '-r', 'local', '--skip-existing']);
     expect(log()).toMatchObject([{ status: 'published' }]);
@@ -124,7 +157,8 @@ describe('python-publish', () => {
     process.env.FAKE_PUBLISH = 'forbidden';
     expect(await run()).toEqual({ success: false });
     expect(log()).toMatchObject([{ status: 'failed', detail: 'HTTP Error 403: Forbidden | b"not allowed"' }]);
-    const everything = output + readFileSync(join(work, 'log.jsonl'), 'utf8') + readFileSync(join(work, 'calls'), 'utf8');
+    const everything =
+      output + readFileSync(join(work, 'log.jsonl'), 'utf8') + readFileSync(join(work, 'calls'), 'utf8');
     expect(everything).not.toContain('SECRET');
   });
 
@@ -150,7 +184,9 @@ describe('python-publish', () => {
     await new Promise((resolve) => closed.close(resolve));
     process.env.POETRY_REPOSITORIES_LOCAL_URL = url;
     expect(await run()).toEqual({ success: false });
-    expect(output).toContain(`The Python repository \`local\` is not usable at ${url}simple/micromegas/ (ECONNREFUSED). Start it, or fix POETRY_REPOSITORIES_LOCAL_URL`);
+    expect(output).toContain(
+      `The Python repository \`local\` is not usable at ${url}simple/micromegas/ (ECONNREFUSED). Start it, or fix POETRY_REPOSITORIES_LOCAL_URL`,
+    );
     expect(calls()).toEqual([]);
   });
 });

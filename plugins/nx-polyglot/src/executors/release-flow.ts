@@ -85,7 +85,11 @@ export default async function releaseFlow(options: ReleaseFlowOptions, context: 
     fail,
     run: (file, args, env) => {
       say(`$ ${[file, ...args].join(' ')}`);
-      return runProcess(file, args, { cwd: context.root, env: env ? { ...process.env, ...env } : undefined, onOutput: (c) => process.stdout.write(c) });
+      return runProcess(file, args, {
+        cwd: context.root,
+        env: env ? { ...process.env, ...env } : undefined,
+        onOutput: (c) => process.stdout.write(c),
+      });
     },
     git: (...args) => runProcess('git', args, { cwd: context.root }),
   };
@@ -104,7 +108,15 @@ export default async function releaseFlow(options: ReleaseFlowOptions, context: 
 /** Yanks every crate of a version (--undo: un-yanks) and says what cannot be undone by API. */
 async function rollback(flow: Flow): Promise<Step> {
   const target = flow.options.vers ?? flow.version;
-  const r = await flow.run('npx', ['nx', 'run-many', '-t', 'yank', `--vers=${target}`, ...(flow.options.undo ? ['--undo'] : []), ...(flow.dry ? ['--dry-run'] : [])]);
+  const r = await flow.run('npx', [
+    'nx',
+    'run-many',
+    '-t',
+    'yank',
+    `--vers=${target}`,
+    ...(flow.options.undo ? ['--undo'] : []),
+    ...(flow.dry ? ['--dry-run'] : []),
+  ]);
   if (r.exitCode !== 0) return flow.fail(`rollback: yanking ${target} failed (see above).`);
   flow.say(
     `\nWhat remains by hand: PyPI cannot yank through its API — yank ${target} of each Python package in the PyPI web UI (or delete it from a private index); ` +

@@ -17,11 +17,21 @@ function notesAndGithub(flow: Flow) {
   const notesDir = options.notesDir ?? 'dist/release';
   const notesFileOf = (tag: string) => join(context.root, notesDir, `${tag}.md`);
   const gitRemote = options.gitRemote ?? 'origin';
-  const planGithub = (tag: string) => planGithubRelease({ root: context.root, tag, createRelease: options.createRelease ?? 'github', gitRemote, env: process.env });
+  const planGithub = (tag: string) =>
+    planGithubRelease({
+      root: context.root,
+      tag,
+      createRelease: options.createRelease ?? 'github',
+      gitRemote,
+      env: process.env,
+    });
   // this target with another step, for the messages that say what to run next
-  const rerun = (step: string, target: string) => `npx nx run ${context.projectName}:${context.targetName} --step=${step} --vers=${target}`;
+  const rerun = (step: string, target: string) =>
+    `npx nx run ${context.projectName}:${context.targetName} --step=${step} --vers=${target}`;
   const createOnGithub = async (github: GithubCreate, target: string, notesFile: string): Promise<boolean> => {
-    say(`Pushing to ${gitRemote} and creating the GitHub release v${target} through nx release (token from ${github.tokenVariable}).`);
+    say(
+      `Pushing to ${gitRemote} and creating the GitHub release v${target} through nx release (token from ${github.tokenVariable}).`,
+    );
     const created = await runGithubRelease(context.root, github, target, notesFile);
     // after Nx's own output, which may end mid-line
     say(created ? `\nGitHub release: ${github.releaseUrl}` : '');
@@ -37,16 +47,27 @@ export async function githubRelease(flow: Flow): Promise<Step> {
   const target = options.vers ?? version;
   const tag = `v${target}`;
   const notesFile = notesFileOf(tag);
-  if (!existsSync(notesFile)) return fail(`github-release: ${relative(context.root, notesFile)} does not exist; the release step of ${target} writes it. Nothing was done.`);
-  if ((await git('tag', '--list', tag)).output.trim() === '') return fail(`github-release: there is no tag ${tag}; release ${target} first. Nothing was done.`);
+  if (!existsSync(notesFile))
+    return fail(
+      `github-release: ${relative(context.root, notesFile)} does not exist; the release step of ${target} writes it. Nothing was done.`,
+    );
+  if ((await git('tag', '--list', tag)).output.trim() === '')
+    return fail(`github-release: there is no tag ${tag}; release ${target} first. Nothing was done.`);
   const github = await planGithub(tag);
   if ('error' in github) return fail(`github-release: ${github.error} Nothing was done.`);
-  if (!github.create) return fail(`github-release: ${github.why}; set GITHUB_TOKEN or GH_TOKEN (with createRelease not false). Nothing was done.`);
+  if (!github.create)
+    return fail(
+      `github-release: ${github.why}; set GITHUB_TOKEN or GH_TOKEN (with createRelease not false). Nothing was done.`,
+    );
   if (dry) {
-    say(`Would push to ${gitRemote} and create ${github.releaseUrl} through nx release (token from ${github.tokenVariable}), its body ${relative(context.root, notesFile)} (dry run: nothing is sent).`);
+    say(
+      `Would push to ${gitRemote} and create ${github.releaseUrl} through nx release (token from ${github.tokenVariable}), its body ${relative(context.root, notesFile)} (dry run: nothing is sent).`,
+    );
     return { success: true };
   }
-  return (await createOnGithub(github, target, notesFile)) ? { success: true } : fail(`github-release: the GitHub release ${tag} was not created (see above).`);
+  return (await createOnGithub(github, target, notesFile))
+    ? { success: true }
+    : fail(`github-release: the GitHub release ${tag} was not created (see above).`);
 }
 
 /**
@@ -60,9 +81,16 @@ export async function releaseVersionOnDisk(flow: Flow): Promise<Step> {
   const { notesDir, notesFileOf, gitRemote, planGithub, rerun, createOnGithub } = notesAndGithub(flow);
   const tag = `v${version}`;
   const mismatches = [...versionMismatches(manifests, version), ...lockMismatches(manifests, context.root)];
-  if (mismatches.length) return fail(`release: the manifests and lock files do not agree on ${version}; run the version-check target. Nothing was done.`);
-  if ((await git('status', '--porcelain')).output.trim() !== '' && !dry) return fail('release: the work tree has uncommitted changes; commit or stash them first. Nothing was done.');
-  if ((await git('tag', '--list', tag)).output.trim() !== '') return fail(`release: the tag ${tag} already exists; ${version} was released. Run post-release to bump. Nothing was done.`);
+  if (mismatches.length)
+    return fail(
+      `release: the manifests and lock files do not agree on ${version}; run the version-check target. Nothing was done.`,
+    );
+  if ((await git('status', '--porcelain')).output.trim() !== '' && !dry)
+    return fail('release: the work tree has uncommitted changes; commit or stash them first. Nothing was done.');
+  if ((await git('tag', '--list', tag)).output.trim() !== '')
+    return fail(
+      `release: the tag ${tag} already exists; ${version} was released. Run post-release to bump. Nothing was done.`,
+    );
   // decided up front: a token with nowhere to send the release stops the release before it starts
   const github = await planGithub(tag);
   if ('error' in github) return fail(`release: ${github.error} Nothing was done.`);
@@ -88,10 +116,14 @@ export async function releaseVersionOnDisk(flow: Flow): Promise<Step> {
   const gh = `\`gh release create ${tag} -F ${notesPath}\``;
   const later = (why: string) =>
     `Release notes: ${notesPath} (no GitHub release: ${why}). Create it from them later: ` +
-    (options.createRelease === false ? `${gh}.` : `with GITHUB_TOKEN or GH_TOKEN set, \`${rerun('github-release', version)}\` (through nx release), or ${gh}.`);
+    (options.createRelease === false
+      ? `${gh}.`
+      : `with GITHUB_TOKEN or GH_TOKEN set, \`${rerun('github-release', version)}\` (through nx release), or ${gh}.`);
 
   if (dry) {
-    say(`Release ${tag} (dry run: no commit, no tag, no upload):\n  CHANGELOG.md gets "## [${version}] - ${date}"\n  commit "Release ${tag}", tag ${tag}`);
+    say(
+      `Release ${tag} (dry run: no commit, no tag, no upload):\n  CHANGELOG.md gets "## [${version}] - ${date}"\n  commit "Release ${tag}", tag ${tag}`,
+    );
     // the planned packages make the notes the release would have
     const scratch = mkdtempSync(join(tmpdir(), 'nx-polyglot-release-'));
     try {
@@ -126,7 +158,9 @@ export async function releaseVersionOnDisk(flow: Flow): Promise<Step> {
   writeFileSync(notesFile, notes);
   if (published.exitCode !== 0) {
     say(`Release notes: ${notesPath}, listing what was published; no GitHub release while packages are missing.`);
-    return fail(`release: publishing failed part-way; the registries are the source of truth: run \`nx run-many -t publish\` again to finish ${tag}.`);
+    return fail(
+      `release: publishing failed part-way; the registries are the source of truth: run \`nx run-many -t publish\` again to finish ${tag}.`,
+    );
   }
   if (!github.create) {
     say(later(github.why));
@@ -134,7 +168,9 @@ export async function releaseVersionOnDisk(flow: Flow): Promise<Step> {
   }
   say(`Release notes: ${notesPath}`);
   if (!(await createOnGithub(github, version, notesFile))) {
-    return fail(`release: ${tag} is tagged and published, but its GitHub release was not created (see above). Retry with \`${rerun('github-release', version)}\`.`);
+    return fail(
+      `release: ${tag} is tagged and published, but its GitHub release was not created (see above). Retry with \`${rerun('github-release', version)}\`.`,
+    );
   }
   return { success: true };
 }
@@ -144,10 +180,16 @@ function link(r: PublishRecord): { name: string; version: string; url: string } 
   const env = process.env;
   let url: string;
   if (r.ecosystem === 'cargo') {
-    url = r.registry === 'crates-io' ? `https://crates.io/crates/${r.name}/${r.version}` : `${(env[`CARGO_REGISTRIES_${envName(r.registry)}_INDEX`] ?? '').replace(/^sparse\+/, '')}${indexPath(r.name)}`;
+    url =
+      r.registry === 'crates-io'
+        ? `https://crates.io/crates/${r.name}/${r.version}`
+        : `${(env[`CARGO_REGISTRIES_${envName(r.registry)}_INDEX`] ?? '').replace(/^sparse\+/, '')}${indexPath(r.name)}`;
   } else if (r.ecosystem === 'python') {
     const upload = env[`POETRY_REPOSITORIES_${envName(r.registry)}_URL`];
-    url = r.registry === 'pypi' || !upload ? `https://pypi.org/project/${r.name}/${r.version}/` : `${upload.replace(/\/?$/, '/')}simple/${r.name}/`;
+    url =
+      r.registry === 'pypi' || !upload
+        ? `https://pypi.org/project/${r.name}/${r.version}/`
+        : `${upload.replace(/\/?$/, '/')}simple/${r.name}/`;
   } else {
     url = `${r.registry.replace(/\/?$/, '/')}${r.name}`;
   }

@@ -1,7 +1,15 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PypiIndex, canonicalVersion, fileVersion, htmlFilenames, isPublished, pythonRepository, sameVersion } from './pypi-index';
+import {
+  PypiIndex,
+  canonicalVersion,
+  fileVersion,
+  htmlFilenames,
+  isPublished,
+  pythonRepository,
+  sameVersion,
+} from './pypi-index';
 
 const FILES = ['micromegas-0.12.0-py3-none-any.whl', 'micromegas-0.12.0.tar.gz', 'micromegas-0.11.0.tar.gz'];
 
@@ -11,9 +19,15 @@ function htmlPage(files: string[]): string {
   return `<!DOCTYPE html>\n<html>\n  <head><title>Links for micromegas</title></head>\n  <body>\n    <h1>Links for micromegas</h1>\n${links}\n  </body>\n</html>\n`;
 }
 
-function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {
+function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
 }
 
 describe('PypiIndex against a real HTTP server', () => {
@@ -30,7 +44,13 @@ describe('PypiIndex against a real HTTP server', () => {
       if (url === '/json/simple/micromegas/' || url === '/simple/micromegas/') {
         if (accept.includes('application/vnd.pypi.simple.v1+json')) {
           res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' });
-          res.end(JSON.stringify({ meta: { 'api-version': '1.1' }, name: 'micromegas', files: FILES.map((filename) => ({ filename, url: `../../packages/${filename}`, hashes: {} })) }));
+          res.end(
+            JSON.stringify({
+              meta: { 'api-version': '1.1' },
+              name: 'micromegas',
+              files: FILES.map((filename) => ({ filename, url: `../../packages/${filename}`, hashes: {} })),
+            }),
+          );
         } else {
           res.writeHead(200, { 'content-type': 'text/html' });
           res.end(htmlPage(FILES));
@@ -55,8 +75,19 @@ describe('PypiIndex against a real HTTP server', () => {
       } else if (url === '/simple/late/') {
         lateCalls++;
         res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' });
-        const files = lateCalls >= 3 ? ['late-1.0.tar.gz', 'late-1.0-py3-none-any.whl'] : lateCalls === 2 ? ['late-1.0.tar.gz'] : [];
-        res.end(JSON.stringify({ meta: { 'api-version': '1.0' }, name: 'late', files: files.map((filename) => ({ filename, url: filename, hashes: {} })) }));
+        const files =
+          lateCalls >= 3
+            ? ['late-1.0.tar.gz', 'late-1.0-py3-none-any.whl']
+            : lateCalls === 2
+              ? ['late-1.0.tar.gz']
+              : [];
+        res.end(
+          JSON.stringify({
+            meta: { 'api-version': '1.0' },
+            name: 'late',
+            files: files.map((filename) => ({ filename, url: filename, hashes: {} })),
+          }),
+        );
       } else if (url === '/slow/simple/micromegas/') {
         // never answers
       } else {
@@ -113,7 +144,10 @@ describe('PypiIndex against a real HTTP server', () => {
   });
 
   it('throws on 5xx, naming the repository, the URL and the variables to fix', async () => {
-    const index = new PypiIndex(`${base}/simple/`, { repository: 'local', variables: ['POETRY_REPOSITORIES_LOCAL_URL'] });
+    const index = new PypiIndex(`${base}/simple/`, {
+      repository: 'local',
+      variables: ['POETRY_REPOSITORIES_LOCAL_URL'],
+    });
     await expect(index.files('broken')).rejects.toThrow(
       `The Python repository \`local\` is not usable at ${base}/simple/broken/ (it answered 503 Service Unavailable). Start it, or fix POETRY_REPOSITORIES_LOCAL_URL`,
     );
@@ -122,7 +156,10 @@ describe('PypiIndex against a real HTTP server', () => {
   it('throws when the connection is refused', async () => {
     const { server: closed, url } = await listen(() => {});
     await new Promise((resolve) => closed.close(resolve));
-    const index = new PypiIndex(`${url}/simple/`, { repository: 'local', variables: ['POETRY_REPOSITORIES_LOCAL_URL'] });
+    const index = new PypiIndex(`${url}/simple/`, {
+      repository: 'local',
+      variables: ['POETRY_REPOSITORIES_LOCAL_URL'],
+    });
     await expect(index.isPublished('micromegas', '0.12.0')).rejects.toThrow(
       `The Python repository \`local\` is not usable at ${url}/simple/micromegas/ (ECONNREFUSED). Start it, or fix POETRY_REPOSITORIES_LOCAL_URL`,
     );
@@ -130,21 +167,31 @@ describe('PypiIndex against a real HTTP server', () => {
 
   it('gives up on an index that does not answer', async () => {
     const index = new PypiIndex(`${base}/slow/simple/`, { repository: 'local', variables: [] }, 300);
-    await expect(index.files('micromegas')).rejects.toThrow(/not usable at .*\/slow\/simple\/micromegas\/ \(no answer within 0\.3 s\)/);
+    await expect(index.files('micromegas')).rejects.toThrow(
+      /not usable at .*\/slow\/simple\/micromegas\/ \(no answer within 0\.3 s\)/,
+    );
   });
 
   it('polls until every uploaded file is listed', async () => {
     lateCalls = 0;
     const index = new PypiIndex(`${base}/simple/`);
     const before = Date.now();
-    const visibleAt = await index.waitUntilVisible('late', '1.0', ['late-1.0.tar.gz', 'late-1.0-py3-none-any.whl'], 5_000, 20);
+    const visibleAt = await index.waitUntilVisible(
+      'late',
+      '1.0',
+      ['late-1.0.tar.gz', 'late-1.0-py3-none-any.whl'],
+      5_000,
+      20,
+    );
     expect(lateCalls).toBe(3);
     expect(visibleAt).toBeGreaterThanOrEqual(before);
   });
 
   it('fails when the upload does not show up in time', async () => {
     const index = new PypiIndex(`${base}/simple/`, { repository: 'local', variables: [] });
-    await expect(index.waitUntilVisible('missing', '1.0', [], 50, 10)).rejects.toThrow(/missing 1\.0 was uploaded to `local` but .* does not list it after 0 s/);
+    await expect(index.waitUntilVisible('missing', '1.0', [], 50, 10)).rejects.toThrow(
+      /missing 1\.0 was uploaded to `local` but .* does not list it after 0 s/,
+    );
   });
 });
 
@@ -238,20 +285,32 @@ describe('pythonRepository', () => {
   });
 
   it('derives .../simple/ from .../legacy/ (TestPyPI)', () => {
-    expect(pythonRepository('test-pypi', { POETRY_REPOSITORIES_TEST_PYPI_URL: 'https://test.pypi.org/legacy/' }).simpleUrl).toBe('https://test.pypi.org/simple/');
-    expect(pythonRepository('x', { POETRY_REPOSITORIES_X_URL: 'https://example.org/repo/legacy' }).simpleUrl).toBe('https://example.org/repo/simple/');
+    expect(
+      pythonRepository('test-pypi', { POETRY_REPOSITORIES_TEST_PYPI_URL: 'https://test.pypi.org/legacy/' }).simpleUrl,
+    ).toBe('https://test.pypi.org/simple/');
+    expect(pythonRepository('x', { POETRY_REPOSITORIES_X_URL: 'https://example.org/repo/legacy' }).simpleUrl).toBe(
+      'https://example.org/repo/simple/',
+    );
   });
 
   it('takes the simple index from NX_POLYGLOT_PYPI_<NAME>_SIMPLE when set', () => {
-    const env = { POETRY_REPOSITORIES_MY_REPO_URL: 'https://upload.example.org/', NX_POLYGLOT_PYPI_MY_REPO_SIMPLE: 'https://index.example.org/simple' };
+    const env = {
+      POETRY_REPOSITORIES_MY_REPO_URL: 'https://upload.example.org/',
+      NX_POLYGLOT_PYPI_MY_REPO_SIMPLE: 'https://index.example.org/simple',
+    };
     expect(pythonRepository('my.repo', env).simpleUrl).toBe('https://index.example.org/simple/');
   });
 
   it('knows PyPI', () => {
-    expect(pythonRepository('pypi', {})).toMatchObject({ uploadUrl: 'https://upload.pypi.org/legacy/', simpleUrl: 'https://pypi.org/simple/' });
+    expect(pythonRepository('pypi', {})).toMatchObject({
+      uploadUrl: 'https://upload.pypi.org/legacy/',
+      simpleUrl: 'https://pypi.org/simple/',
+    });
   });
 
   it('names the variable to set when the URL is missing', () => {
-    expect(() => pythonRepository('local', {})).toThrow('The upload URL of the Python repository `local` is not set. Set POETRY_REPOSITORIES_LOCAL_URL');
+    expect(() => pythonRepository('local', {})).toThrow(
+      'The upload URL of the Python repository `local` is not set. Set POETRY_REPOSITORIES_LOCAL_URL',
+    );
   });
 });

@@ -10,7 +10,16 @@ export class PypiIndexError extends Error {
 const PEP440 =
   /^\s*v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
 
-const PRE: Record<string, string> = { a: 'a', alpha: 'a', b: 'b', beta: 'b', c: 'rc', rc: 'rc', pre: 'rc', preview: 'rc' };
+const PRE: Record<string, string> = {
+  a: 'a',
+  alpha: 'a',
+  b: 'b',
+  beta: 'b',
+  c: 'rc',
+  rc: 'rc',
+  pre: 'rc',
+  preview: 'rc',
+};
 
 /**
  * A version in the form PyPI compares releases by: PEP 440 normalization
@@ -29,7 +38,11 @@ export function canonicalVersion(version: string): string {
   if (preLabel) out += `${PRE[preLabel.toLowerCase()]}${Number(preN ?? 0)}`;
   if (postImplicit !== undefined || postLabel) out += `.post${Number(postImplicit ?? postN ?? 0)}`;
   if (dev) out += `.dev${Number(devN ?? 0)}`;
-  if (local) out += `+${local.split(/[-_.]/).map((s) => (/^\d+$/.test(s) ? String(Number(s)) : s.toLowerCase())).join('.')}`;
+  if (local)
+    out += `+${local
+      .split(/[-_.]/)
+      .map((s) => (/^\d+$/.test(s) ? String(Number(s)) : s.toLowerCase()))
+      .join('.')}`;
   return out;
 }
 
@@ -125,7 +138,15 @@ export function htmlFilenames(html: string): string[] {
   for (const m of html.matchAll(/<a\b([^>]*)>([^<]*)<\/a\s*>/gi)) {
     const text = decodeEntities(m[2].trim());
     const href = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')/i.exec(m[1]);
-    const fromHref = href ? decodeURIComponent(decodeEntities(href[1] ?? href[2]).split('#')[0].split('?')[0].split('/').pop() ?? '') : '';
+    const fromHref = href
+      ? decodeURIComponent(
+          decodeEntities(href[1] ?? href[2])
+            .split('#')[0]
+            .split('?')[0]
+            .split('/')
+            .pop() ?? '',
+        )
+      : '';
     const name = text || fromHref;
     if (name) names.push(name);
   }
@@ -161,8 +182,12 @@ export class PypiIndex {
   }
 
   private unreachable(url: string, why: string): PypiIndexError {
-    const fix = this.describe.variables.length ? `Start it, or fix ${this.describe.variables.join(' / ')}` : 'Start it, or fix its URL';
-    return new PypiIndexError(`The Python repository \`${this.describe.repository}\` is not usable at ${url} (${why}). ${fix}`);
+    const fix = this.describe.variables.length
+      ? `Start it, or fix ${this.describe.variables.join(' / ')}`
+      : 'Start it, or fix its URL';
+    return new PypiIndexError(
+      `The Python repository \`${this.describe.repository}\` is not usable at ${url} (${why}). ${fix}`,
+    );
   }
 
   /** Every file name the project's page lists (none when the index does not know the project). */
@@ -179,7 +204,10 @@ export class PypiIndex {
         });
       } catch (e) {
         const err = e as Error & { cause?: { code?: string } };
-        const why = err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : (err.cause?.code ?? err.message);
+        const why =
+          err.name === 'TimeoutError'
+            ? `no answer within ${this.timeoutMs / 1000} s`
+            : (err.cause?.code ?? err.message);
         throw this.unreachable(url, why);
       }
       if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
@@ -223,7 +251,13 @@ export class PypiIndex {
    * Polls until the page lists every one of `filenames` (or, when none are
    * given, any file of the version); returns when it did (epoch ms).
    */
-  async waitUntilVisible(project: string, version: string, filenames: string[], timeoutMs: number, pollMs = 500): Promise<number> {
+  async waitUntilVisible(
+    project: string,
+    version: string,
+    filenames: string[],
+    timeoutMs: number,
+    pollMs = 500,
+  ): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     const wanted = filenames.map((f) => f.toLowerCase());
     for (;;) {

@@ -149,16 +149,24 @@ lib = { path = "../lib", develop = true }
       FILE,
     );
     expect([pkg.name, pkg.version, pkg.tool]).toEqual(['modern', '2.0.0', 'poetry']);
-    expect(pkg.pathDependencies).toEqual([{ name: 'lib', path: '/ws/python/lib', key: 'tool.poetry.dependencies.lib' }]);
+    expect(pkg.pathDependencies).toEqual([
+      { name: 'lib', path: '/ws/python/lib', key: 'tool.poetry.dependencies.lib' },
+    ]);
   });
 
   it('takes the version from [tool.poetry] when [project] has none', () => {
-    const pkg = parsePyproject('[project]\nname = "p"\ndynamic = ["version"]\n\n[tool.poetry]\nversion = "0.5.0"\n', FILE);
+    const pkg = parsePyproject(
+      '[project]\nname = "p"\ndynamic = ["version"]\n\n[tool.poetry]\nversion = "0.5.0"\n',
+      FILE,
+    );
     expect([pkg.name, pkg.version]).toEqual(['p', '0.5.0']);
   });
 
   it('reads a tool-configuration-only pyproject as no package, without an error', () => {
-    const file = readPyproject('[build-system]\nrequires = ["setuptools"]\n\n[tool.black]\nline-length = 100\n\n[tool.ruff]\nselect = ["E"]\n', FILE);
+    const file = readPyproject(
+      '[build-system]\nrequires = ["setuptools"]\n\n[tool.black]\nline-length = 100\n\n[tool.ruff]\nselect = ["E"]\n',
+      FILE,
+    );
     expect(file.package).toBeNull();
     // callers that need a package still get a clear error
     expect(() => parsePyproject('[tool.black]\n', FILE)).toThrow(`${FILE}: \`project\`: declares no package`);
@@ -172,9 +180,14 @@ lib = { path = "../lib", develop = true }
   });
 
   it('takes a Poetry package-mode = false project as a project that is never published, named after its directory when nameless', () => {
-    const pkg = parsePyproject('[tool.poetry]\npackage-mode = false\n\n[tool.poetry.dependencies]\npython = "^3.11"\nlib = { path = "../lib" }\npytest = "^8"\n', FILE);
+    const pkg = parsePyproject(
+      '[tool.poetry]\npackage-mode = false\n\n[tool.poetry.dependencies]\npython = "^3.11"\nlib = { path = "../lib" }\npytest = "^8"\n',
+      FILE,
+    );
     expect([pkg.name, pkg.publishable, pkg.tool]).toEqual(['app', false, 'poetry']);
-    expect(pkg.pathDependencies).toEqual([{ name: 'lib', path: '/ws/python/lib', key: 'tool.poetry.dependencies.lib' }]);
+    expect(pkg.pathDependencies).toEqual([
+      { name: 'lib', path: '/ws/python/lib', key: 'tool.poetry.dependencies.lib' },
+    ]);
   });
 
   it('reads dynamic dependencies that a hatch metadata hook keeps in the same file', () => {
@@ -194,7 +207,9 @@ pydantic-graph = { workspace = true }
 `,
       FILE,
     );
-    expect(pkg.pathDependencies).toEqual([{ name: 'pydantic-graph', path: null, key: 'tool.uv.sources.pydantic-graph' }]);
+    expect(pkg.pathDependencies).toEqual([
+      { name: 'pydantic-graph', path: null, key: 'tool.uv.sources.pydantic-graph' },
+    ]);
     expect(pkg.unlocated).toEqual([
       { name: 'httpx', key: 'tool.hatch.metadata.hooks.uv-dynamic-versioning.dependencies' },
       { name: 'pydantic-evals', key: 'tool.hatch.metadata.hooks.uv-dynamic-versioning.optional-dependencies.evals' },
@@ -203,13 +218,19 @@ pydantic-graph = { workspace = true }
   });
 
   it('says when dynamic dependencies are set outside the file, rather than showing no edge silently', () => {
-    const pkg = parsePyproject('[project]\nname = "x"\ndynamic = ["dependencies"]\n\n[tool.setuptools.dynamic]\ndependencies = { file = ["requirements.txt"] }\n', FILE);
+    const pkg = parsePyproject(
+      '[project]\nname = "x"\ndynamic = ["dependencies"]\n\n[tool.setuptools.dynamic]\ndependencies = { file = ["requirements.txt"] }\n',
+      FILE,
+    );
     expect(pkg.unknownDependencies).toBe('project.dependencies is dynamic: set by the build backend outside this file');
   });
 
   it('finds the crate a maturin build compiles: manifest-path, else the Cargo.toml beside it', () => {
-    const maturin = '[project]\nname = "ruff"\nversion = "0.1.0"\n\n[build-system]\nrequires = ["maturin>=1.0"]\nbuild-backend = "maturin"\n';
-    expect(parsePyproject(`${maturin}\n[tool.maturin]\nmanifest-path = "crates/ruff/Cargo.toml"\n`, FILE).maturinManifest).toBe('/ws/python/app/crates/ruff/Cargo.toml');
+    const maturin =
+      '[project]\nname = "ruff"\nversion = "0.1.0"\n\n[build-system]\nrequires = ["maturin>=1.0"]\nbuild-backend = "maturin"\n';
+    expect(
+      parsePyproject(`${maturin}\n[tool.maturin]\nmanifest-path = "crates/ruff/Cargo.toml"\n`, FILE).maturinManifest,
+    ).toBe('/ws/python/app/crates/ruff/Cargo.toml');
     expect(parsePyproject(maturin, FILE).maturinManifest).toBe('/ws/python/app/Cargo.toml');
     expect(parsePyproject('[project]\nname = "plain"\n', FILE).maturinManifest).toBeNull();
   });

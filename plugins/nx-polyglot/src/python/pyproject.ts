@@ -69,7 +69,12 @@ export function normalizeName(name: string): string {
 export function parsePyproject(text: string, file: string): PythonPackage {
   const parsed = readPyproject(text, file);
   if (!parsed.package) {
-    throw new ManifestError(file, 'declares no package: it has neither [project] nor [tool.poetry]', 'Add a [project] table with name and version', 'project');
+    throw new ManifestError(
+      file,
+      'declares no package: it has neither [project] nor [tool.poetry]',
+      'Add a [project] table with name and version',
+      'project',
+    );
   }
   return parsed.package;
 }
@@ -91,8 +96,11 @@ function readPackage(doc: Table, file: string, uvSources: Record<string, UvSourc
   const tool = isTable(doc.tool) ? doc.tool : {};
   const poetry = isTable(tool.poetry) ? tool.poetry : undefined;
   const uv = isTable(tool.uv) ? tool.uv : undefined;
-  if (doc.project !== undefined && !project) throw new ManifestError(file, 'must be a table', 'Write it as a [project] section', 'project');
-  const dynamic = Array.isArray(project?.dynamic) ? project.dynamic.filter((d): d is string => typeof d === 'string') : [];
+  if (doc.project !== undefined && !project)
+    throw new ManifestError(file, 'must be a table', 'Write it as a [project] section', 'project');
+  const dynamic = Array.isArray(project?.dynamic)
+    ? project.dynamic.filter((d): d is string => typeof d === 'string')
+    : [];
 
   // Poetry 2 reads [project] first and falls back to [tool.poetry]; in
   // package mode false, Poetry needs no name at all.
@@ -107,7 +115,12 @@ function readPackage(doc: Table, file: string, uvSources: Record<string, UvSourc
       'project.name',
     );
   }
-  const version = typeof project?.version === 'string' ? project.version : typeof poetry?.version === 'string' ? poetry.version : null;
+  const version =
+    typeof project?.version === 'string'
+      ? project.version
+      : typeof poetry?.version === 'string'
+        ? poetry.version
+        : null;
 
   const declared = new Set<string>();
   const pathDependencies: PythonPathDependency[] = [];
@@ -131,7 +144,10 @@ function readPackage(doc: Table, file: string, uvSources: Record<string, UvSourc
   const unknown: string[] = [];
   for (const field of ['dependencies', 'optional-dependencies'] as const) {
     if (!dynamic.includes(field)) continue;
-    const hooks = isTable(tool.hatch) && isTable(tool.hatch.metadata) && isTable(tool.hatch.metadata.hooks) ? (tool.hatch.metadata.hooks as Table) : {};
+    const hooks =
+      isTable(tool.hatch) && isTable(tool.hatch.metadata) && isTable(tool.hatch.metadata.hooks)
+        ? (tool.hatch.metadata.hooks as Table)
+        : {};
     const inFile = Object.entries(hooks).filter(([, hook]) => isTable(hook) && hook[field] !== undefined);
     for (const [hook, section] of inFile) {
       const key = `tool.hatch.metadata.hooks.${hook}.${field}`;
@@ -174,7 +190,11 @@ function readPackage(doc: Table, file: string, uvSources: Record<string, UvSourc
       // a dependency may be a list of constraints for different markers
       for (const constraint of Array.isArray(spec) ? spec : [spec]) {
         if (isTable(constraint) && typeof constraint.path === 'string') {
-          pathDependencies.push({ name: normalizeName(depName), path: resolve(dir, constraint.path), key: `${tableKey}.${depName}` });
+          pathDependencies.push({
+            name: normalizeName(depName),
+            path: resolve(dir, constraint.path),
+            key: `${tableKey}.${depName}`,
+          });
         }
       }
     }
@@ -194,7 +214,9 @@ function readPackage(doc: Table, file: string, uvSources: Record<string, UvSourc
     pathDependencies,
     unlocated,
     publishable: packageMode,
-    unknownDependencies: unknown.length ? `${unknown.join(' and ')} ${unknown.length > 1 ? 'are' : 'is'} dynamic: set by the build backend outside this file` : null,
+    unknownDependencies: unknown.length
+      ? `${unknown.join(' and ')} ${unknown.length > 1 ? 'are' : 'is'} dynamic: set by the build backend outside this file`
+      : null,
     maturinManifest: maturinManifest(doc, dir, file),
   };
 }
@@ -206,7 +228,12 @@ function maturinManifest(doc: Table, dir: string, file: string): string | null {
   const tool = isTable(doc.tool) ? doc.tool : {};
   const path = isTable(tool.maturin) ? tool.maturin['manifest-path'] : undefined;
   if (path !== undefined && typeof path !== 'string') {
-    throw new ManifestError(file, 'must be a string', 'Write it as manifest-path = "rust/Cargo.toml"', 'tool.maturin.manifest-path');
+    throw new ManifestError(
+      file,
+      'must be a string',
+      'Write it as manifest-path = "rust/Cargo.toml"',
+      'tool.maturin.manifest-path',
+    );
   }
   return resolve(dir, path ?? 'Cargo.toml');
 }
@@ -214,7 +241,13 @@ function maturinManifest(doc: Table, dir: string, file: string): string | null {
 function readUvSources(uv: Table | undefined, dir: string, file: string): Record<string, UvSource> {
   const sources: Record<string, UvSource> = {};
   if (uv?.sources === undefined) return sources;
-  if (!isTable(uv.sources)) throw new ManifestError(file, 'must be a table', 'Write it as [tool.uv.sources] with name = { path = "..." } entries', 'tool.uv.sources');
+  if (!isTable(uv.sources))
+    throw new ManifestError(
+      file,
+      'must be a table',
+      'Write it as [tool.uv.sources] with name = { path = "..." } entries',
+      'tool.uv.sources',
+    );
   for (const [key, source] of Object.entries(uv.sources)) {
     // a list of sources for different markers: any local one makes it local
     for (const s of Array.isArray(source) ? source : [source]) {
@@ -228,12 +261,23 @@ function readUvSources(uv: Table | undefined, dir: string, file: string): Record
 
 function readUvWorkspace(uv: Table | undefined, file: string): PyprojectFile['uvWorkspace'] {
   if (uv?.workspace === undefined) return null;
-  if (!isTable(uv.workspace)) throw new ManifestError(file, 'must be a table', 'Write it as [tool.uv.workspace] with members = ["packages/*"]', 'tool.uv.workspace');
+  if (!isTable(uv.workspace))
+    throw new ManifestError(
+      file,
+      'must be a table',
+      'Write it as [tool.uv.workspace] with members = ["packages/*"]',
+      'tool.uv.workspace',
+    );
   const list = (key: 'members' | 'exclude'): string[] => {
     const value = (uv.workspace as Table)[key];
     if (value === undefined) return [];
     if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
-    throw new ManifestError(file, 'must be a list of strings', 'Write it as ["packages/*"]', `tool.uv.workspace.${key}`);
+    throw new ManifestError(
+      file,
+      'must be a list of strings',
+      'Write it as ["packages/*"]',
+      `tool.uv.workspace.${key}`,
+    );
   };
   return { members: list('members'), exclude: list('exclude') };
 }

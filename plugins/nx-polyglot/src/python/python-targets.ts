@@ -25,7 +25,10 @@ export const BUILD: Record<PythonTool, string[]> = {
  * else ruff, for `format`; ruff, else flake8, else pylint, for `lint`. A
  * check whose tool the package does not declare is not inferred.
  */
-function defaultCheck(key: Exclude<TargetKey, 'build'>, declared: string[]): { command: string[]; args: string[] } | undefined {
+function defaultCheck(
+  key: Exclude<TargetKey, 'build'>,
+  declared: string[],
+): { command: string[]; args: string[] } | undefined {
   const has = (tool: string) => declared.includes(tool);
   switch (key) {
     case 'test':
@@ -63,11 +66,20 @@ export function pythonTargets(
       inputs,
       outputs: [],
       options: { cwd: '{projectRoot}', argv },
-      metadata: { technologies: ['python', tool], description: argv.join(' '), help: { command: [...prefix, ...target.command, '--help'].join(' '), example: { options: { argv } } } },
+      metadata: {
+        technologies: ['python', tool],
+        description: argv.join(' '),
+        help: { command: [...prefix, ...target.command, '--help'].join(' '), example: { options: { argv } } },
+      },
     };
   }
   const namedInputs = {
-    [PACKAGE_INPUT]: ['{projectRoot}/**/*', '!{projectRoot}/dist/**', '!{projectRoot}/**/__pycache__/**', ...nestedExclusions],
+    [PACKAGE_INPUT]: [
+      '{projectRoot}/**/*',
+      '!{projectRoot}/dist/**',
+      '!{projectRoot}/**/__pycache__/**',
+      ...nestedExclusions,
+    ],
   };
   // Poetry `package-mode = false`, uv `package = false`: never built, never published
   if (!pkg.publishable) return { targets, namedInputs };
@@ -80,7 +92,14 @@ export function pythonTargets(
       inputs,
       outputs: ['{projectRoot}/dist'],
       options: { cwd: '{projectRoot}', argv, cleanDirectory: 'dist' },
-      metadata: { technologies: ['python', tool], description: `${argv.join(' ')} (sdist + wheel into dist/)`, help: { command: `${build.command.slice(0, tool === 'pep517' ? 3 : 2).join(' ')} --help`, example: { options: { argv } } } },
+      metadata: {
+        technologies: ['python', tool],
+        description: `${argv.join(' ')} (sdist + wheel into dist/)`,
+        help: {
+          command: `${build.command.slice(0, tool === 'pep517' ? 3 : 2).join(' ')} --help`,
+          example: { options: { argv } },
+        },
+      },
     };
   }
   // the registry is the cache: publishing is never replayed from Nx's cache
@@ -93,7 +112,15 @@ export function pythonTargets(
     metadata: {
       technologies: ['python', tool],
       description: `${BUILD[tool].join(' ')}, then upload to ${repository ? `\`${repository}\`` : '<publish.python.repository>'}, unless its index has ${pkg.name} ${pkg.version ?? '(no static version)'}`,
-      help: { command: tool === 'poetry' ? 'poetry publish --help' : tool === 'uv' ? 'uv publish --help' : 'python3 -m twine upload --help', example: { options: { repository: 'my-repository' } } },
+      help: {
+        command:
+          tool === 'poetry'
+            ? 'poetry publish --help'
+            : tool === 'uv'
+              ? 'uv publish --help'
+              : 'python3 -m twine upload --help',
+        example: { options: { repository: 'my-repository' } },
+      },
     },
   };
   targets[RELEASE_PUBLISH] = { ...targets.publish, dependsOn: [`^${RELEASE_PUBLISH}`] };

@@ -28,8 +28,13 @@ function modelFacts(manifests: string[]) {
   const projects = loadPolyglotModel(root, manifests).projects as PythonProject[];
   const nameAt = new Map(projects.map((p) => [p.root, normalizeName(p.pkg.name)]));
   return {
-    members: projects.filter((p) => p.pkg.uvWorkspace === join(root, 'pyproject.toml')).map((p) => normalizeName(p.pkg.name)).sort(),
-    edges: polyglotEdges(projects).map((e) => `${nameAt.get(e.source)} -> ${nameAt.get(e.target)}`).sort(),
+    members: projects
+      .filter((p) => p.pkg.uvWorkspace === join(root, 'pyproject.toml'))
+      .map((p) => normalizeName(p.pkg.name))
+      .sort(),
+    edges: polyglotEdges(projects)
+      .map((e) => `${nameAt.get(e.source)} -> ${nameAt.get(e.target)}`)
+      .sort(),
     tools: Object.fromEntries(projects.map((p) => [p.root, p.pkg.tool])),
   };
 }
@@ -42,7 +47,8 @@ const CASES: Array<{ title: string; files: Record<string, string> }> = [
   {
     title: 'sources declared in a virtual workspace root apply to every member',
     files: {
-      'pyproject.toml': '[tool.uv.workspace]\nmembers = ["packages/*"]\n\n[tool.uv.sources]\ncore = { workspace = true }\nutils = { workspace = true }\n',
+      'pyproject.toml':
+        '[tool.uv.workspace]\nmembers = ["packages/*"]\n\n[tool.uv.sources]\ncore = { workspace = true }\nutils = { workspace = true }\n',
       'packages/core/pyproject.toml': pkg('core', ['utils']),
       'packages/utils/pyproject.toml': pkg('utils'),
       'packages/app/pyproject.toml': pkg('app', ['core'], '[dependency-groups]\ndev = ["utils"]\n'),
@@ -60,7 +66,8 @@ const CASES: Array<{ title: string; files: Record<string, string> }> = [
   {
     title: "a member's own source for a name wins over the root's",
     files: {
-      'pyproject.toml': '[tool.uv.workspace]\nmembers = ["packages/*"]\n\n[tool.uv.sources]\next = { path = "vendor/ext-v1" }\n',
+      'pyproject.toml':
+        '[tool.uv.workspace]\nmembers = ["packages/*"]\n\n[tool.uv.sources]\next = { path = "vendor/ext-v1" }\n',
       'packages/app/pyproject.toml': `${pkg('app', ['ext'])}\n[tool.uv.sources]\next = { path = "../../vendor/ext-v2" }\n`,
       'vendor/ext-v1/pyproject.toml': pkg('ext'),
       'vendor/ext-v2/pyproject.toml': pkg('ext'),
@@ -69,7 +76,8 @@ const CASES: Array<{ title: string; files: Record<string, string> }> = [
   {
     title: 'members globs and exclude decide membership; an excluded package is in no workspace',
     files: {
-      'pyproject.toml': '[tool.uv.workspace]\nmembers = ["packages/*", "tools/cli"]\nexclude = ["packages/legacy"]\n\n[tool.uv.sources]\ncore = { workspace = true }\n',
+      'pyproject.toml':
+        '[tool.uv.workspace]\nmembers = ["packages/*", "tools/cli"]\nexclude = ["packages/legacy"]\n\n[tool.uv.sources]\ncore = { workspace = true }\n',
       'packages/core/pyproject.toml': pkg('core'),
       'packages/legacy/pyproject.toml': pkg('legacy'),
       'tools/cli/pyproject.toml': pkg('cli', ['core']),

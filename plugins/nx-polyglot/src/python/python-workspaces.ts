@@ -19,17 +19,25 @@ export interface ResolvedPythonPackage extends PythonPackage {
  * - members are run with uv, whether or not they say `[tool.uv]`.
  * `hasUvLock(dir)` tells whether a standalone package has a uv.lock.
  */
-export function resolvePythonPackages(files: PyprojectFile[], hasUvLock: (dir: string) => boolean): ResolvedPythonPackage[] {
+export function resolvePythonPackages(
+  files: PyprojectFile[],
+  hasUvLock: (dir: string) => boolean,
+): ResolvedPythonPackage[] {
   const roots = files.filter((f) => f.uvWorkspace !== null);
   return files.flatMap((file) => {
     const pkg = file.package;
     if (!pkg) return [];
     const root = workspaceOf(file, roots);
-    const tool = pkg.tool === 'pep517' && (root !== undefined || hasUvLock(dirname(file.manifestPath))) ? 'uv' : pkg.tool;
+    const tool =
+      pkg.tool === 'pep517' && (root !== undefined || hasUvLock(dirname(file.manifestPath))) ? 'uv' : pkg.tool;
     if (!root || root === file) return [{ ...pkg, tool, uvWorkspace: root ? root.manifestPath : null }];
     const fromRoot = pkg.unlocated
       .filter((dep) => root.uvSources[dep.name] !== undefined)
-      .map((dep) => ({ name: dep.name, path: root.uvSources[dep.name].path, key: `tool.uv.sources.${root.uvSources[dep.name].key} (in ${root.manifestPath})` }));
+      .map((dep) => ({
+        name: dep.name,
+        path: root.uvSources[dep.name].path,
+        key: `tool.uv.sources.${root.uvSources[dep.name].key} (in ${root.manifestPath})`,
+      }));
     return [{ ...pkg, tool, uvWorkspace: root.manifestPath, pathDependencies: [...pkg.pathDependencies, ...fromRoot] }];
   });
 }
@@ -44,7 +52,8 @@ function workspaceOf(file: PyprojectFile, roots: PyprojectFile[]): PyprojectFile
   if (!root) return undefined;
   const ws = root.uvWorkspace as NonNullable<PyprojectFile['uvWorkspace']>;
   const rel = relative(dirname(root.manifestPath), dir).split(sep).join('/');
-  const matches = (globs: string[]) => globs.some((g) => minimatch(rel, g.replace(/^\.\//, '').replace(/\/$/, ''), { dot: true }));
+  const matches = (globs: string[]) =>
+    globs.some((g) => minimatch(rel, g.replace(/^\.\//, '').replace(/\/$/, ''), { dot: true }));
   return matches(ws.members) && !matches(ws.exclude) ? root : undefined;
 }
 

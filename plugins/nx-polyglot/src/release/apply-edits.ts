@@ -28,7 +28,12 @@ function setPackageJsonVersion(text: string, edit: VersionEdit): string {
       i = end - 1;
     }
   }
-  throw new ManifestError(edit.file, `has no top-level version "${edit.from}"`, 'Run the version check, then bump again', 'version');
+  throw new ManifestError(
+    edit.file,
+    `has no top-level version "${edit.from}"`,
+    'Run the version check, then bump again',
+    'version',
+  );
 }
 
 /** One file's text with its version edits made, or a ManifestError if the file is not as the plan read it. */
@@ -40,7 +45,12 @@ export function editText(text: string, file: string, edits: VersionEdit[]): stri
     }
     const found = getTomlString(text, e.path, file);
     if (found !== e.from) {
-      throw new ManifestError(file, `is ${JSON.stringify(found)}, not "${e.from}" as read a moment ago`, 'Run the bump again', e.path.join('.'));
+      throw new ManifestError(
+        file,
+        `is ${JSON.stringify(found)}, not "${e.from}" as read a moment ago`,
+        'Run the bump again',
+        e.path.join('.'),
+      );
     }
     text = setTomlString(text, e.path, e.to, file);
   }
@@ -66,10 +76,18 @@ export function planFileContents(edits: VersionEdit[]): FileChange[] {
   const changes: FileChange[] = [];
   for (const [file, fileEdits] of byFile) {
     if ((statSync(file).mode & 0o222) === 0) {
-      throw new ManifestError(file, 'is read-only, so the bump cannot write it; nothing was changed', 'Make it writable and bump again');
+      throw new ManifestError(
+        file,
+        'is read-only, so the bump cannot write it; nothing was changed',
+        'Make it writable and bump again',
+      );
     }
     const original = readFileSync(file);
-    changes.push({ file, original, updated: Buffer.from(editText(original.toString('utf8'), file, fileEdits), 'utf8') });
+    changes.push({
+      file,
+      original,
+      updated: Buffer.from(editText(original.toString('utf8'), file, fileEdits), 'utf8'),
+    });
   }
   return changes;
 }

@@ -21,14 +21,20 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 /** A journal as a bump killed after its first rename leaves it: the owner is a process that is gone. */
 async function journalOfAKilledBump(): Promise<BumpJournal> {
   const journal = BumpJournal.open(root, 'bump', '0.12.0', '0.13.0');
-  journal.record([{ file: file('rust/Cargo.toml'), updated: Buffer.from('version = "0.13.0"\n') }, { file: file('rust/Cargo.lock') }]);
+  journal.record([
+    { file: file('rust/Cargo.toml'), updated: Buffer.from('version = "0.13.0"\n') },
+    { file: file('rust/Cargo.lock') },
+  ]);
   writeFileDurably(file('rust/Cargo.toml'), 'version = "0.13.0"\n');
   writeFileSync(file('rust/Cargo.lock'), ''); // the tool truncated it, then the kill
   writeFileSync(temporaryFor(file('rust/Cargo.lock')), 'half');
   const gone = spawn('true');
   await new Promise((resolve) => gone.once('exit', resolve));
   const ownerFile = join(root, JOURNAL_DIR, 'owner.json');
-  writeFileSync(ownerFile, JSON.stringify({ ...JSON.parse(readFileSync(ownerFile, 'utf8')), pid: gone.pid, start: null }));
+  writeFileSync(
+    ownerFile,
+    JSON.stringify({ ...JSON.parse(readFileSync(ownerFile, 'utf8')), pid: gone.pid, start: null }),
+  );
   return journal;
 }
 
@@ -73,7 +79,10 @@ describe('the bump journal', () => {
     const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
     try {
       const ownerFile = join(root, JOURNAL_DIR, 'owner.json');
-      writeFileSync(ownerFile, JSON.stringify({ pid: holder.pid, start: null, host: hostname(), command: 'bump', since: 'now' }));
+      writeFileSync(
+        ownerFile,
+        JSON.stringify({ pid: holder.pid, start: null, host: hostname(), command: 'bump', since: 'now' }),
+      );
       expect(() => BumpJournal.open(root, 'bump', '0.12.0', '0.13.0')).toThrow(JournalBusyError);
       expect(() => recoverInterruptedBump(root)).toThrow(/a bump is running \(`bump`, pid \d+/);
     } finally {
@@ -86,7 +95,9 @@ describe('the bump journal', () => {
     await journalOfAKilledBump();
     const recovery = recoverInterruptedBump(root);
     expect(recovery?.ok).toBe(true);
-    expect(recovery?.message).toMatch(/^Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0 \(`bump`, pid \d+, started .*\): put back rust\/Cargo\.toml, rust\/Cargo\.lock \(their original bytes from the journal\)\. Every file is as it was before that bump\.$/);
+    expect(recovery?.message).toMatch(
+      /^Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0 \(`bump`, pid \d+, started .*\): put back rust\/Cargo\.toml, rust\/Cargo\.lock \(their original bytes from the journal\)\. Every file is as it was before that bump\.$/,
+    );
     expect(read('rust/Cargo.toml')).toBe('version = "0.12.0"\n');
     expect(read('rust/Cargo.lock')).toBe('lock 0.12.0\n');
     expect(readdirSync(file('rust')).sort()).toEqual(['Cargo.lock', 'Cargo.toml']);
@@ -115,7 +126,9 @@ describe('the bump journal', () => {
     try {
       // what the bump noted before it was killed: the tool outlives it and may still write Cargo.lock
       journal.noteHelper(tool.pid as number, 'cargo update --workspace --offline');
-      expect(() => recoverInterruptedBump(root)).toThrow(/`cargo update --workspace --offline` \(pid \d+\), run by an interrupted bump \(`bump`, pid \d+, .*\), is still running; wait for it to end/);
+      expect(() => recoverInterruptedBump(root)).toThrow(
+        /`cargo update --workspace --offline` \(pid \d+\), run by an interrupted bump \(`bump`, pid \d+, .*\), is still running; wait for it to end/,
+      );
       expect(read('rust/Cargo.toml')).toBe('version = "0.13.0"\n');
     } finally {
       tool.kill('SIGKILL');
@@ -127,7 +140,10 @@ describe('the bump journal', () => {
 
   it('a journal without journal.json (killed before its first change, or after its commit) is removed quietly', () => {
     mkdirSync(join(root, JOURNAL_DIR), { recursive: true });
-    writeFileSync(join(root, JOURNAL_DIR, 'owner.json'), JSON.stringify({ pid: 2 ** 22 + 1, start: null, host: hostname(), command: 'bump', since: 'then' }));
+    writeFileSync(
+      join(root, JOURNAL_DIR, 'owner.json'),
+      JSON.stringify({ pid: 2 ** 22 + 1, start: null, host: hostname(), command: 'bump', since: 'then' }),
+    );
     expect(recoverInterruptedBump(root)).toBeUndefined();
     expect(existsSync(join(root, JOURNAL_DIR))).toBe(false);
   });

@@ -75,7 +75,6 @@ export interface RollbackResult {
   failed: Array<{ file: string; error: string }>;
 }
 
-
 function describeOwner(owner: JournalOwner | undefined): string {
   if (!owner) return 'a process that left no owner record';
   return `\`${owner.command}\`, pid ${owner.pid}${owner.host !== hostname() ? ` on ${owner.host}` : ''}, started ${owner.since}`;
@@ -165,7 +164,13 @@ export class BumpJournal {
    */
   static open(root: string, command: string, from: string, to: string): BumpJournal {
     const journal = new BumpJournal(root, command, from, to);
-    const owner: JournalOwner = { pid: process.pid, start: processStart(process.pid), host: hostname(), command, since: new Date().toISOString() };
+    const owner: JournalOwner = {
+      pid: process.pid,
+      start: processStart(process.pid),
+      host: hostname(),
+      command,
+      since: new Date().toISOString(),
+    };
     const staging = `${journal.dir}.${process.pid}.tmp`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
@@ -177,8 +182,14 @@ export class BumpJournal {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOTEMPTY' || code === 'EEXIST') {
         const other = readJson<JournalOwner>(join(journal.dir, 'owner.json'));
-        if (other && isAlive(other)) throw new JournalBusyError(`another bump is running (${describeOwner(other)}); nothing was changed. Wait for it to finish.`);
-        throw new Error(`an interrupted bump left ${JOURNAL_DIR}; run the bump or version-check again to recover it. Nothing was changed.`);
+        if (other && isAlive(other))
+          throw new JournalBusyError(
+            `another bump is running (${describeOwner(other)}); nothing was changed. Wait for it to finish.`,
+          );
+        throw new Error(
+          `an interrupted bump left ${JOURNAL_DIR}; run the bump or version-check again to recover it. Nothing was changed.`,
+          { cause: e },
+        );
       }
       throw e;
     }
@@ -200,7 +211,12 @@ export class BumpJournal {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
-      this.entries.push({ path, original: original?.toString('base64') ?? null, ...(updated ? { updated: updated.toString('base64') } : {}), ...(mode !== undefined ? { mode } : {}) });
+      this.entries.push({
+        path,
+        original: original?.toString('base64') ?? null,
+        ...(updated ? { updated: updated.toString('base64') } : {}),
+        ...(mode !== undefined ? { mode } : {}),
+      });
     }
     // nothing new (nx release version records each project's files as it edits them): journal.json stays as it is
     if (this.entries.length === before && existsSync(join(this.dir, 'journal.json'))) return;
@@ -216,7 +232,13 @@ export class BumpJournal {
    * recovery waits until it has ended.
    */
   noteHelper(pid: number, command: string): void {
-    const helper: JournalOwner = { pid, start: processStart(pid), host: hostname(), command, since: new Date().toISOString() };
+    const helper: JournalOwner = {
+      pid,
+      start: processStart(pid),
+      host: hostname(),
+      command,
+      since: new Date().toISOString(),
+    };
     try {
       writeFileDurably(join(this.dir, 'helper.json'), `${JSON.stringify(helper)}\n`, 0o644);
     } catch {
@@ -285,12 +307,16 @@ export function recoverInterruptedBump(root: string): Recovery | undefined {
   if (owner && isAlive(owner)) {
     // this very process holds it (nx release version recovers once per project): nothing to recover
     if (owner.pid === process.pid && owner.host === hostname()) return undefined;
-    throw new JournalBusyError(`a bump is running (${describeOwner(owner)}): ${JOURNAL_DIR} is its journal. Wait for it to finish.`);
+    throw new JournalBusyError(
+      `a bump is running (${describeOwner(owner)}): ${JOURNAL_DIR} is its journal. Wait for it to finish.`,
+    );
   }
   // the bump is gone, but the tool it ran (cargo update, npm install) may still write its lock file
   const helper = readJson<JournalOwner>(join(dir, 'helper.json'));
   if (helper && isAlive(helper)) {
-    throw new JournalBusyError(`\`${helper.command}\` (pid ${helper.pid}), run by an interrupted bump (${describeOwner(owner)}), is still running; wait for it to end, then run again to roll that bump back.`);
+    throw new JournalBusyError(
+      `\`${helper.command}\` (pid ${helper.pid}), run by an interrupted bump (${describeOwner(owner)}), is still running; wait for it to end, then run again to roll that bump back.`,
+    );
   }
   const journalFile = join(dir, 'journal.json');
   if (!existsSync(journalFile)) {
@@ -300,7 +326,10 @@ export function recoverInterruptedBump(root: string): Recovery | undefined {
   }
   const data = readJson<JournalData>(journalFile);
   if (!data || data.format !== 1 || !Array.isArray(data.files)) {
-    return { ok: false, message: `${relative(root, journalFile)} cannot be read; it was left by ${describeOwner(owner)}. Compare the files with git and remove ${JOURNAL_DIR} by hand.` };
+    return {
+      ok: false,
+      message: `${relative(root, journalFile)} cannot be read; it was left by ${describeOwner(owner)}. Compare the files with git and remove ${JOURNAL_DIR} by hand.`,
+    };
   }
   const what = `an interrupted ${data.command} ${data.from} -> ${data.to} (${describeOwner(owner)})`;
   const result = rollbackEntries(root, data.files);
@@ -334,7 +363,6 @@ export function recoverBeforeStarting(root: string, say: (s: string) => void, wh
     throw e;
   }
 }
-
 
 /** Where a recovery made while Nx built its graph leaves its report, for the next bump or version-check to print. */
 export const RECOVERY_REPORT = join('.nx', 'polyglot-bump-recovered.txt');

@@ -8,16 +8,26 @@ import type { ReleaseManifests } from './version-consistency';
 const files: Record<string, string> = {
   '/r/rust/Cargo.toml':
     '[workspace]\nmembers = ["transit", "tracing", "srv"]\n\n[workspace.package]\nversion = "0.12.0"\n\n[workspace.dependencies]\ntransit = { path = "transit", version = "0.12.0" }\nserde = "1"\n',
-  '/r/rust/transit/Cargo.toml': '[package]\nname = "transit"\nversion.workspace = true\n\n[target.\'cfg(unix)\'.dependencies]\nderive = { path = "derive", version = "^0.12" }\n',
+  '/r/rust/transit/Cargo.toml':
+    '[package]\nname = "transit"\nversion.workspace = true\n\n[target.\'cfg(unix)\'.dependencies]\nderive = { path = "derive", version = "^0.12" }\n',
   '/r/rust/transit/derive/Cargo.toml': '[package]\nname = "derive"\nversion.workspace = true\n',
-  '/r/rust/tracing/Cargo.toml': '[package]\nname = "tracing"\nversion = "0.12.0"\n\n[dependencies]\ntransit = { workspace = true }\n\n[dev-dependencies]\nsrv = { path = "../srv" }\n',
+  '/r/rust/tracing/Cargo.toml':
+    '[package]\nname = "tracing"\nversion = "0.12.0"\n\n[dependencies]\ntransit = { workspace = true }\n\n[dev-dependencies]\nsrv = { path = "../srv" }\n',
   '/r/rust/srv/Cargo.toml': '[package]\nname = "srv"\nversion.workspace = true\npublish = false\n',
-  '/r/python/pyproject.toml': '[project]\nname = "micromegas"\nversion = "0.12.0"\n\n[tool.poetry]\nversion = "0.12.0"\n',
+  '/r/python/pyproject.toml':
+    '[project]\nname = "micromegas"\nversion = "0.12.0"\n\n[tool.poetry]\nversion = "0.12.0"\n',
 };
 
 function group(): ReleaseManifests {
-  const manifests = new Map(Object.entries(files).filter(([f]) => f.endsWith('Cargo.toml')).map(([f, t]) => [f, parseCargoManifest(t, f)]));
-  const [workspace] = loadCargoWorkspaces(['/r/rust/Cargo.toml'], { manifest: (f) => manifests.get(f), subdirectories: () => [] });
+  const manifests = new Map(
+    Object.entries(files)
+      .filter(([f]) => f.endsWith('Cargo.toml'))
+      .map(([f, t]) => [f, parseCargoManifest(t, f)]),
+  );
+  const [workspace] = loadCargoWorkspaces(['/r/rust/Cargo.toml'], {
+    manifest: (f) => manifests.get(f),
+    subdirectories: () => [],
+  });
   return {
     cargo: [{ workspace, root: manifests.get('/r/rust/Cargo.toml')!, manifests }],
     python: [parsePyproject(files['/r/python/pyproject.toml'], '/r/python/pyproject.toml')],
@@ -29,8 +39,18 @@ describe('bumpPlan', () => {
   it('rewrites every version string of the group, keeping requirement operators, and leaves inherited and path-only entries alone', () => {
     expect(bumpPlan(group(), '0.13.0')).toEqual([
       { file: '/r/rust/Cargo.toml', path: ['workspace', 'package', 'version'], from: '0.12.0', to: '0.13.0' },
-      { file: '/r/rust/Cargo.toml', path: ['workspace', 'dependencies', 'transit', 'version'], from: '0.12.0', to: '0.13.0' },
-      { file: '/r/rust/transit/Cargo.toml', path: ['target', 'cfg(unix)', 'dependencies', 'derive', 'version'], from: '^0.12', to: '^0.13' },
+      {
+        file: '/r/rust/Cargo.toml',
+        path: ['workspace', 'dependencies', 'transit', 'version'],
+        from: '0.12.0',
+        to: '0.13.0',
+      },
+      {
+        file: '/r/rust/transit/Cargo.toml',
+        path: ['target', 'cfg(unix)', 'dependencies', 'derive', 'version'],
+        from: '^0.12',
+        to: '^0.13',
+      },
       { file: '/r/rust/tracing/Cargo.toml', path: ['package', 'version'], from: '0.12.0', to: '0.13.0' },
       { file: '/r/python/pyproject.toml', path: ['project', 'version'], from: '0.12.0', to: '0.13.0' },
       { file: '/r/python/pyproject.toml', path: ['tool', 'poetry', 'version'], from: '0.12.0', to: '0.13.0' },

@@ -42,14 +42,24 @@ export function bumpPlan(m: ReleaseManifests, newVersion: string): VersionEdit[]
       if (dep.path === undefined || dep.version === undefined) continue;
       const manifestPath = join(dirname(root.file), dep.path, 'Cargo.toml');
       if (!workspace.members.some((p) => p.manifestPath === manifestPath)) continue;
-      edit(root.file, ['workspace', 'dependencies', dep.key, 'version'], dep.version, bumped(dep.version, root.file, ['workspace', 'dependencies', dep.key, 'version']));
+      edit(
+        root.file,
+        ['workspace', 'dependencies', dep.key, 'version'],
+        dep.version,
+        bumped(dep.version, root.file, ['workspace', 'dependencies', dep.key, 'version']),
+      );
     }
     for (const pkg of workspace.members) {
       const own = manifests.get(pkg.manifestPath)?.package?.version;
       if (typeof own === 'string') edit(pkg.manifestPath, ['package', 'version'], own, newVersion);
       for (const dep of pkg.dependencies) {
         if (dep.inherited || dep.req === null || !memberForDependency(dep, workspace.members)) continue;
-        edit(pkg.manifestPath, [...dep.keyPath, 'version'], dep.req, bumped(dep.req, pkg.manifestPath, [...dep.keyPath, 'version']));
+        edit(
+          pkg.manifestPath,
+          [...dep.keyPath, 'version'],
+          dep.req,
+          bumped(dep.req, pkg.manifestPath, [...dep.keyPath, 'version']),
+        );
       }
     }
   }

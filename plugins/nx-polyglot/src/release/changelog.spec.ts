@@ -73,9 +73,7 @@ describe('releaseSection', () => {
 describe('openUnreleased', () => {
   it('opens a section above the newest release, in the file line ending', () => {
     const released = releaseSection(crlf, '0.12.0', '2025-08-15');
-    expect(openUnreleased(released)).toBe(
-      released.replace('## [0.12.0]', '## [Unreleased]\r\n\r\n## [0.12.0]'),
-    );
+    expect(openUnreleased(released)).toBe(released.replace('## [0.12.0]', '## [Unreleased]\r\n\r\n## [0.12.0]'));
   });
 
   it('leaves an existing Unreleased section alone', () => {

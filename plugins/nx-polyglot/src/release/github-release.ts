@@ -74,8 +74,18 @@ export interface GithubReleaseRequest {
  * would wait forever in an executor; without stdin the question ends the
  * child with Nx's failure code instead. Resolves to whether it succeeded.
  */
-export async function runGithubRelease(root: string, plan: GithubCreate, version: string, notesFile: string): Promise<boolean> {
-  const request: GithubReleaseRequest = { version, notesFile, createRelease: plan.createRelease, gitRemote: plan.gitRemote };
+export async function runGithubRelease(
+  root: string,
+  plan: GithubCreate,
+  version: string,
+  notesFile: string,
+): Promise<boolean> {
+  const request: GithubReleaseRequest = {
+    version,
+    notesFile,
+    createRelease: plan.createRelease,
+    gitRemote: plan.gitRemote,
+  };
   const child = await runProcess(process.execPath, [join(__dirname, 'nx-github-release.js'), JSON.stringify(request)], {
     cwd: root,
     onOutput: (chunk) => process.stdout.write(chunk),

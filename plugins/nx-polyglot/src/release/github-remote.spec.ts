@@ -5,9 +5,13 @@ describe('githubSlug', () => {
   it('reads owner/repo from the remote URL forms git accepts', () => {
     expect(githubSlug('https://github.com/madesroches/micromegas.git', 'github.com')).toBe('madesroches/micromegas');
     expect(githubSlug('https://github.com/madesroches/micromegas', 'github.com')).toBe('madesroches/micromegas');
-    expect(githubSlug('https://x-access-token:abc@github.com/madesroches/micromegas.git/', 'github.com')).toBe('madesroches/micromegas');
+    expect(githubSlug('https://x-access-token:abc@github.com/madesroches/micromegas.git/', 'github.com')).toBe(
+      'madesroches/micromegas',
+    );
     expect(githubSlug('git@github.com:madesroches/micromegas.git', 'github.com')).toBe('madesroches/micromegas');
-    expect(githubSlug('ssh://git@ssh.github.com:443/madesroches/micromegas.git', 'github.com')).toBe('madesroches/micromegas');
+    expect(githubSlug('ssh://git@ssh.github.com:443/madesroches/micromegas.git', 'github.com')).toBe(
+      'madesroches/micromegas',
+    );
     expect(githubSlug('https://GitHub.example.test/team/app.git', 'github.example.test')).toBe('team/app');
   });
 

@@ -6,7 +6,8 @@
  */
 
 /** nx.json's `changelog.createRelease` shapes for GitHub. */
-export type CreateReleaseConfig = 'github' | { provider: 'github-enterprise-server'; hostname: string; apiBaseUrl?: string };
+export type CreateReleaseConfig =
+  'github' | { provider: 'github-enterprise-server'; hostname: string; apiBaseUrl?: string };
 
 /** The variables Nx's GitHub client takes a token from, in its order. */
 export const GITHUB_TOKEN_VARIABLES = ['GITHUB_TOKEN', 'GH_TOKEN'] as const;
@@ -26,7 +27,10 @@ export function redactRemote(url: string): string {
 }
 
 const sameHost = (actual: string, expected: string) =>
-  actual.toLowerCase().replace(/^ssh\./, '').split(':')[0] === expected.toLowerCase().split(':')[0];
+  actual
+    .toLowerCase()
+    .replace(/^ssh\./, '')
+    .split(':')[0] === expected.toLowerCase().split(':')[0];
 
 /**
  * `owner/repo` of a remote on `host`: `https://host/owner/repo(.git)`,
@@ -48,6 +52,10 @@ export function githubSlug(remoteUrl: string, host: string): string | undefined 
     }
   }
   if (!sameHost(actualHost, host)) return undefined;
-  const segments = path.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '').split('/').filter(Boolean);
+  const segments = path
+    .replace(/^\/+|\/+$/g, '')
+    .replace(/\.git$/, '')
+    .split('/')
+    .filter(Boolean);
   return segments.length >= 2 ? segments.slice(0, 2).join('/') : undefined;
 }

@@ -18,7 +18,13 @@ function manifests(version: string, web: string): ReleaseManifests {
   // only what the check reads: a member's name and version
   const member = (name: string) => ({ name, version, manifestPath: join(root, 'rust', name, 'Cargo.toml') }) as never;
   return {
-    cargo: [{ workspace: { rootManifest: join(root, 'rust/Cargo.toml'), members: [member('core'), member('app')] }, root: { file: join(root, 'rust/Cargo.toml') } as never, manifests: new Map() }],
+    cargo: [
+      {
+        workspace: { rootManifest: join(root, 'rust/Cargo.toml'), members: [member('core'), member('app')] },
+        root: { file: join(root, 'rust/Cargo.toml') } as never,
+        manifests: new Map(),
+      },
+    ],
     python: [],
     packageJson: [{ file: join(root, 'web/package.json'), version: web }],
   };
@@ -28,7 +34,15 @@ const cargoLock = (core: string, app: string) =>
   `version = 4\n\n[[package]]\nname = "app"\nversion = "${app}"\ndependencies = ["core"]\n\n[[package]]\nname = "core"\nversion = "${core}"\n\n` +
   // a registry crate of the same name as a member does not count
   `[[package]]\nname = "core"\nversion = "0.13.0"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n`;
-const npmLock = (web: string) => JSON.stringify({ lockfileVersion: 3, packages: { '': { name: 'root' }, web: { name: 'web', version: web }, 'node_modules/web': { resolved: 'web', link: true } } });
+const npmLock = (web: string) =>
+  JSON.stringify({
+    lockfileVersion: 3,
+    packages: {
+      '': { name: 'root' },
+      web: { name: 'web', version: web },
+      'node_modules/web': { resolved: 'web', link: true },
+    },
+  });
 
 describe('lockMismatches', () => {
   it('agrees when every lock entry has its manifest version', () => {
@@ -49,9 +63,14 @@ describe('lockMismatches', () => {
 
   it('names a crate the lock file does not have, and a lock file that cannot be read', () => {
     writeFileSync(join(root, 'rust/Cargo.lock'), 'version = 4\n\n[[package]]\nname = "app"\nversion = "0.13.0"\n');
-    expect(lockMismatches(manifests('0.13.0', '0.13.0'), root)).toEqual([{ file: join(root, 'rust/Cargo.lock'), key: 'package.core.version', found: '(none)', expected: '0.13.0' }]);
+    expect(lockMismatches(manifests('0.13.0', '0.13.0'), root)).toEqual([
+      { file: join(root, 'rust/Cargo.lock'), key: 'package.core.version', found: '(none)', expected: '0.13.0' },
+    ]);
     writeFileSync(join(root, 'rust/Cargo.lock'), '[[package]\n');
-    expect(lockMismatches(manifests('0.13.0', '0.13.0'), root)[0]).toMatchObject({ key: '(the whole file)', found: expect.stringMatching(/^unreadable/) });
+    expect(lockMismatches(manifests('0.13.0', '0.13.0'), root)[0]).toMatchObject({
+      key: '(the whole file)',
+      found: expect.stringMatching(/^unreadable/),
+    });
   });
 
   it('has nothing to say without lock files', () => {

@@ -16,7 +16,8 @@ export function releaseLockFiles(m: ReleaseManifests, root: string): LockFile[] 
   for (const { root: rootManifest } of m.cargo) {
     const dir = dirname(rootManifest.file);
     const lock = join(dir, 'Cargo.lock');
-    if (existsSync(lock)) locks.push({ file: lock, command: ['cargo', 'update', '--workspace', '--offline'], cwd: dir });
+    if (existsSync(lock))
+      locks.push({ file: lock, command: ['cargo', 'update', '--workspace', '--offline'], cwd: dir });
   }
   if (m.packageJson.length > 0 && existsSync(join(root, 'package-lock.json'))) {
     locks.push({
@@ -44,15 +45,27 @@ export function lockMismatches(m: ReleaseManifests, root: string): VersionMismat
     try {
       packages = ((parse(readFileSync(lock, 'utf8')) as { package?: unknown }).package ?? []) as typeof packages;
     } catch (e) {
-      found.push({ file: lock, key: '(the whole file)', found: `unreadable: ${(e as Error).message.split('\n')[0]}`, expected: 'a Cargo.lock' });
+      found.push({
+        file: lock,
+        key: '(the whole file)',
+        found: `unreadable: ${(e as Error).message.split('\n')[0]}`,
+        expected: 'a Cargo.lock',
+      });
       continue;
     }
     for (const pkg of workspace.members) {
       if (!pkg.version) continue;
       // a workspace member is locked without a source; a registry crate of the same name has one
-      const locked = packages.filter((p) => p.name === pkg.name && p.source === undefined).map((p) => String(p.version));
+      const locked = packages
+        .filter((p) => p.name === pkg.name && p.source === undefined)
+        .map((p) => String(p.version));
       if (!locked.includes(pkg.version)) {
-        found.push({ file: lock, key: `package.${pkg.name}.version`, found: locked.join(', ') || '(none)', expected: pkg.version });
+        found.push({
+          file: lock,
+          key: `package.${pkg.name}.version`,
+          found: locked.join(', ') || '(none)',
+          expected: pkg.version,
+        });
       }
     }
   }
@@ -60,9 +73,15 @@ export function lockMismatches(m: ReleaseManifests, root: string): VersionMismat
   if (m.packageJson.length > 0 && existsSync(npmLock)) {
     let packages: Record<string, { version?: string }> | undefined;
     try {
-      packages = (JSON.parse(readFileSync(npmLock, 'utf8')) as { packages?: Record<string, { version?: string }> }).packages;
+      packages = (JSON.parse(readFileSync(npmLock, 'utf8')) as { packages?: Record<string, { version?: string }> })
+        .packages;
     } catch (e) {
-      found.push({ file: npmLock, key: '(the whole file)', found: `unreadable: ${(e as Error).message}`, expected: 'a package-lock.json' });
+      found.push({
+        file: npmLock,
+        key: '(the whole file)',
+        found: `unreadable: ${(e as Error).message}`,
+        expected: 'a package-lock.json',
+      });
       packages = undefined;
     }
     for (const { file, version } of m.packageJson) {
@@ -70,7 +89,13 @@ export function lockMismatches(m: ReleaseManifests, root: string): VersionMismat
       // only workspace packages are in the root lock (lockfileVersion 2 and 3)
       const entry = packages?.[key];
       if (!entry || version === undefined) continue;
-      if (entry.version !== version) found.push({ file: npmLock, key: `packages["${key}"].version`, found: entry.version ?? '(none)', expected: version });
+      if (entry.version !== version)
+        found.push({
+          file: npmLock,
+          key: `packages["${key}"].version`,
+          found: entry.version ?? '(none)',
+          expected: version,
+        });
     }
   }
   return found;

@@ -25,7 +25,11 @@ function notesRenderer(notes: string): typeof DefaultChangelogRenderer {
  * release to a pushed tag. Nx reads the repository from the git remote and
  * the token from the environment itself. Resolves to whether it succeeded.
  */
-export async function createGithubRelease(plan: Pick<GithubCreate, 'createRelease' | 'gitRemote'>, version: string, notes: string): Promise<boolean> {
+export async function createGithubRelease(
+  plan: Pick<GithubCreate, 'createRelease' | 'gitRemote'>,
+  version: string,
+  notes: string,
+): Promise<boolean> {
   const tag = `v${version}`;
   const client = new ReleaseClient({
     releaseTag: { pattern: 'v{version}' },
@@ -52,7 +56,9 @@ export async function createGithubRelease(plan: Pick<GithubCreate, 'createReleas
     });
     const failed = !result.workspaceChangelog || (process.exitCode ?? 0) !== 0;
     if (!result.workspaceChangelog) {
-      process.stderr.write('nx release made no workspace changelog: nx.json `release` has several release groups or an independent one.\n');
+      process.stderr.write(
+        'nx release made no workspace changelog: nx.json `release` has several release groups or an independent one.\n',
+      );
     }
     return !failed;
   } catch (e) {

@@ -20,14 +20,27 @@ export function releaseGroup(context: ExecutorContext): ProjectGraphProjectNode[
   const release = context.nxJsonConfiguration.release;
   const groups = Object.entries(release?.groups ?? {});
   const patternSets: Array<{ key: string; patterns: string[] }> = groups.length
-    ? groups.map(([name, g]) => ({ key: `release.groups.${name}.projects`, patterns: ([] as string[]).concat(g.projects) }))
-    : [{ key: 'release.projects', patterns: ([] as string[]).concat((release?.projects as string | string[] | undefined) ?? ['*']) }];
+    ? groups.map(([name, g]) => ({
+        key: `release.groups.${name}.projects`,
+        patterns: ([] as string[]).concat(g.projects),
+      }))
+    : [
+        {
+          key: 'release.projects',
+          patterns: ([] as string[]).concat((release?.projects as string | string[] | undefined) ?? ['*']),
+        },
+      ];
   const nodes = context.projectGraph.nodes;
   const names = new Set<string>();
   for (const { key, patterns } of patternSets) {
     for (const pattern of patterns) {
       if (!pattern.startsWith('!') && findMatchingProjects([pattern], nodes).length === 0) {
-        throw new ManifestError('nx.json', `has \`${pattern}\`, which matches no project`, 'Fix the name, tag or glob, or remove the entry', key);
+        throw new ManifestError(
+          'nx.json',
+          `has \`${pattern}\`, which matches no project`,
+          'Fix the name, tag or glob, or remove the entry',
+          key,
+        );
       }
     }
     findMatchingProjects([...patterns], nodes).forEach((n) => names.add(n));
@@ -43,7 +56,9 @@ export function readReleaseManifests(context: ExecutorContext): ReleaseManifests
   for (const node of releaseGroup(context)) {
     const root = join(context.root, node.data.root);
     if (node.data.metadata?.cargo) {
-      const cwd = (node.data.targets?.test?.options?.cwd ?? node.data.targets?.build?.options?.cwd ?? node.data.root) as string;
+      const cwd = (node.data.targets?.test?.options?.cwd ??
+        node.data.targets?.build?.options?.cwd ??
+        node.data.root) as string;
       workspaceRoots.add(join(context.root, cwd, 'Cargo.toml'));
     } else if (node.data.metadata?.python) {
       manifests.python.push(python.get(join(root, 'pyproject.toml'))?.package as PythonPackage);
@@ -56,7 +71,9 @@ export function readReleaseManifests(context: ExecutorContext): ReleaseManifests
   for (const rootManifest of workspaceRoots) {
     const [workspace] = loadCargoWorkspaces([rootManifest], files);
     // already read by the workspace model: no second read
-    const parsed = new Map(workspace.members.map((m) => [m.manifestPath, files.manifest(m.manifestPath) as CargoManifest]));
+    const parsed = new Map(
+      workspace.members.map((m) => [m.manifestPath, files.manifest(m.manifestPath) as CargoManifest]),
+    );
     manifests.cargo.push({ workspace, root: files.manifest(rootManifest) as CargoManifest, manifests: parsed });
   }
   return manifests;
@@ -64,6 +81,7 @@ export function readReleaseManifests(context: ExecutorContext): ReleaseManifests
 
 /** The release version on disk: the Cargo workspace's, else the first one found. */
 export function currentReleaseVersion(m: ReleaseManifests): string | undefined {
-  const workspaceVersion = m.cargo.map((c) => c.root.workspace?.package.version).find((v) => typeof v === 'string') as string | undefined;
+  const workspaceVersion = m.cargo.map((c) => c.root.workspace?.package.version).find((v) => typeof v === 'string') as
+    string | undefined;
   return workspaceVersion ?? m.python[0]?.version ?? m.packageJson[0]?.version;
 }

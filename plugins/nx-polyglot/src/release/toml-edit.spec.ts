@@ -237,7 +237,7 @@ b = "x"
 `,
   },
   {
-    name: "a literal string stays literal",
+    name: 'a literal string stays literal',
     path: ['package', 'version'],
     before: `[package]
 version = '0.12.0'
@@ -337,14 +337,21 @@ foo = {
 const variants = (e: Edit): Edit[] => [
   e,
   { ...e, name: `${e.name} (CRLF)`, before: e.before.replace(/\n/g, '\r\n'), after: e.after.replace(/\n/g, '\r\n') },
-  { ...e, name: `${e.name} (no final newline)`, before: e.before.replace(/\n$/, ''), after: e.after.replace(/\n$/, '') },
+  {
+    ...e,
+    name: `${e.name} (no final newline)`,
+    before: e.before.replace(/\n$/, ''),
+    after: e.after.replace(/\n$/, ''),
+  },
 ];
 
 /** Both documents parsed, with the edited keys taken out: what must not have changed. */
 function parsedApartFrom(text: string, paths: string[][]): unknown {
   const document = parse(text);
   for (const path of paths) {
-    const parent = path.slice(0, -1).reduce<unknown>((node, part) => (isTable(node) ? node[part] : undefined), document);
+    const parent = path
+      .slice(0, -1)
+      .reduce<unknown>((node, part) => (isTable(node) ? node[part] : undefined), document);
     if (isTable(parent)) delete parent[path[path.length - 1]];
   }
   return document;
@@ -365,7 +372,9 @@ function expectEveryStringEditable(before: string): void {
   expect(leaves.length).toBeGreaterThan(0);
   for (const [path, old] of leaves) {
     if (new RegExp(`^${path[path.length - 1]} = (?:"""|''')`, 'm').test(before)) {
-      expect(thrown(() => getTomlString(before, path, FILE))).toMatchObject({ problem: 'is a multi-line string, not a string' });
+      expect(thrown(() => getTomlString(before, path, FILE))).toMatchObject({
+        problem: 'is a multi-line string, not a string',
+      });
       continue;
     }
     expect(getTomlString(before, path, FILE)).toBe(old);
@@ -397,20 +406,27 @@ describe('setTomlString', () => {
     it('changes nothing else, as smol-toml reads the two documents', () => {
       expect(parsedApartFrom(after, [path])).toEqual(parsedApartFrom(before, [path]));
       expect(getTomlString(after, path, FILE)).toBe(value);
-      expect(getTomlString(before, path, FILE)).toBe(path.reduce<unknown>((node, part) => (isTable(node) ? node[part] : undefined), parse(before)));
+      expect(getTomlString(before, path, FILE)).toBe(
+        path.reduce<unknown>((node, part) => (isTable(node) ? node[part] : undefined), parse(before)),
+      );
     });
   });
 
-  it.each(edits.flatMap(variants).map((e) => [e.name, e.before] as const))('finds and rewrites every other string key alone: %s', (_, before) => {
-    expectEveryStringEditable(before);
-  });
+  it.each(edits.flatMap(variants).map((e) => [e.name, e.before] as const))(
+    'finds and rewrites every other string key alone: %s',
+    (_, before) => {
+      expectEveryStringEditable(before);
+    },
+  );
 
   it('writes control characters as escapes in a basic string', () => {
     expect(setTomlString('a = "x"\n', ['a'], 'tab\there\nnul\0', FILE)).toBe('a = "tab\\there\\nnul\\u0000"\n');
   });
 
   it('refuses a value a literal string cannot hold', () => {
-    expect(thrown(() => setTomlString("[package]\nversion = '1'\n", ['package', 'version'], "it's", FILE))).toMatchObject({
+    expect(
+      thrown(() => setTomlString("[package]\nversion = '1'\n", ['package', 'version'], "it's", FILE)),
+    ).toMatchObject({
       name: 'ManifestError',
       file: FILE,
       key: 'package.version',
@@ -422,7 +438,12 @@ describe('setTomlString', () => {
   it('names the file, the key and what to add when the key is missing', () => {
     const error = thrown(() => setTomlString('[package]\nname = "a"\n', ['package', 'version'], '1.0.0', FILE));
     expect(error).toBeInstanceOf(ManifestError);
-    expect(error).toMatchObject({ file: FILE, key: 'package.version', problem: 'not found', fix: 'Add `version = "1.0.0"` in `[package]`' });
+    expect(error).toMatchObject({
+      file: FILE,
+      key: 'package.version',
+      problem: 'not found',
+      fix: 'Add `version = "1.0.0"` in `[package]`',
+    });
   });
 
   it.each([
@@ -430,16 +451,32 @@ describe('setTomlString', () => {
     ['a table with other keys', '[package]\nname = "a"\n', ['workspace', 'package', 'version']],
     ['an empty document', '', ['version']],
   ])('says not found for %s', (_, text, path) => {
-    expect(thrown(() => setTomlString(text, path, '1', FILE))).toMatchObject({ problem: 'not found', key: dotted(path) });
+    expect(thrown(() => setTomlString(text, path, '1', FILE))).toMatchObject({
+      problem: 'not found',
+      key: dotted(path),
+    });
     expect(getTomlString(text, path, FILE)).toBeUndefined();
   });
 
   it.each([
-    ['version.workspace = true', '[package]\nname = "a"\nversion.workspace = true\n', 'a table (`version.workspace = true`)', 3],
-    ['version = { workspace = true }', '[package]\nversion = { workspace = true }\n', 'a table (`{ workspace = true }`)', 2],
+    [
+      'version.workspace = true',
+      '[package]\nname = "a"\nversion.workspace = true\n',
+      'a table (`version.workspace = true`)',
+      3,
+    ],
+    [
+      'version = { workspace = true }',
+      '[package]\nversion = { workspace = true }\n',
+      'a table (`{ workspace = true }`)',
+      2,
+    ],
     ['a [package.version] table', '[package.version]\nworkspace = true\n', 'a table (`[package.version]`)', 1],
   ])('points an inherited version (%s) at the workspace root', (_, text, shown, line) => {
-    for (const read of [() => setTomlString(text, ['package', 'version'], '1', FILE), () => getTomlString(text, ['package', 'version'], FILE)]) {
+    for (const read of [
+      () => setTomlString(text, ['package', 'version'], '1', FILE),
+      () => getTomlString(text, ['package', 'version'], FILE),
+    ]) {
       expect(thrown(read)).toMatchObject({
         name: 'ManifestError',
         file: FILE,
@@ -455,35 +492,67 @@ describe('setTomlString', () => {
     ['a number', 'version = 1\n', 'is `1`, not a string', 'Set it to a string: `version = "..."`'],
     ['a boolean', 'version = true # yes\n', 'is `true`, not a string', 'Set it to a string: `version = "..."`'],
     ['an array', 'version = ["1"]\n', 'is an array, not a string', 'Set it to a string: `version = "..."`'],
-    ['a table of something else', 'version = { git = "x" }\n', 'is a table (`{ git = "x" }`), not a string', 'Set it to a string: `version = "..."`'],
-    ['a multi-line string', 'version = """\n1"""\n', 'is a multi-line string, not a string', 'Write it on one line: `version = "..."`'],
+    [
+      'a table of something else',
+      'version = { git = "x" }\n',
+      'is a table (`{ git = "x" }`), not a string',
+      'Set it to a string: `version = "..."`',
+    ],
+    [
+      'a multi-line string',
+      'version = """\n1"""\n',
+      'is a multi-line string, not a string',
+      'Write it on one line: `version = "..."`',
+    ],
   ])('refuses %s', (_, text, problem, fix) => {
-    expect(thrown(() => setTomlString(text, ['version'], '2', FILE))).toMatchObject({ file: FILE, key: 'version', line: 1, problem, fix });
+    expect(thrown(() => setTomlString(text, ['version'], '2', FILE))).toMatchObject({
+      file: FILE,
+      key: 'version',
+      line: 1,
+      problem,
+      fix,
+    });
   });
 
   it.each([
     ['[[bin]]\nname = "a"\n', ['bin', 'name'], 'is inside the array of tables `[[bin]]`'],
-    ['[[bin]]\nname = "a"\n[bin.meta]\nversion = "1"\n', ['bin', 'meta', 'version'], 'is inside the array of tables `[[bin]]`'],
+    [
+      '[[bin]]\nname = "a"\n[bin.meta]\nversion = "1"\n',
+      ['bin', 'meta', 'version'],
+      'is inside the array of tables `[[bin]]`',
+    ],
     ['[[bin]]\nname = "a"\n', ['bin'], 'is an array of tables'],
     ['packages = [{ include = "a" }]\n', ['packages', 'include'], 'is inside the array `packages`'],
   ])('refuses to go through an array: %j at %j', (text, path, problem) => {
-    expect(thrown(() => setTomlString(text, path, '1', FILE))).toMatchObject({ key: dotted(path), problem: `${problem}, which nx-polyglot cannot edit`, fix: 'Edit this value by hand' });
+    expect(thrown(() => setTomlString(text, path, '1', FILE))).toMatchObject({
+      key: dotted(path),
+      problem: `${problem}, which nx-polyglot cannot edit`,
+      fix: 'Edit this value by hand',
+    });
     expect(thrown(() => getTomlString(text, path, FILE))).toBeInstanceOf(ManifestError);
   });
 
   it('reports invalid TOML with its line', () => {
-    expect(thrown(() => setTomlString('[package]\nversion = "1"\nversion = "2"\n', ['package', 'version'], '3', FILE))).toMatchObject({ name: 'ManifestError', file: FILE, line: 3 });
+    expect(
+      thrown(() => setTomlString('[package]\nversion = "1"\nversion = "2"\n', ['package', 'version'], '3', FILE)),
+    ).toMatchObject({ name: 'ManifestError', file: FILE, line: 3 });
   });
 });
 
 describe('getTomlString', () => {
   it('decodes escapes and reads literal strings as written', () => {
     const text = `a = "q\\"\\\\\\u00e9\\U0001F600\\t"\nb = 'C:\\path\\'\n"c.d" = "dotted"\n`;
-    expect([getTomlString(text, ['a'], FILE), getTomlString(text, ['b'], FILE), getTomlString(text, ['c.d'], FILE)]).toEqual(['q"\\é😀\t', 'C:\\path\\', 'dotted']);
+    expect([
+      getTomlString(text, ['a'], FILE),
+      getTomlString(text, ['b'], FILE),
+      getTomlString(text, ['c.d'], FILE),
+    ]).toEqual(['q"\\é😀\t', 'C:\\path\\', 'dotted']);
   });
 
   it('names keys the way TOML spells them in errors', () => {
-    expect(dotted(['target', 'cfg(unix)', 'dependencies', 'a.b', 'version'])).toBe('target."cfg(unix)".dependencies."a.b".version');
+    expect(dotted(['target', 'cfg(unix)', 'dependencies', 'a.b', 'version'])).toBe(
+      'target."cfg(unix)".dependencies."a.b".version',
+    );
   });
 });
 
@@ -512,32 +581,55 @@ describe('on the Micromegas manifests', () => {
       expect(differing).toHaveLength(1);
       expect(replacements).toContainEqual(differing[0]);
     }
-    expect(parsedApartFrom(after, edits.map(([path]) => path))).toEqual(parsedApartFrom(before, edits.map(([path]) => path)));
+    expect(
+      parsedApartFrom(
+        after,
+        edits.map(([path]) => path),
+      ),
+    ).toEqual(
+      parsedApartFrom(
+        before,
+        edits.map(([path]) => path),
+      ),
+    );
     for (const [path, value] of edits) expect(getTomlString(after, path, file)).toBe(value);
     return after;
   }
 
-  it.each(['rust/Cargo.toml', 'rust/tracing/Cargo.toml', 'python/micromegas/pyproject.toml'])('finds and rewrites every string key of %s alone', (file) => {
-    expectEveryStringEditable(read(file));
-  });
+  it.each(['rust/Cargo.toml', 'rust/tracing/Cargo.toml', 'python/micromegas/pyproject.toml'])(
+    'finds and rewrites every string key of %s alone',
+    (file) => {
+      expectEveryStringEditable(read(file));
+    },
+  );
 
   it('bumps the workspace version and every workspace dependency that has one', () => {
-    const { workspace } = parse(root) as unknown as { workspace: { dependencies: Record<string, { version?: string }> } };
+    const { workspace } = parse(root) as unknown as {
+      workspace: { dependencies: Record<string, { version?: string }> };
+    };
     const versioned = Object.entries(workspace.dependencies).filter(([, d]) => typeof d.version === 'string');
     expect(versioned.length).toBeGreaterThan(5);
     const after = bump('rust/Cargo.toml', [
       [['workspace', 'package', 'version'], next],
-      ...versioned.map(([name, d]): [string[], string] => [['workspace', 'dependencies', name, 'version'], bumpRequirement(d.version!, next)]),
+      ...versioned.map(([name, d]): [string[], string] => [
+        ['workspace', 'dependencies', name, 'version'],
+        bumpRequirement(d.version!, next),
+      ]),
     ]);
     expect(after).toContain(`[workspace.package]\nversion = "${next}"\n`);
     expect(after).toContain(`micromegas-tracing = { path = "tracing", version = "${next}" }`);
-    expect(getTomlString(root, ['workspace', 'dependencies', 'micromegas', 'version'], 'rust/Cargo.toml')).toBeUndefined();
+    expect(
+      getTomlString(root, ['workspace', 'dependencies', 'micromegas', 'version'], 'rust/Cargo.toml'),
+    ).toBeUndefined();
   });
 
   it('bumps a member crate: its own version is inherited, its path dependency requirement moves', () => {
     const file = 'rust/tracing/Cargo.toml';
     const text = read(file);
-    expect(thrown(() => setTomlString(text, ['package', 'version'], next, file))).toMatchObject({ key: 'package.version', problem: 'is a table (`version.workspace = true`), not a string' });
+    expect(thrown(() => setTomlString(text, ['package', 'version'], next, file))).toMatchObject({
+      key: 'package.version',
+      problem: 'is a table (`version.workspace = true`), not a string',
+    });
     expect(getTomlString(text, ['dependencies', 'micromegas-transit', 'version'], file)).toBeUndefined();
     const path = ['dependencies', 'micromegas-tracing-proc-macros', 'version'];
     const req = getTomlString(text, path, file)!;

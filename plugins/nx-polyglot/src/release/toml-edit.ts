@@ -40,8 +40,15 @@ export function setTomlString(text: string, path: string[], value: string, file:
   }
   const literal = text[entry.start] === "'";
   // a literal string has no escapes, so some values cannot be written in one
+  // eslint-disable-next-line no-control-regex -- TOML forbids control characters in a literal string
   if (literal && /['\x00-\x08\x0a-\x1f\x7f]/.test(value)) {
-    throw new ManifestError(file, `${JSON.stringify(value)} cannot be written as a 'literal' string`, 'Change the quotes to "double quotes" and retry', dotted(path), lineOf(text, entry.start));
+    throw new ManifestError(
+      file,
+      `${JSON.stringify(value)} cannot be written as a 'literal' string`,
+      'Change the quotes to "double quotes" and retry',
+      dotted(path),
+      lineOf(text, entry.start),
+    );
   }
   const written = literal ? `'${value}'` : `"${escapeBasic(value)}"`;
   const edited = text.slice(0, entry.start) + written + text.slice(entry.end);
@@ -56,12 +63,29 @@ function locate(text: string, path: string[], file: string): Entry | undefined {
   const key = dotted(path);
   const arrayOfTables = entries.find((e) => e.kind === 'array-of-tables' && startsWith(path, e.path));
   if (arrayOfTables) {
-    const problem = arrayOfTables.path.length === path.length ? 'is an array of tables' : `is inside the array of tables \`[[${dotted(arrayOfTables.path)}]]\``;
-    throw new ManifestError(file, `${problem}, which nx-polyglot cannot edit`, 'Edit this value by hand', key, lineOf(text, arrayOfTables.start));
+    const problem =
+      arrayOfTables.path.length === path.length
+        ? 'is an array of tables'
+        : `is inside the array of tables \`[[${dotted(arrayOfTables.path)}]]\``;
+    throw new ManifestError(
+      file,
+      `${problem}, which nx-polyglot cannot edit`,
+      'Edit this value by hand',
+      key,
+      lineOf(text, arrayOfTables.start),
+    );
   }
-  const through = entries.find((e) => e.path.length < path.length && startsWith(path, e.path) && !['table', 'inline-table'].includes(e.kind));
+  const through = entries.find(
+    (e) => e.path.length < path.length && startsWith(path, e.path) && !['table', 'inline-table'].includes(e.kind),
+  );
   if (through?.kind === 'array') {
-    throw new ManifestError(file, `is inside the array \`${dotted(through.path)}\`, which nx-polyglot cannot edit`, 'Edit this value by hand', key, lineOf(text, through.start));
+    throw new ManifestError(
+      file,
+      `is inside the array \`${dotted(through.path)}\`, which nx-polyglot cannot edit`,
+      'Edit this value by hand',
+      key,
+      lineOf(text, through.start),
+    );
   }
   if (through) return undefined;
   const exact = entries.find((e) => e.kind !== 'table' && isSame(e.path, path));
@@ -73,7 +97,14 @@ function locate(text: string, path: string[], file: string): Entry | undefined {
   // what is there instead, as the user wrote it: `true`, `{ workspace = true }`, `version.workspace = true`
   const at = exact ?? header ?? inside[0];
   const shown = clip(exact ? text.slice(exact.start, exact.end) : lineAt(text, at.start));
-  const what = exact?.kind === 'multiline-string' ? 'a multi-line string' : exact?.kind === 'array' ? 'an array' : exact?.kind === 'scalar' ? `\`${shown}\`` : `a table (\`${shown}\`)`;
+  const what =
+    exact?.kind === 'multiline-string'
+      ? 'a multi-line string'
+      : exact?.kind === 'array'
+        ? 'an array'
+        : exact?.kind === 'scalar'
+          ? `\`${shown}\``
+          : `a table (\`${shown}\`)`;
   const inherited = inside.some((e) => isSame(e.path, [...path, 'workspace']) && text.slice(e.start, e.end) === 'true');
   const example = `\`${dotted(path.slice(-1))} = "..."\``;
   const fix = inherited
@@ -132,8 +163,8 @@ function scan(text: string): Entry[] {
   };
   const keyPart = (): string => {
     const start = i;
-    if (text[i] === '"') return skipBasic(), decodeBasic(text.slice(start + 1, i - 1));
-    if (text[i] === "'") return skipLiteral(), text.slice(start + 1, i - 1);
+    if (text[i] === '"') return (skipBasic(), decodeBasic(text.slice(start + 1, i - 1)));
+    if (text[i] === "'") return (skipLiteral(), text.slice(start + 1, i - 1));
     while (/[A-Za-z0-9_-]/.test(text[i] ?? '')) i++;
     return i > start ? text.slice(start, i) : fail();
   };
@@ -203,7 +234,16 @@ function scan(text: string): Entry[] {
   return entries;
 }
 
-const ESCAPES: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', e: '\x1b', '"': '"', '\\': '\\' };
+const ESCAPES: Record<string, string> = {
+  b: '\b',
+  t: '\t',
+  n: '\n',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  '"': '"',
+  '\\': '\\',
+};
 
 function decodeBasic(body: string): string {
   return body.replace(/\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))/g, (_, x, u, U, c: string) =>
@@ -218,11 +258,18 @@ function decode(quoted: string): string {
 
 function escapeBasic(value: string): string {
   const named: Record<string, string> = { '\b': 'b', '\t': 't', '\n': 'n', '\f': 'f', '\r': 'r', '"': '"', '\\': '\\' };
-  return value.replace(/["\\\x00-\x1f\x7f]/g, (c) => `\\${named[c] ?? `u${c.charCodeAt(0).toString(16).padStart(4, '0')}`}`);
+  return value.replace(
+    // eslint-disable-next-line no-control-regex -- TOML requires control characters escaped
+    /["\\\x00-\x1f\x7f]/g,
+    (c) => `\\${named[c] ?? `u${c.charCodeAt(0).toString(16).padStart(4, '0')}`}`,
+  );
 }
 
 function valueAt(document: unknown, path: string[]): unknown {
-  return path.reduce<unknown>((node, part) => (isTable(node) && Object.hasOwn(node, part) ? node[part] : undefined), document);
+  return path.reduce<unknown>(
+    (node, part) => (isTable(node) && Object.hasOwn(node, part) ? node[part] : undefined),
+    document,
+  );
 }
 
 function setValueAt(document: Record<string, unknown>, path: string[], value: string): void {
@@ -239,7 +286,13 @@ function tryParse(text: string): unknown {
 }
 
 function scannerBug(text: string, entry: Entry, path: string[], file: string): ManifestError {
-  return new ManifestError(file, 'nx-polyglot could not edit this value without changing something else', 'Edit it by hand, and report this file as a bug in nx-polyglot', dotted(path), lineOf(text, entry.start));
+  return new ManifestError(
+    file,
+    'nx-polyglot could not edit this value without changing something else',
+    'Edit it by hand, and report this file as a bug in nx-polyglot',
+    dotted(path),
+    lineOf(text, entry.start),
+  );
 }
 
 /** A key path as TOML would spell it: `target."cfg(unix)".dependencies`. */
@@ -248,7 +301,12 @@ export function dotted(path: string[]): string {
 }
 
 const isSame = (a: string[], b: string[]) => a.length === b.length && startsWith(a, b);
-const startsWith = (path: string[], prefix: string[]) => prefix.length <= path.length && prefix.every((p, k) => p === path[k]);
+const startsWith = (path: string[], prefix: string[]) =>
+  prefix.length <= path.length && prefix.every((p, k) => p === path[k]);
 const lineOf = (text: string, offset: number) => text.slice(0, offset).split('\n').length;
-const lineAt = (text: string, offset: number) => text.slice(text.lastIndexOf('\n', offset) + 1).split('\n')[0].trim();
+const lineAt = (text: string, offset: number) =>
+  text
+    .slice(text.lastIndexOf('\n', offset) + 1)
+    .split('\n')[0]
+    .trim();
 const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);

@@ -10,17 +10,30 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/crates/mi/cr/micromegas-transit') {
       res.end(
-        ['0.11.0', '0.12.0', '0.13.0'].map((v) => JSON.stringify({ name: 'micromegas-transit', vers: v, yanked: v === '0.13.0', cksum: 'x' })).join('\n'),
+        ['0.11.0', '0.12.0', '0.13.0']
+          .map((v) => JSON.stringify({ name: 'micromegas-transit', vers: v, yanked: v === '0.13.0', cksum: 'x' }))
+          .join('\n'),
       );
     } else if (req.url === '/simple/micromegas/') {
       res.setHeader('content-type', 'text/html');
       res.end(
-        ['micromegas-0.11.0.tar.gz', 'micromegas-0.12.0-py3-none-any.whl', 'micromegas-0.12.0.tar.gz'].map((f) => `<a href="/packages/${f}">${f}</a>`).join('\n'),
+        ['micromegas-0.11.0.tar.gz', 'micromegas-0.12.0-py3-none-any.whl', 'micromegas-0.12.0.tar.gz']
+          .map((f) => `<a href="/packages/${f}">${f}</a>`)
+          .join('\n'),
       );
     } else if (req.url === '/simple/prerelease/') {
       // semver reads none of these; PEP 440 orders them 0.12 < 0.12.0.post1 < 0.13.0rc1 < 0.13
       res.setHeader('content-type', 'text/html');
-      res.end(['prerelease-0.12.tar.gz', 'prerelease-0.13.0rc1.tar.gz', 'prerelease-0.12.0.post1.tar.gz', 'prerelease-0.13.tar.gz'].map((f) => `<a href="/packages/${f}">${f}</a>`).join('\n'));
+      res.end(
+        [
+          'prerelease-0.12.tar.gz',
+          'prerelease-0.13.0rc1.tar.gz',
+          'prerelease-0.12.0.post1.tar.gz',
+          'prerelease-0.13.tar.gz',
+        ]
+          .map((f) => `<a href="/packages/${f}">${f}</a>`)
+          .join('\n'),
+      );
     } else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -32,7 +45,11 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 /** VersionActions for one project node, as Nx release builds it. */
 function actionsFor(metadata: Record<string, unknown>, publishOptions: Record<string, string>) {
-  const node = { name: 'p', type: 'lib', data: { root: 'x', metadata, targets: { publish: { options: publishOptions } } } };
+  const node = {
+    name: 'p',
+    type: 'lib',
+    data: { root: 'x', metadata, targets: { publish: { options: publishOptions } } },
+  };
   const config = { manifestRootsToUpdate: [], preserveLocalDependencyProtocols: false } as never;
   return new PolyglotVersionActions({ name: '__default__' } as never, node as never, config);
 }

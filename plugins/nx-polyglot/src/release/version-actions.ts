@@ -36,7 +36,8 @@ function openJournal(from: string, to: string): BumpJournal {
       if (!journal?.isOpen) return;
       if (code === 0) return journal.commit();
       const result = journal.rollback();
-      if (result.restored.length) process.stderr.write(`nx release version did not finish: put back ${result.restored.join(', ')}.\n`);
+      if (result.restored.length)
+        process.stderr.write(`nx release version did not finish: put back ${result.restored.join(', ')}.\n`);
       if (result.failed.length) process.stderr.write(`${rollbackFailureText(result.failed, workspaceRoot)}\n`);
     });
   }
@@ -97,7 +98,10 @@ export default class PolyglotVersionActions extends VersionActions {
           parsed.set(file, manifest);
           return manifest;
         },
-        subdirectories: (dir: string) => tree.children(relative(workspaceRoot, dir)).filter((c) => !tree.isFile(join(relative(workspaceRoot, dir), c))),
+        subdirectories: (dir: string) =>
+          tree
+            .children(relative(workspaceRoot, dir))
+            .filter((c) => !tree.isFile(join(relative(workspaceRoot, dir), c))),
       };
       const rootManifest = abs(join(cwd, 'Cargo.toml'));
       const [workspace] = loadCargoWorkspaces([rootManifest], files);
@@ -119,7 +123,11 @@ export default class PolyglotVersionActions extends VersionActions {
     for (const e of edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
     if (byFile.size > 0) {
       // every file's original bytes are durable before Nx writes the first one
-      const from = release.cargo[0]?.root.workspace?.package.version ?? release.cargo[0]?.workspace.members[0]?.version ?? release.python[0]?.version ?? release.packageJson[0]?.version;
+      const from =
+        release.cargo[0]?.root.workspace?.package.version ??
+        release.cargo[0]?.workspace.members[0]?.version ??
+        release.python[0]?.version ??
+        release.packageJson[0]?.version;
       const j = openJournal(typeof from === 'string' ? from : '?', to);
       const lock = release.cargo[0] ? join(dirname(release.cargo[0].root.file), 'Cargo.lock') : undefined;
       j.record([...byFile.keys(), ...(lock && existsSync(lock) ? [lock] : [])].map((file) => ({ file })));
@@ -131,10 +139,14 @@ export default class PolyglotVersionActions extends VersionActions {
     return edits.map((e) => `${relative(workspaceRoot, e.file)}: ${e.path.join('.')} ${e.from} -> ${e.to}`);
   }
 
-  async readCurrentVersionFromSourceManifest(tree: Tree): Promise<{ currentVersion: string; manifestPath: string } | null> {
+  async readCurrentVersionFromSourceManifest(
+    tree: Tree,
+  ): Promise<{ currentVersion: string; manifestPath: string } | null> {
     const { release, own } = this.manifests(tree);
     const version =
-      release.cargo[0]?.workspace.members.find((m) => m.manifestPath === own)?.version ?? release.python[0]?.version ?? release.packageJson[0]?.version;
+      release.cargo[0]?.workspace.members.find((m) => m.manifestPath === own)?.version ??
+      release.python[0]?.version ??
+      release.packageJson[0]?.version;
     return version ? { currentVersion: version, manifestPath: relative(workspaceRoot, own) } : null;
   }
 
@@ -142,7 +154,8 @@ export default class PolyglotVersionActions extends VersionActions {
     tree: Tree,
     metadata: Record<string, unknown> | undefined,
   ): Promise<{ currentVersion: string | null; logText: string } | null> {
-    const registry = (metadata?.registry ?? this.projectGraphNode.data.targets?.publish?.options?.registry ??
+    const registry = (metadata?.registry ??
+      this.projectGraphNode.data.targets?.publish?.options?.registry ??
       this.projectGraphNode.data.targets?.publish?.options?.repository) as string | undefined;
     if (!registry || this.kind === 'npm') return null;
     if (this.kind === 'cargo') {
@@ -152,10 +165,18 @@ export default class PolyglotVersionActions extends VersionActions {
     }
     const repository = pythonRepository(registry);
     const distribution = this.projectGraphNode.data.metadata?.python.distribution as string;
-    const files = await new PypiIndex(repository.simpleUrl, { repository: registry, variables: [repository.urlVariable] }).files(distribution);
+    const files = await new PypiIndex(repository.simpleUrl, {
+      repository: registry,
+      variables: [repository.urlVariable],
+    }).files(distribution);
     // Python versions are PEP 440's (0.13.0rc1, 0.13, 0.12.0.post1), ordered as pip orders them
-    const versions = files.map((f) => fileVersion(f, distribution)).filter((v): v is string => v !== undefined && pep440.valid(v) !== null);
-    return { currentVersion: [...new Set(versions)].sort(pep440.rcompare)[0] ?? null, logText: `the simple index of \`${registry}\`` };
+    const versions = files
+      .map((f) => fileVersion(f, distribution))
+      .filter((v): v is string => v !== undefined && pep440.valid(v) !== null);
+    return {
+      currentVersion: [...new Set(versions)].sort(pep440.rcompare)[0] ?? null,
+      logText: `the simple index of \`${registry}\``,
+    };
   }
 
   async readCurrentVersionOfDependency(
@@ -187,9 +208,15 @@ export default class PolyglotVersionActions extends VersionActions {
   }
 
   /** Requirements on the dependencies Nx bumps, written in this project's own manifest. */
-  async updateProjectDependencies(tree: Tree, _graph: ProjectGraph, dependenciesToUpdate: Record<string, string>): Promise<string[]> {
+  async updateProjectDependencies(
+    tree: Tree,
+    _graph: ProjectGraph,
+    dependenciesToUpdate: Record<string, string>,
+  ): Promise<string[]> {
     // Nx hands over specifiers (`^0.13.0` with its default prefix); the requirement keeps the author's operator
-    const versions = [...new Set(Object.values(dependenciesToUpdate).map((v) => semver.valid(v) ?? semver.minVersion(v)?.version ?? v))];
+    const versions = [
+      ...new Set(Object.values(dependenciesToUpdate).map((v) => semver.valid(v) ?? semver.minVersion(v)?.version ?? v)),
+    ];
     if (this.kind !== 'cargo' || versions.length === 0) return [];
     const { release, own } = this.manifests(tree);
     // a fixed group moves every dependency to the same version
@@ -220,14 +247,19 @@ export async function afterAllProjectsVersioned(
       : ['npm', 'install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'];
     // its original bytes are journalled before the tool rewrites it
     journal?.record([{ file: join(cwd, lock) }]);
-    const r = await runProcess(file, args, { cwd: dir, onSpawn: (pid) => journal?.noteHelper(pid, [file, ...args].join(' ')) });
+    const r = await runProcess(file, args, {
+      cwd: dir,
+      onSpawn: (pid) => journal?.noteHelper(pid, [file, ...args].join(' ')),
+    });
     if (r.exitCode !== 0) {
       const failure = `${r.output}Regenerating ${lock} failed (\`${[file, ...args].join(' ')}\` ${howItEnded(r)})`;
       // Nx has written the manifests already: every file goes back, as with the bump target
       const result = journal?.rollback();
       if (!result) throw new Error(`${failure}.`);
       if (result.failed.length === 0) throw new Error(`${failure}; every file is as it was.`);
-      throw new Error(`${failure}; the rollback could not restore every file.\n${rollbackFailureText(result.failed, cwd)}`);
+      throw new Error(
+        `${failure}; the rollback could not restore every file.\n${rollbackFailureText(result.failed, cwd)}`,
+      );
     }
   }
   journal?.commit();

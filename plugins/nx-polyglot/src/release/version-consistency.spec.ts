@@ -7,12 +7,18 @@ import { cargoRange } from './version-requirement';
 
 /** A Micromegas-shaped release group in memory: a Cargo workspace, a Poetry package, a web app. */
 function group(files: Record<string, string>, packageJsonVersion = '0.12.0'): ReleaseManifests {
-  const manifests = new Map(Object.entries(files).filter(([f]) => f.endsWith('Cargo.toml')).map(([f, t]) => [f, parseCargoManifest(t, f)]));
+  const manifests = new Map(
+    Object.entries(files)
+      .filter(([f]) => f.endsWith('Cargo.toml'))
+      .map(([f, t]) => [f, parseCargoManifest(t, f)]),
+  );
   const files_ = { manifest: (f: string) => manifests.get(f), subdirectories: () => [] };
   const [workspace] = loadCargoWorkspaces(['/r/rust/Cargo.toml'], files_);
   return {
     cargo: [{ workspace, root: manifests.get('/r/rust/Cargo.toml')!, manifests }],
-    python: Object.entries(files).filter(([f]) => f.endsWith('pyproject.toml')).map(([f, t]) => parsePyproject(t, f)),
+    python: Object.entries(files)
+      .filter(([f]) => f.endsWith('pyproject.toml'))
+      .map(([f, t]) => parsePyproject(t, f)),
     packageJson: [{ file: '/r/web/package.json', version: packageJsonVersion }],
   };
 }
@@ -27,10 +33,13 @@ version = "0.12.0" # the release
 [workspace.dependencies]
 transit = { path = "transit", version = "0.12.0" }
 `,
-  '/r/rust/transit/Cargo.toml': '[package]\nname = "transit"\nversion.workspace = true\n\n[dependencies]\nderive = { path = "derive", version = "^0.12" }\n',
+  '/r/rust/transit/Cargo.toml':
+    '[package]\nname = "transit"\nversion.workspace = true\n\n[dependencies]\nderive = { path = "derive", version = "^0.12" }\n',
   '/r/rust/transit/derive/Cargo.toml': '[package]\nname = "derive"\nversion.workspace = true\n',
-  '/r/rust/tracing/Cargo.toml': '[package]\nname = "tracing"\nversion = "0.12.0"\n\n[dependencies]\ntransit = { workspace = true }\n',
-  '/r/python/pyproject.toml': '[project]\nname = "micromegas"\nversion = "0.12.0"\n\n[tool.poetry]\nversion = "0.12.0"\n',
+  '/r/rust/tracing/Cargo.toml':
+    '[package]\nname = "tracing"\nversion = "0.12.0"\n\n[dependencies]\ntransit = { workspace = true }\n',
+  '/r/python/pyproject.toml':
+    '[project]\nname = "micromegas"\nversion = "0.12.0"\n\n[tool.poetry]\nversion = "0.12.0"\n',
 };
 
 describe('versionMismatches', () => {
@@ -42,15 +51,34 @@ describe('versionMismatches', () => {
     const drifted = group(
       {
         ...consistent,
-        '/r/rust/Cargo.toml': consistent['/r/rust/Cargo.toml'].replace('version = "0.12.0" # the release', 'version = "0.13.0"'),
-        '/r/rust/tracing/Cargo.toml': consistent['/r/rust/tracing/Cargo.toml'].replace('version = "0.12.0"', 'version = "0.12.1"'),
-        '/r/python/pyproject.toml': consistent['/r/python/pyproject.toml'].replace('[tool.poetry]\nversion = "0.12.0"', '[tool.poetry]\nversion = "0.11.0"'),
+        '/r/rust/Cargo.toml': consistent['/r/rust/Cargo.toml'].replace(
+          'version = "0.12.0" # the release',
+          'version = "0.13.0"',
+        ),
+        '/r/rust/tracing/Cargo.toml': consistent['/r/rust/tracing/Cargo.toml'].replace(
+          'version = "0.12.0"',
+          'version = "0.12.1"',
+        ),
+        '/r/python/pyproject.toml': consistent['/r/python/pyproject.toml'].replace(
+          '[tool.poetry]\nversion = "0.12.0"',
+          '[tool.poetry]\nversion = "0.11.0"',
+        ),
       },
       '0.13.0',
     );
     expect(versionMismatches(drifted, '0.13.0')).toEqual([
-      { file: '/r/rust/Cargo.toml', key: 'workspace.dependencies.transit.version', found: '0.12.0', expected: 'a requirement admitting 0.13.0' },
-      { file: '/r/rust/transit/Cargo.toml', key: 'dependencies.derive.version', found: '^0.12', expected: 'a requirement admitting 0.13.0' },
+      {
+        file: '/r/rust/Cargo.toml',
+        key: 'workspace.dependencies.transit.version',
+        found: '0.12.0',
+        expected: 'a requirement admitting 0.13.0',
+      },
+      {
+        file: '/r/rust/transit/Cargo.toml',
+        key: 'dependencies.derive.version',
+        found: '^0.12',
+        expected: 'a requirement admitting 0.13.0',
+      },
       { file: '/r/rust/tracing/Cargo.toml', key: 'package.version', found: '0.12.1', expected: '0.13.0' },
       { file: '/r/python/pyproject.toml', key: 'project.version', found: '0.12.0', expected: '0.13.0' },
       { file: '/r/python/pyproject.toml', key: 'tool.poetry.version', found: '0.11.0', expected: '0.13.0' },
@@ -58,6 +86,13 @@ describe('versionMismatches', () => {
   });
 
   it('reads Cargo requirements the way Cargo does', () => {
-    expect(['0.12.0', '^0.12', '~0.12.1', '=0.12.0', '>=0.12, <0.14', '*'].map(cargoRange)).toEqual(['^0.12.0', '^0.12', '~0.12.1', '0.12.0', '>=0.12 <0.14', '*']);
+    expect(['0.12.0', '^0.12', '~0.12.1', '=0.12.0', '>=0.12, <0.14', '*'].map(cargoRange)).toEqual([
+      '^0.12.0',
+      '^0.12',
+      '~0.12.1',
+      '0.12.0',
+      '>=0.12 <0.14',
+      '*',
+    ]);
   });
 });

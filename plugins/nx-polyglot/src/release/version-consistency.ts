@@ -20,7 +20,6 @@ export interface ReleaseManifests {
   packageJson: Array<{ file: string; version: string | undefined }>;
 }
 
-
 /**
  * Every disagreement with `expected` in a fixed release group (Micromegas
  * keeps one version for everything): versions that differ, and version
@@ -38,16 +37,27 @@ export function versionMismatches(m: ReleaseManifests, expected: string): Versio
       const manifestPath = dep.path === undefined ? undefined : join(dirname(root.file), dep.path, 'Cargo.toml');
       const target = workspace.members.find((p) => p.manifestPath === manifestPath);
       if (target && dep.version !== undefined && !cargoAdmits(dep.version, expected)) {
-        found.push({ file: root.file, key: `workspace.dependencies.${dep.key}.version`, found: dep.version, expected: `a requirement admitting ${expected}` });
+        found.push({
+          file: root.file,
+          key: `workspace.dependencies.${dep.key}.version`,
+          found: dep.version,
+          expected: `a requirement admitting ${expected}`,
+        });
       }
     }
     for (const pkg of workspace.members) {
       const manifest = manifests.get(pkg.manifestPath);
-      if (typeof manifest?.package?.version === 'string') differ(pkg.manifestPath, 'package.version', manifest.package.version);
+      if (typeof manifest?.package?.version === 'string')
+        differ(pkg.manifestPath, 'package.version', manifest.package.version);
       for (const dep of pkg.dependencies) {
         if (dep.inherited || dep.req === null || !memberForDependency(dep, workspace.members)) continue;
         if (!cargoAdmits(dep.req, expected)) {
-          found.push({ file: pkg.manifestPath, key: `${dep.manifestKey}.version`, found: dep.req, expected: `a requirement admitting ${expected}` });
+          found.push({
+            file: pkg.manifestPath,
+            key: `${dep.manifestKey}.version`,
+            found: dep.req,
+            expected: `a requirement admitting ${expected}`,
+          });
         }
       }
     }

@@ -56,8 +56,18 @@ describe('bumpRequirement', () => {
     ['<0.13', '0.13.0', 'does not admit 0.13.0', 'Decide by hand whether the `<` bound should move'],
     ['>0.13', '0.12.0', 'does not admit 0.12.0', 'Decide by hand whether the `>` bound should move'],
     ['>=0.14', '0.13.0', 'does not admit 0.13.0', 'Decide by hand whether the `>=` bound should move'],
-    ['0.12.*', '0.13.0-rc.1', 'is a wildcard, which cannot select the pre-release 0.13.0-rc.1', 'Decide by hand how this requirement should change'],
-    ['*', '1.0.0-rc.1', 'is a wildcard, which cannot select the pre-release 1.0.0-rc.1', 'Decide by hand how this requirement should change'],
+    [
+      '0.12.*',
+      '0.13.0-rc.1',
+      'is a wildcard, which cannot select the pre-release 0.13.0-rc.1',
+      'Decide by hand how this requirement should change',
+    ],
+    [
+      '*',
+      '1.0.0-rc.1',
+      'is a wildcard, which cannot select the pre-release 1.0.0-rc.1',
+      'Decide by hand how this requirement should change',
+    ],
     ['^0.12', 'v0.13', 'cannot be moved to `v0.13`, which is not a semantic version', 'Use a version like 1.2.3'],
     ['banana', '0.13.0', 'is not a Cargo version requirement', 'Fix it by hand'],
   ])('leaves %s for %s to a human', (req, version, problem, fix) => {
@@ -68,7 +78,13 @@ describe('bumpRequirement', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(RequirementBumpError);
-    expect(error).toMatchObject({ requirement: req, version, problem, fix, message: `version requirement \`${req}\` ${problem}. ${fix}` });
+    expect(error).toMatchObject({
+      requirement: req,
+      version,
+      problem,
+      fix,
+      message: `version requirement \`${req}\` ${problem}. ${fix}`,
+    });
   });
 });
 

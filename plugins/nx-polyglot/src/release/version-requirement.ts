@@ -36,7 +36,8 @@ export function cargoAdmits(req: string, version: string): boolean {
 }
 
 // one comparator: operator, 1 to 3 components (`*`, `x`, `X` are wildcards), pre-release, build
-const COMPARATOR = /^(\s*(?:\^|~|=|>=|<=|>|<)?\s*)((?:\d+|[*xX])(?:\.(?:\d+|[*xX])){0,2})(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?(\s*)$/;
+const COMPARATOR =
+  /^(\s*(?:\^|~|=|>=|<=|>|<)?\s*)((?:\d+|[*xX])(?:\.(?:\d+|[*xX])){0,2})(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?(\s*)$/;
 
 /**
  * `req` rewritten to admit `newVersion`, with the operator and the number of
@@ -48,7 +49,12 @@ const COMPARATOR = /^(\s*(?:\^|~|=|>=|<=|>|<)?\s*)((?:\d+|[*xX])(?:\.(?:\d+|[*xX
 export function bumpRequirement(req: string, newVersion: string): string {
   const target = semver.parse(newVersion);
   if (target === null) {
-    throw new RequirementBumpError(req, newVersion, `cannot be moved to \`${newVersion}\`, which is not a semantic version`, 'Use a version like 1.2.3');
+    throw new RequirementBumpError(
+      req,
+      newVersion,
+      `cannot be moved to \`${newVersion}\`, which is not a semantic version`,
+      'Use a version like 1.2.3',
+    );
   }
   if (semver.validRange(cargoRange(req)) === null) {
     throw new RequirementBumpError(req, newVersion, 'is not a Cargo version requirement', 'Fix it by hand');
@@ -56,12 +62,22 @@ export function bumpRequirement(req: string, newVersion: string): string {
   const single = COMPARATOR.exec(req);
   if (cargoAdmits(req, newVersion) && !single?.[3]) return req;
   if (single === null) {
-    throw new RequirementBumpError(req, newVersion, `does not admit ${newVersion}`, `Decide by hand how this range should change to admit ${newVersion}`);
+    throw new RequirementBumpError(
+      req,
+      newVersion,
+      `does not admit ${newVersion}`,
+      `Decide by hand how this range should change to admit ${newVersion}`,
+    );
   }
   const [, operator, components, , , trailing] = single;
   const op = operator.trim();
   if (!['', '^', '~', '='].includes(op)) {
-    throw new RequirementBumpError(req, newVersion, `does not admit ${newVersion}`, `Decide by hand whether the \`${op}\` bound should move`);
+    throw new RequirementBumpError(
+      req,
+      newVersion,
+      `does not admit ${newVersion}`,
+      `Decide by hand whether the \`${op}\` bound should move`,
+    );
   }
   const parts = components.split('.');
   const wildcard = (part: string) => /^[*xX]$/.test(part);
@@ -69,7 +85,12 @@ export function bumpRequirement(req: string, newVersion: string): string {
   if (target.prerelease.length > 0) {
     // a pre-release is only selected by a requirement that spells it out in full
     if (parts.some(wildcard)) {
-      throw new RequirementBumpError(req, newVersion, `is a wildcard, which cannot select the pre-release ${newVersion}`, 'Decide by hand how this requirement should change');
+      throw new RequirementBumpError(
+        req,
+        newVersion,
+        `is a wildcard, which cannot select the pre-release ${newVersion}`,
+        'Decide by hand how this requirement should change',
+      );
     }
     written = `${target.major}.${target.minor}.${target.patch}-${target.prerelease.join('.')}`;
   } else {
@@ -78,7 +99,12 @@ export function bumpRequirement(req: string, newVersion: string): string {
   }
   const bumped = `${operator}${written}${trailing}`;
   if (!cargoAdmits(bumped, newVersion)) {
-    throw new RequirementBumpError(req, newVersion, `could not be moved to admit ${newVersion} (got \`${bumped}\`)`, 'Decide by hand how this requirement should change');
+    throw new RequirementBumpError(
+      req,
+      newVersion,
+      `could not be moved to admit ${newVersion} (got \`${bumped}\`)`,
+      'Decide by hand how this requirement should change',
+    );
   }
   return bumped;
 }

@@ -14,7 +14,13 @@ import type { CargoFiles } from '../workspace-members';
 export interface WorkspaceFacts {
   root: string;
   packages: Array<{ name: string; version: string; manifest_path: string; publish: string[] | null }>;
-  edges: Array<{ from: string; to: string; rename: string | null; kind: null | 'dev' | 'build'; target: string | null }>;
+  edges: Array<{
+    from: string;
+    to: string;
+    rename: string | null;
+    kind: null | 'dev' | 'build';
+    target: string | null;
+  }>;
 }
 
 export const FIXTURES_DIR = __dirname;
@@ -34,19 +40,29 @@ interface Metadata {
     version: string;
     manifest_path: string;
     publish: string[] | null;
-    dependencies: Array<{ name: string; rename: string | null; kind: null | 'dev' | 'build'; target: string | null; path?: string }>;
+    dependencies: Array<{
+      name: string;
+      rename: string | null;
+      kind: null | 'dev' | 'build';
+      target: string | null;
+      path?: string;
+    }>;
   }>;
 }
 
 /** Runs the real tool; cwd is the workspace so its `.cargo/config.toml` applies. */
 export function cargoMetadata(rootManifest: string): WorkspaceFacts {
-  const stdout = execFileSync('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline', '--manifest-path', rootManifest], {
-    cwd: dirname(rootManifest),
-    encoding: 'utf8',
-    env: { ...process.env, CARGO_TERM_COLOR: 'never' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const stdout = execFileSync(
+    'cargo',
+    ['metadata', '--no-deps', '--format-version', '1', '--offline', '--manifest-path', rootManifest],
+    {
+      cwd: dirname(rootManifest),
+      encoding: 'utf8',
+      env: { ...process.env, CARGO_TERM_COLOR: 'never' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const metadata = JSON.parse(stdout) as Metadata;
   const members = metadata.packages.filter((p) => metadata.workspace_members.includes(p.id));
   const byDir = new Map(members.map((p) => [dirname(p.manifest_path), p.name]));
@@ -56,7 +72,13 @@ export function cargoMetadata(rootManifest: string): WorkspaceFacts {
     edges: members.flatMap((p) =>
       p.dependencies
         .filter((d) => d.path !== undefined && byDir.has(d.path))
-        .map((d) => ({ from: p.name, to: byDir.get(d.path as string) as string, rename: d.rename, kind: d.kind, target: d.target })),
+        .map((d) => ({
+          from: p.name,
+          to: byDir.get(d.path as string) as string,
+          rename: d.rename,
+          kind: d.kind,
+          target: d.target,
+        })),
     ),
   });
 }
@@ -65,11 +87,26 @@ export function cargoMetadata(rootManifest: string): WorkspaceFacts {
 export function modelFacts(workspace: CargoWorkspace): WorkspaceFacts {
   return normalize({
     root: dirname(workspace.rootManifest),
-    packages: workspace.members.map((p) => ({ name: p.name, version: p.version, manifest_path: p.manifestPath, publish: p.publish })),
+    packages: workspace.members.map((p) => ({
+      name: p.name,
+      version: p.version,
+      manifest_path: p.manifestPath,
+      publish: p.publish,
+    })),
     edges: workspace.members.flatMap((p) =>
       p.dependencies.flatMap((d) => {
         const to = memberForDependency(d, workspace.members);
-        return to ? [{ from: p.name, to: to.name, rename: d.rename, kind: d.kind === 'normal' ? null : d.kind, target: d.target }] : [];
+        return to
+          ? [
+              {
+                from: p.name,
+                to: to.name,
+                rename: d.rename,
+                kind: d.kind === 'normal' ? null : d.kind,
+                target: d.target,
+              },
+            ]
+          : [];
       }),
     ),
   });
@@ -84,7 +121,8 @@ export function realCargoFiles(): CargoFiles & { cache: ManifestCache<CargoManif
 /** Every Cargo.toml under `dir`, as Nx would hand them to the plugin (no `target/`, no hidden tool directories). */
 export function findCargoManifests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    if (e.isDirectory()) return ['target', 'node_modules', '.git'].includes(e.name) ? [] : findCargoManifests(join(dir, e.name));
+    if (e.isDirectory())
+      return ['target', 'node_modules', '.git'].includes(e.name) ? [] : findCargoManifests(join(dir, e.name));
     return e.name === 'Cargo.toml' ? [join(dir, e.name)] : [];
   });
 }
@@ -103,7 +141,8 @@ export function loadFixtureWorkspace(fixture: string): CargoWorkspace {
 }
 
 function normalize(facts: WorkspaceFacts): WorkspaceFacts {
-  const edgeKey = (e: WorkspaceFacts['edges'][number]) => JSON.stringify([e.from, e.to, e.kind ?? '', e.target ?? '', e.rename ?? '']);
+  const edgeKey = (e: WorkspaceFacts['edges'][number]) =>
+    JSON.stringify([e.from, e.to, e.kind ?? '', e.target ?? '', e.rename ?? '']);
   return {
     root: facts.root,
     packages: [...facts.packages].sort((a, b) => a.name.localeCompare(b.name)),

@@ -11,8 +11,16 @@ describe('the init generator (nx add nx-polyglot)', () => {
     await init(tree);
     const nxJson = readNxJson(tree);
     expect(nxJson?.plugins).toContain('nx-polyglot');
-    expect(nxJson?.release).toMatchObject({ projects: ['tag:lang:rust', 'tag:lang:python'], projectsRelationship: 'fixed', version: { versionActions: VERSION_ACTIONS } });
-    expect(nxJson?.release?.changelog).toEqual({ automaticFromRef: true, workspaceChangelog: { createRelease: false }, projectChangelogs: false });
+    expect(nxJson?.release).toMatchObject({
+      projects: ['tag:lang:rust', 'tag:lang:python'],
+      projectsRelationship: 'fixed',
+      version: { versionActions: VERSION_ACTIONS },
+    });
+    expect(nxJson?.release?.changelog).toEqual({
+      automaticFromRef: true,
+      workspaceChangelog: { createRelease: false },
+      projectChangelogs: false,
+    });
   });
 
   it('leaves a hand-kept Keep a Changelog CHANGELOG.md to the user, its sections becoming the release text', async () => {
@@ -20,7 +28,11 @@ describe('the init generator (nx add nx-polyglot)', () => {
     tree.write('Cargo.toml', '[package]\nname = "a"\nversion = "0.1.0"\n');
     tree.write('CHANGELOG.md', '# Changelog\n\n## [Unreleased]\n\n- Added a thing\n');
     await init(tree);
-    expect(readNxJson(tree)?.release?.changelog?.workspaceChangelog).toEqual({ file: false, renderer: CHANGELOG_RENDERER, createRelease: false });
+    expect(readNxJson(tree)?.release?.changelog?.workspaceChangelog).toEqual({
+      file: false,
+      renderer: CHANGELOG_RENDERER,
+      createRelease: false,
+    });
   });
 
   it('adds no release group when nothing can be released, and leaves an existing registration and release alone', async () => {
@@ -33,7 +45,11 @@ describe('the init generator (nx add nx-polyglot)', () => {
     const existing = createTreeWithEmptyWorkspace();
     existing.write('Cargo.toml', '[package]\nname = "a"\nversion = "0.1.0"\n');
     const nxJson = readNxJson(existing) ?? {};
-    updateNxJson(existing, { ...nxJson, plugins: [{ plugin: 'nx-polyglot', options: { cargo: { build: false } } }], release: { projects: ['a'] } });
+    updateNxJson(existing, {
+      ...nxJson,
+      plugins: [{ plugin: 'nx-polyglot', options: { cargo: { build: false } } }],
+      release: { projects: ['a'] },
+    });
     await init(existing);
     expect(readNxJson(existing)?.plugins).toEqual([{ plugin: 'nx-polyglot', options: { cargo: { build: false } } }]);
     expect(readNxJson(existing)?.release).toEqual({ projects: ['a'] });

@@ -41,11 +41,15 @@ export default async function init(tree: Tree, _options: InitOptions = {}): Prom
       changelog: {
         // the first release has no earlier tag to start from
         automaticFromRef: true,
-        workspaceChangelog: keepAChangelog ? { file: false, renderer: CHANGELOG_RENDERER, createRelease: false } : { createRelease: false },
+        workspaceChangelog: keepAChangelog
+          ? { file: false, renderer: CHANGELOG_RENDERER, createRelease: false }
+          : { createRelease: false },
         projectChangelogs: false,
       },
     };
-    notes.push(`Added a fixed release group (${candidates.join(', ')}) versioned by nx-polyglot's VersionActions: \`nx release <version>\`.`);
+    notes.push(
+      `Added a fixed release group (${candidates.join(', ')}) versioned by nx-polyglot's VersionActions: \`nx release <version>\`.`,
+    );
   }
   updateNxJson(tree, nxJson);
   return () => notes.forEach((n) => console.log(n));
