@@ -2,6 +2,9 @@
 # Shared by start.sh and stop.sh: what each registry is called, where it lives
 # and how to recognise its process.
 
+# the one place the kellnr version is named (install.sh builds it, start.sh runs it)
+KELLNR_VERSION=6.6.0
+
 registry_known() {
   case "$1" in crates | pypi | npm) ;; *) echo "unknown registry '$1' (crates, pypi or npm)" >&2; exit 2 ;; esac
 }
@@ -25,7 +28,7 @@ registry_health_path() {
 
 registry_binary() {
   case "$2" in
-    crates) echo "$1/kellnr-6.6.0/bin/kellnr" ;;
+    crates) echo "$1/kellnr-$KELLNR_VERSION/bin/kellnr" ;;
     pypi) echo "$1/pypiserver-venv/bin/pypi-server" ;;
     npm) echo "$1/verdaccio/node_modules/.bin/verdaccio" ;;
   esac

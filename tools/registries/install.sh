@@ -8,7 +8,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cache="${NX_POLYGLOT_CACHE:-$HOME/.cache/nx-polyglot}"
 mkdir -p "$cache"
 
-KELLNR_VERSION=6.6.0 # pypiserver and verdaccio are pinned in the files beside this one
+# kellnr is pinned in common.sh; pypiserver and verdaccio in the files beside this one
+# shellcheck source=common.sh
+. "$here/common.sh"
 
 # kellnr: built from source (no prebuilt binary may be downloaded). --locked
 # because newer resolutions need crates missing from the mirror or a newer

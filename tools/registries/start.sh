@@ -67,7 +67,7 @@ launch() {
         export KELLNR_SETUP__ADMIN_TOKEN="$admin_token"
         KELLNR_SETUP__ADMIN_PWD="$(head -c 24 /dev/urandom | base64)" # nobody needs the web UI
         export KELLNR_SETUP__ADMIN_PWD NO_COLOR=1 # plain log file
-        exec setsid "$cache/kellnr-6.6.0/bin/kellnr" start
+        exec setsid "$(registry_binary "$cache" crates)" start
         ;;
       pypi)
         # No authentication (-a . -P .): any upload is accepted. Without
