@@ -3,7 +3,7 @@
 // "must be published before" constraints, weighted by each crate's measured
 // publish seconds (from NX_POLYGLOT_PUBLISH_LOG). Also prints the plain sum.
 // Usage: node tools/bench/critical-path.js <publish-log> <cargo-workspace-manifest>
-const { readPublishLog } = require('nx-polyglot/dist/publish-log.js');
+const { readPublishLog } = require('nx-polyglot/dist/publish/publish-log.js');
 const { ManifestCache, subdirectories } = require('nx-polyglot/dist/manifest-cache.js');
 const { parseCargoManifest } = require('nx-polyglot/dist/cargo/cargo-manifest.js');
 const { loadCargoWorkspaces } = require('nx-polyglot/dist/cargo/cargo-workspace.js');

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PublishRecord, readPublishLog } from '../src/publish-log';
+import { PublishRecord, readPublishLog } from '../src/publish/publish-log';
 import { CANARY, publishableCrates, releaseSetup } from './release-setup';
 import { installRegistries, sparseIndexEntries } from './registries';
 

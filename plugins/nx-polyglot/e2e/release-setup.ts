@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readPublishLog } from '../src/publish-log';
+import { readPublishLog } from '../src/publish/publish-log';
 import { releaseEnv, startRegistries, stopRegistries, verdaccioToken } from './registries';
 import { copyRepository } from './repo-copy';
 

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetCredentialCheck } from '../publish-credentials';
-import { publishLockFile } from '../publish-lock';
-import { readPublishLog } from '../publish-log';
+import { resetCredentialCheck } from '../publish/publish-credentials';
+import { publishLockFile } from '../publish/publish-lock';
+import { readPublishLog } from '../publish/publish-log';
 import cargoPublish, { CargoPublishOptions } from './cargo-publish';
 
 // A stand-in `cargo` on PATH, doing what FAKE_CARGO says: `kill` (killed by

@@ -2,9 +2,9 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { join, relative } from 'node:path';
 import { subdirectories } from '../manifest-cache';
 import { manifestCaches } from '../polyglot-model';
-import { checkRunCredentials, credentialDetail } from '../publish-credentials';
-import { publishLockFile, withPublishLock } from '../publish-lock';
-import { PublishRecord, recordPublish } from '../publish-log';
+import { checkRunCredentials, credentialDetail } from '../publish/publish-credentials';
+import { publishLockFile, withPublishLock } from '../publish/publish-lock';
+import { PublishRecord, recordPublish } from '../publish/publish-log';
 import { howItEnded, runProcess } from '../run-process';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from '../cargo/cargo-workspace';
 import {

@@ -2,9 +2,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkRunCredentials, credentialDetail } from '../publish-credentials';
-import { publishLockFile, withPublishLock } from '../publish-lock';
-import { PublishRecord, recordPublish } from '../publish-log';
+import { checkRunCredentials, credentialDetail } from '../publish/publish-credentials';
+import { publishLockFile, withPublishLock } from '../publish/publish-lock';
+import { PublishRecord, recordPublish } from '../publish/publish-log';
 import { howItEnded, runProcess } from '../run-process';
 
 export interface NpmPublishOptions {

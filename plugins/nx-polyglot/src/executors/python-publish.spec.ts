@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { readPublishLog } from '../publish-log';
+import { readPublishLog } from '../publish/publish-log';
 import pythonPublish, { PythonPublishOptions } from './python-publish';
 
 // A stand-in `poetry` on PATH: `build` writes dist/, `publish` "uploads" by

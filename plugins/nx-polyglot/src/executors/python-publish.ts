@@ -3,9 +3,9 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { envName } from '../options';
-import { checkRunCredentials, credentialDetail } from '../publish-credentials';
-import { publishLockFile, withPublishLock } from '../publish-lock';
-import { PublishRecord, recordPublish } from '../publish-log';
+import { checkRunCredentials, credentialDetail } from '../publish/publish-credentials';
+import { publishLockFile, withPublishLock } from '../publish/publish-lock';
+import { PublishRecord, recordPublish } from '../publish/publish-log';
 import { howItEnded, runProcess } from '../run-process';
 import type { PythonTool } from '../python/pyproject';
 import {

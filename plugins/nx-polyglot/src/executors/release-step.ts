@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { envName } from '../options';
-import { PublishRecord, readPublishLog } from '../publish-log';
+import { PublishRecord, readPublishLog } from '../publish/publish-log';
 import { indexPath } from '../cargo/sparse-index';
 import { releaseSection, sectionBody } from '../release/changelog';
 import { GithubCreate, planGithubRelease, runGithubRelease } from '../release/github-release';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { isAlive, processStart } from './process-liveness';
+import { isAlive, processStart } from '../process-liveness';
 
 /**
  * One package version is uploaded by one publish run at a time. Two runs at

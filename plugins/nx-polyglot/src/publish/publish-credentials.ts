@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
-import { registrySettings } from './cargo/cargo-config';
-import { envName } from './options';
-import { pythonRepository } from './python/pypi-index';
+import { registrySettings } from '../cargo/cargo-config';
+import { envName } from '../options';
+import { pythonRepository } from '../python/pypi-index';
 
 /**
  * Before the first upload of any ecosystem, every registry the publish run
