@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import semver from 'semver';
-import { howItEnded, runProcess } from '../run-process';
+import { howItEnded } from '../run-process';
 import { FileChange, planFileContents } from '../release/apply-edits';
 import {
   BumpJournal,
@@ -14,7 +14,8 @@ import {
 } from '../release/bump-journal';
 import { bumpPlan } from '../release/bump-plan';
 import { writeFileDurably } from '../release/durable-write';
-import { lockMismatches, releaseLockFiles } from '../release/lock-consistency';
+import { lockMismatches } from '../release/lock-consistency';
+import { regenerateLockFiles, releaseLockFiles } from '../release/lock-files';
 import { currentReleaseVersion, readReleaseManifests } from '../release/release-manifests';
 import { versionMismatches } from '../release/version-consistency';
 
@@ -33,7 +34,7 @@ function errorText(e: unknown): string {
 /**
  * Lockstep bump of the release group: every version string the model knows
  * (see bumpPlan), then the lock files that record the workspace's own
- * versions (Cargo.lock, offline; package-lock.json). All or nothing, even
+ * versions (lock-files.ts: Cargo.lock, offline first; package-lock.json). All or nothing, even
  * when killed: the original bytes of every file are journalled and fsynced
  * first, each manifest is replaced atomically (temporary file, fsync,
  * rename), a failure rolls every file back at once and names the failing
@@ -120,18 +121,16 @@ export default async function bump(options: BumpOptions, context: ExecutorContex
       return rollBack(`bump: could not write ${rel(change.file)} (${errorText(e)})`);
     }
   }
-  for (const lock of locks) {
-    const [file, ...args] = lock.command;
-    const r = await runProcess(file, args, {
-      cwd: lock.cwd,
-      onSpawn: (pid) => journal.noteHelper(pid, lock.command.join(' ')),
-    });
-    if (r.exitCode !== 0) {
-      const said = r.output && !r.output.endsWith('\n') ? `${r.output}\n` : r.output;
-      return rollBack(
-        `${said}bump: regenerating ${rel(lock.file)} failed (\`${lock.command.join(' ')}\`${r.signal ? `, ${howItEnded(r)}` : ''})`,
-      );
-    }
+  const failure = await regenerateLockFiles(locks, {
+    onSpawn: (pid, command) => journal.noteHelper(pid, command),
+    say: out,
+  });
+  if (failure) {
+    const { result: r, command, lock } = failure;
+    const said = r.output && !r.output.endsWith('\n') ? `${r.output}\n` : r.output;
+    return rollBack(
+      `${said}bump: regenerating ${rel(lock.file)} failed (\`${command.join(' ')}\`${r.signal ? `, ${howItEnded(r)}` : ''})`,
+    );
   }
   journal.commit();
   out(`Bumped ${edits.length} version strings and ${locks.length} lock files to ${next}.`);

@@ -2,7 +2,8 @@ import type { ExecutorContext } from '@nx/devkit';
 import { relative } from 'node:path';
 import { currentReleaseVersion, readReleaseManifests } from '../release/release-manifests';
 import { versionMismatches } from '../release/version-consistency';
-import { lockMismatches, releaseLockFiles } from '../release/lock-consistency';
+import { lockMismatches } from '../release/lock-consistency';
+import { releaseLockFiles } from '../release/lock-files';
 import { recoverBeforeStarting } from '../release/bump-journal';
 
 export interface VersionCheckOptions {

@@ -3,7 +3,7 @@ import { parseCargoManifest } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces } from '../cargo/cargo-workspace';
 import { parsePyproject } from '../python/pyproject';
 import { bumpPlan } from './bump-plan';
-import type { ReleaseManifests } from './version-consistency';
+import type { ReleaseManifests } from './version-sites';
 
 const files: Record<string, string> = {
   '/r/rust/Cargo.toml':

@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lockMismatches, releaseLockFiles } from './lock-consistency';
-import type { ReleaseManifests } from './version-consistency';
+import { lockMismatches } from './lock-consistency';
+import { releaseLockFiles } from './lock-files';
+import type { ReleaseManifests } from './version-sites';
 
 let root: string;
 beforeEach(() => {

@@ -1,32 +1,28 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parse } from 'smol-toml';
-import type { ReleaseManifests, VersionMismatch } from './version-consistency';
+import type { CargoPackage } from '../cargo/cargo-workspace';
+import type { VersionMismatch } from './version-consistency';
+import { releaseLockFiles } from './lock-files';
+import type { ReleaseManifests } from './version-sites';
 
-/** The lock files that record the release group's own versions, and the command that regenerates each. */
-export interface LockFile {
-  file: string;
-  command: string[];
-  cwd: string;
-}
-
-/** Cargo.lock beside each Cargo workspace root, package-lock.json at the root when there are npm packages. */
-export function releaseLockFiles(m: ReleaseManifests, root: string): LockFile[] {
-  const locks: LockFile[] = [];
-  for (const { root: rootManifest } of m.cargo) {
-    const dir = dirname(rootManifest.file);
-    const lock = join(dir, 'Cargo.lock');
-    if (existsSync(lock))
-      locks.push({ file: lock, command: ['cargo', 'update', '--workspace', '--offline'], cwd: dir });
+/**
+ * The crates a Cargo root's lock file records without a source: its members
+ * and the release-group crates of other roots they reach by path (a
+ * standalone crate's lock holds the workspace crates it depends on).
+ */
+function lockedCrates(members: CargoPackage[], crates: Map<string, CargoPackage>): CargoPackage[] {
+  const found = new Map(members.map((p) => [p.manifestPath, p]));
+  const queue = [...members];
+  for (let pkg = queue.shift(); pkg; pkg = queue.shift()) {
+    for (const dep of pkg.dependencies ?? []) {
+      const target = dep.path === null ? undefined : crates.get(join(dep.path, 'Cargo.toml'));
+      if (!target || target.name !== dep.name || found.has(target.manifestPath)) continue;
+      found.set(target.manifestPath, target);
+      queue.push(target);
+    }
   }
-  if (m.packageJson.length > 0 && existsSync(join(root, 'package-lock.json'))) {
-    locks.push({
-      file: join(root, 'package-lock.json'),
-      command: ['npm', 'install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'],
-      cwd: root,
-    });
-  }
-  return locks;
+  return [...found.values()];
 }
 
 /**
@@ -38,6 +34,8 @@ export function releaseLockFiles(m: ReleaseManifests, root: string): LockFile[] 
  */
 export function lockMismatches(m: ReleaseManifests, root: string): VersionMismatch[] {
   const found: VersionMismatch[] = [];
+  const crates = new Map<string, CargoPackage>();
+  for (const { workspace } of m.cargo) for (const p of workspace.members) crates.set(p.manifestPath, p);
   for (const { workspace, root: rootManifest } of m.cargo) {
     const lock = join(dirname(rootManifest.file), 'Cargo.lock');
     if (!existsSync(lock)) continue;
@@ -53,7 +51,7 @@ export function lockMismatches(m: ReleaseManifests, root: string): VersionMismat
       });
       continue;
     }
-    for (const pkg of workspace.members) {
+    for (const pkg of lockedCrates(workspace.members, crates)) {
       if (!pkg.version) continue;
       // a workspace member is locked without a source; a registry crate of the same name has one
       const locked = packages
@@ -69,29 +67,29 @@ export function lockMismatches(m: ReleaseManifests, root: string): VersionMismat
       }
     }
   }
-  const npmLock = join(root, 'package-lock.json');
-  if (m.packageJson.length > 0 && existsSync(npmLock)) {
+  for (const lock of releaseLockFiles(m, root).filter((l) => l.file.endsWith('package-lock.json'))) {
     let packages: Record<string, { version?: string }> | undefined;
     try {
-      packages = (JSON.parse(readFileSync(npmLock, 'utf8')) as { packages?: Record<string, { version?: string }> })
+      packages = (JSON.parse(readFileSync(lock.file, 'utf8')) as { packages?: Record<string, { version?: string }> })
         .packages;
     } catch (e) {
       found.push({
-        file: npmLock,
+        file: lock.file,
         key: '(the whole file)',
         found: `unreadable: ${(e as Error).message}`,
         expected: 'a package-lock.json',
       });
-      packages = undefined;
+      continue;
     }
     for (const { file, version } of m.packageJson) {
-      const key = relative(root, dirname(file)).split('\\').join('/');
-      // only workspace packages are in the root lock (lockfileVersion 2 and 3)
+      // the root lock holds its workspace packages (lockfileVersion 2 and 3); a web app's own lock, itself as ""
+      const key = relative(lock.cwd, dirname(file)).split('\\').join('/');
+      if (key.startsWith('..')) continue;
       const entry = packages?.[key];
       if (!entry || version === undefined) continue;
       if (entry.version !== version)
         found.push({
-          file: npmLock,
+          file: lock.file,
           key: `packages["${key}"].version`,
           found: entry.version ?? '(none)',
           expected: version,

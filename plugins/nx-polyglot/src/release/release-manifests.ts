@@ -1,13 +1,11 @@
 import type { ExecutorContext, ProjectGraphProjectNode } from '@nx/devkit';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findMatchingProjects } from 'nx/src/utils/find-matching-projects';
 import { ManifestError } from '../manifest-error';
-import { cargoFiles, manifestCaches } from '../polyglot-model';
 import type { CargoManifest } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces } from '../cargo/cargo-workspace';
-import type { PythonPackage } from '../python/pyproject';
-import type { ReleaseManifests } from './version-consistency';
+import { ManifestSource, diskSource } from './manifest-source';
+import type { ReleaseManifests } from './version-sites';
 
 /**
  * The projects nx release would version: nx.json `release.projects`, or the
@@ -48,35 +46,60 @@ export function releaseGroup(context: ExecutorContext): ProjectGraphProjectNode[
   return [...names].map((n) => nodes[n]);
 }
 
-/** The release group's manifests, read through the one Cargo and the one pyproject model. */
-export function readReleaseManifests(context: ExecutorContext): ReleaseManifests {
-  const { python } = manifestCaches();
+/**
+ * The release group's manifests, read from `source` (the disk or Nx's Tree)
+ * through the one Cargo and the one pyproject model. A crate brings its whole
+ * Cargo root (the project's `metadata.cargo.workspace`, which createNodes
+ * records), so a standalone crate beside a workspace is a root of its own.
+ */
+export function loadReleaseManifests(
+  nodes: ProjectGraphProjectNode[],
+  workspaceRoot: string,
+  source: ManifestSource,
+): ReleaseManifests {
   const manifests: ReleaseManifests = { cargo: [], python: [], packageJson: [] };
-  const workspaceRoots = new Set<string>();
-  for (const node of releaseGroup(context)) {
-    const root = join(context.root, node.data.root);
-    if (node.data.metadata?.cargo) {
-      const cwd = (node.data.targets?.test?.options?.cwd ??
-        node.data.targets?.build?.options?.cwd ??
-        node.data.root) as string;
-      workspaceRoots.add(join(context.root, cwd, 'Cargo.toml'));
-    } else if (node.data.metadata?.python) {
-      manifests.python.push(python.get(join(root, 'pyproject.toml'))?.package as PythonPackage);
-    } else if (existsSync(join(root, 'package.json')) && node.data.root !== '.') {
+  const cargoRoots = new Set<string>();
+  for (const node of nodes) {
+    const root = join(workspaceRoot, node.data.root);
+    const metadata = node.data.metadata;
+    if (metadata?.cargo) {
+      const workspace = (metadata.cargo as { workspace?: string }).workspace;
+      if (!workspace)
+        throw new ManifestError(
+          join(root, 'Cargo.toml'),
+          `is the manifest of \`${node.name}\`, whose project has no metadata.cargo.workspace`,
+          'Rebuild the project graph with this version of nx-polyglot (nx reset)',
+        );
+      cargoRoots.add(join(workspaceRoot, workspace));
+    } else if (metadata?.python) {
+      const file = join(root, 'pyproject.toml');
+      const pkg = source.pyproject(file);
+      if (!pkg) throw new ManifestError(file, 'is not a Python package', 'Give it a [project] or [tool.poetry] table');
+      manifests.python.push(pkg);
+    } else if (node.data.root !== '.') {
       const file = join(root, 'package.json');
-      manifests.packageJson.push({ file, version: JSON.parse(readFileSync(file, 'utf8')).version });
+      const text = source.text(file);
+      if (text !== undefined) manifests.packageJson.push({ file, version: JSON.parse(text).version });
     }
   }
-  const files = cargoFiles();
-  for (const rootManifest of workspaceRoots) {
-    const [workspace] = loadCargoWorkspaces([rootManifest], files);
-    // already read by the workspace model: no second read
+  for (const rootManifest of cargoRoots) {
+    const [workspace] = loadCargoWorkspaces([rootManifest], source.cargo);
+    // already read by the workspace model: the source serves them again without parsing
     const parsed = new Map(
-      workspace.members.map((m) => [m.manifestPath, files.manifest(m.manifestPath) as CargoManifest]),
+      workspace.members.map((m) => [m.manifestPath, source.cargo.manifest(m.manifestPath) as CargoManifest]),
     );
-    manifests.cargo.push({ workspace, root: files.manifest(rootManifest) as CargoManifest, manifests: parsed });
+    manifests.cargo.push({
+      workspace,
+      root: source.cargo.manifest(rootManifest) as CargoManifest,
+      manifests: parsed,
+    });
   }
   return manifests;
+}
+
+/** The release group's manifests on disk. */
+export function readReleaseManifests(context: ExecutorContext): ReleaseManifests {
+  return loadReleaseManifests(releaseGroup(context), context.root, diskSource());
 }
 
 /** The release version on disk: the Cargo workspace's, else the first one found. */

@@ -1,20 +1,19 @@
-import type { ProjectGraph, Tree } from '@nx/devkit';
-import { workspaceRoot } from '@nx/devkit';
+import type { ProjectGraph, ProjectGraphProjectNode, Tree } from '@nx/devkit';
+import { readCachedProjectGraph, workspaceRoot } from '@nx/devkit';
 import { VersionActions } from 'nx/release';
-import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import semver from 'semver';
 import * as pep440 from '@renovatebot/pep440';
 import { howItEnded, runProcess } from '../run-process';
-import { CargoManifest, parseCargoManifest, workspaceDependency } from '../cargo/cargo-manifest';
-import { loadCargoWorkspaces, memberForDependency } from '../cargo/cargo-workspace';
 import { SparseIndex } from '../cargo/sparse-index';
 import { PypiIndex, fileVersion, pythonRepository } from '../python/pypi-index';
-import { parsePyproject } from '../python/pyproject';
 import { editText } from './apply-edits';
 import { BumpJournal, recoverBeforeStarting, rollbackFailureText } from './bump-journal';
 import { VersionEdit, bumpPlan } from './bump-plan';
-import type { ReleaseManifests } from './version-consistency';
+import { LockFile, regenerateLockFiles, releaseLockFiles } from './lock-files';
+import { treeSource } from './manifest-source';
+import { currentReleaseVersion, loadReleaseManifests } from './release-manifests';
+import { ReleaseManifests, VersionSite, isRequirement, versionSites } from './version-sites';
 
 /**
  * The bump journal of this `nx release version` process (see bump-journal.ts):
@@ -24,12 +23,15 @@ import type { ReleaseManifests } from './version-consistency';
  */
 let journal: BumpJournal | undefined;
 let recovered = false;
+/**
+ * The lock files afterAllProjectsVersioned regenerates: releaseLockFiles of
+ * the release group, as `bump` regenerates them, set by the first edit.
+ */
+let plannedLocks: LockFile[] = [];
 
 function openJournal(from: string, to: string): BumpJournal {
   if (!journal) {
     journal = BumpJournal.open(workspaceRoot, 'nx release version', from, to);
-    const lock = join(workspaceRoot, 'package-lock.json');
-    journal.record(existsSync(lock) ? [{ file: lock }] : []);
     // Nx failing (or its own write failing) after our edits: put every file back before the process ends;
     // a run that ends well without afterAllProjectsVersioned (not what Nx 23/24 do) keeps what Nx wrote
     process.once('exit', (code) => {
@@ -81,56 +83,32 @@ export default class PolyglotVersionActions extends VersionActions {
     return this.projectGraphNode.data.root;
   }
 
-  /** This project's manifests, read from the Tree through the one model of each ecosystem. */
-  private manifests(tree: Tree): { release: ReleaseManifests; own: string } {
-    const abs = (rel: string) => join(workspaceRoot, rel);
-    const release: ReleaseManifests = { cargo: [], python: [], packageJson: [] };
-    if (this.kind === 'cargo') {
-      const cwd = (this.projectGraphNode.data.targets?.test?.options?.cwd ?? this.root) as string;
-      const parsed = new Map<string, CargoManifest>();
-      const files = {
-        manifest: (file: string) => {
-          // the workspace model asks for a manifest several times: parse each once
-          if (parsed.has(file)) return parsed.get(file);
-          const rel = relative(workspaceRoot, file);
-          if (!tree.exists(rel) || !tree.isFile(rel)) return undefined;
-          const manifest = parseCargoManifest(tree.read(rel, 'utf-8') as string, file);
-          parsed.set(file, manifest);
-          return manifest;
-        },
-        subdirectories: (dir: string) =>
-          tree
-            .children(relative(workspaceRoot, dir))
-            .filter((c) => !tree.isFile(join(relative(workspaceRoot, dir), c))),
-      };
-      const rootManifest = abs(join(cwd, 'Cargo.toml'));
-      const [workspace] = loadCargoWorkspaces([rootManifest], files);
-      release.cargo.push({ workspace, root: parsed.get(rootManifest) as CargoManifest, manifests: parsed });
-      return { release, own: abs(join(this.root, 'Cargo.toml')) };
-    }
-    if (this.kind === 'python') {
-      const file = join(this.root, 'pyproject.toml');
-      release.python.push(parsePyproject(tree.read(file, 'utf-8') as string, abs(file)));
-      return { release, own: abs(file) };
-    }
-    const file = join(this.root, 'package.json');
-    release.packageJson.push({ file: abs(file), version: JSON.parse(tree.read(file, 'utf-8') as string).version });
-    return { release, own: abs(file) };
+  /** The manifest of this project's own version. */
+  private get own(): string {
+    return join(workspaceRoot, this.root, this.validManifestFilenames[0]);
+  }
+
+  /** The release group's nodes, as Nx computed the graph for this run (VersionActions gets only its own node). */
+  private groupNodes(): ProjectGraphProjectNode[] {
+    const { nodes } = readCachedProjectGraph();
+    const names = new Set([...(this.releaseGroup.projects ?? []), this.projectGraphNode.name]);
+    return [...names].map((n) => (n === this.projectGraphNode.name ? this.projectGraphNode : nodes[n])).filter(Boolean);
+  }
+
+  /** The release group's manifests and version sites, read from the Tree (with the edits made so far). */
+  private sites(tree: Tree): { release: ReleaseManifests; sites: VersionSite[] } {
+    const release = loadReleaseManifests(this.groupNodes(), workspaceRoot, treeSource(tree, workspaceRoot));
+    return { release, sites: versionSites(release) };
   }
 
   private apply(tree: Tree, edits: VersionEdit[], release: ReleaseManifests, to: string): string[] {
     const byFile = new Map<string, VersionEdit[]>();
     for (const e of edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
     if (byFile.size > 0) {
-      // every file's original bytes are durable before Nx writes the first one
-      const from =
-        release.cargo[0]?.root.workspace?.package.version ??
-        release.cargo[0]?.workspace.members[0]?.version ??
-        release.python[0]?.version ??
-        release.packageJson[0]?.version;
-      const j = openJournal(typeof from === 'string' ? from : '?', to);
-      const lock = release.cargo[0] ? join(dirname(release.cargo[0].root.file), 'Cargo.lock') : undefined;
-      j.record([...byFile.keys(), ...(lock && existsSync(lock) ? [lock] : [])].map((file) => ({ file })));
+      // every file's original bytes are durable before Nx writes the first one: manifests and lock files
+      const j = openJournal(currentReleaseVersion(release) ?? '?', to);
+      plannedLocks = releaseLockFiles(release, workspaceRoot);
+      j.record([...byFile.keys(), ...plannedLocks.map((l) => l.file)].map((file) => ({ file })));
     }
     for (const [file, fileEdits] of byFile) {
       const rel = relative(workspaceRoot, file);
@@ -142,11 +120,14 @@ export default class PolyglotVersionActions extends VersionActions {
   async readCurrentVersionFromSourceManifest(
     tree: Tree,
   ): Promise<{ currentVersion: string; manifestPath: string } | null> {
-    const { release, own } = this.manifests(tree);
+    const { release } = this.sites(tree);
+    const own = this.own;
     const version =
-      release.cargo[0]?.workspace.members.find((m) => m.manifestPath === own)?.version ??
-      release.python[0]?.version ??
-      release.packageJson[0]?.version;
+      this.kind === 'cargo'
+        ? release.cargo.flatMap((c) => c.workspace.members).find((m) => m.manifestPath === own)?.version
+        : this.kind === 'python'
+          ? release.python.find((p) => p.manifestPath === own)?.version
+          : release.packageJson.find((p) => p.file === own)?.version;
     return version ? { currentVersion: version, manifestPath: relative(workspaceRoot, own) } : null;
   }
 
@@ -185,29 +166,33 @@ export default class PolyglotVersionActions extends VersionActions {
     dependencyProjectName: string,
   ): Promise<{ currentVersion: string | null; dependencyCollection: string | null }> {
     if (this.kind !== 'cargo') return { currentVersion: null, dependencyCollection: null };
-    const { release, own } = this.manifests(tree);
-    const { workspace } = release.cargo[0];
     const target = join(workspaceRoot, projectGraph.nodes[dependencyProjectName]?.data.root ?? '', 'Cargo.toml');
-    const pkg = workspace.members.find((m) => m.manifestPath === own);
-    const dep = pkg?.dependencies.find((d) => memberForDependency(d, workspace.members)?.manifestPath === target);
-    return { currentVersion: dep?.req ?? null, dependencyCollection: dep ? dep.keyPath.slice(0, -1).join('.') : null };
+    const site = this.sites(tree).sites.find(
+      (s) => s.role === 'path-dependency' && s.owner === this.own && s.target === target,
+    );
+    return {
+      currentVersion: site?.value ?? null,
+      dependencyCollection: site ? site.path.slice(0, -2).join('.') : null,
+    };
   }
 
-  /** The version itself: the crate's own, or `[workspace.package].version` it inherits, and its `[workspace.dependencies]` entry. */
+  /**
+   * The version itself (the crate's own, or `[workspace.package].version` it
+   * inherits) and every requirement onto it, wherever it is written: its
+   * `[workspace.dependencies]` entry, and the path requirements of crates in
+   * any Cargo root (a standalone crate's onto a workspace crate too).
+   */
   async updateProjectVersion(tree: Tree, newVersion: string): Promise<string[]> {
-    const { release, own } = this.manifests(tree);
-    const rootManifest = release.cargo[0]?.root.file;
-    const edits = bumpPlan(release, newVersion).filter((e) => {
-      if (e.file === own) return e.path.at(-1) === 'version' && e.path.length <= 3 && !isDependency(e);
-      if (e.file !== rootManifest) return false;
-      if (e.path[1] === 'package') return true;
-      const dep = workspaceDependency(release.cargo[0].root, e.path[2]);
-      return dep?.path !== undefined && join(dirname(rootManifest), dep.path, 'Cargo.toml') === own;
-    });
-    return this.apply(tree, edits, release, newVersion);
+    const { release, sites } = this.sites(tree);
+    const own = this.own;
+    const workspace = join(workspaceRoot, (this.projectGraphNode.data.metadata?.cargo?.workspace as string) ?? '');
+    const mine = sites.filter((s) =>
+      isRequirement(s) ? s.target === own : s.role === 'workspace-version' ? s.owner === workspace : s.owner === own,
+    );
+    return this.apply(tree, bumpPlan(release, newVersion, mine), release, newVersion);
   }
 
-  /** Requirements on the dependencies Nx bumps, written in this project's own manifest. */
+  /** Requirements written in this project's own manifest that updateProjectVersion of their crate has not moved yet. */
   async updateProjectDependencies(
     tree: Tree,
     _graph: ProjectGraph,
@@ -218,50 +203,55 @@ export default class PolyglotVersionActions extends VersionActions {
       ...new Set(Object.values(dependenciesToUpdate).map((v) => semver.valid(v) ?? semver.minVersion(v)?.version ?? v)),
     ];
     if (this.kind !== 'cargo' || versions.length === 0) return [];
-    const { release, own } = this.manifests(tree);
+    const { release, sites } = this.sites(tree);
+    const own = sites.filter((s) => s.role === 'path-dependency' && s.owner === this.own);
     // a fixed group moves every dependency to the same version
-    const edits = versions.flatMap((v) => bumpPlan(release, v).filter((e) => e.file === own && isDependency(e)));
+    const edits = versions.flatMap((v) => bumpPlan(release, v, own));
     return this.apply(tree, edits, release, versions[0]);
   }
 }
 
-function isDependency(e: VersionEdit): boolean {
-  return e.path.some((k) => /dependencies$/.test(k));
+/** Of the lock files, those git would stage (tracked, or new and not ignored): what Nx adds to the release commit. */
+async function stageable(cwd: string, files: string[]): Promise<string[]> {
+  if (files.length === 0) return [];
+  const listed = await runProcess('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', ...files], {
+    cwd,
+  });
+  if (listed.exitCode !== 0) return files;
+  const known = new Set(listed.output.split('\n').filter(Boolean));
+  return files.filter((f) => known.has(f));
 }
 
-/** After every manifest is written: the lock files that record the workspace's own versions. */
+/** After every manifest is written: the lock files that record the release group's own versions, as `bump` regenerates them. */
 export async function afterAllProjectsVersioned(
   cwd: string,
   opts: { dryRun?: boolean },
 ): Promise<{ changedFiles: string[]; deletedFiles: string[] }> {
-  const listed = await runProcess('git', ['ls-files', '--', '*Cargo.lock', 'package-lock.json'], { cwd });
-  const locks = listed.output.split('\n').filter(Boolean);
+  const locks = plannedLocks;
+  const rel = locks.map((l) => relative(cwd, l.file));
   if (opts.dryRun) {
     journal?.abandon();
-    return { changedFiles: [], deletedFiles: [] };
+    for (const l of locks)
+      process.stdout.write(`Would regenerate ${relative(cwd, l.file)} with \`${l.command.join(' ')}\`\n`);
+    return { changedFiles: await stageable(cwd, rel), deletedFiles: [] };
   }
-  for (const lock of locks) {
-    const dir = join(cwd, dirname(lock));
-    const [file, ...args] = lock.endsWith('Cargo.lock')
-      ? ['cargo', 'update', '--workspace', '--offline']
-      : ['npm', 'install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'];
-    // its original bytes are journalled before the tool rewrites it
-    journal?.record([{ file: join(cwd, lock) }]);
-    const r = await runProcess(file, args, {
-      cwd: dir,
-      onSpawn: (pid) => journal?.noteHelper(pid, [file, ...args].join(' ')),
-    });
-    if (r.exitCode !== 0) {
-      const failure = `${r.output}Regenerating ${lock} failed (\`${[file, ...args].join(' ')}\` ${howItEnded(r)})`;
-      // Nx has written the manifests already: every file goes back, as with the bump target
-      const result = journal?.rollback();
-      if (!result) throw new Error(`${failure}.`);
-      if (result.failed.length === 0) throw new Error(`${failure}; every file is as it was.`);
-      throw new Error(
-        `${failure}; the rollback could not restore every file.\n${rollbackFailureText(result.failed, cwd)}`,
-      );
-    }
+  const failed = await regenerateLockFiles(locks, {
+    // its original bytes are journalled (again: a no-op when apply did) before the tool rewrites it
+    before: (lock) => journal?.record([{ file: lock.file }]),
+    onSpawn: (pid, command) => journal?.noteHelper(pid, command),
+    say: (line) => process.stdout.write(`${line}\n`),
+  });
+  if (failed) {
+    const { lock, command, result: r } = failed;
+    const failure = `${r.output}Regenerating ${relative(cwd, lock.file)} failed (\`${command.join(' ')}\` ${howItEnded(r)})`;
+    // Nx has written the manifests already: every file goes back, as with the bump target
+    const result = journal?.rollback();
+    if (!result) throw new Error(`${failure}.`);
+    if (result.failed.length === 0) throw new Error(`${failure}; every file is as it was.`);
+    throw new Error(
+      `${failure}; the rollback could not restore every file.\n${rollbackFailureText(result.failed, cwd)}`,
+    );
   }
   journal?.commit();
-  return { changedFiles: locks, deletedFiles: [] };
+  return { changedFiles: await stageable(cwd, rel), deletedFiles: [] };
 }

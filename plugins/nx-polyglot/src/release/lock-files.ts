@@ -1,0 +1,106 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { minimatch } from 'minimatch';
+import { ProcessResult, runProcess } from '../run-process';
+import type { ReleaseManifests } from './version-sites';
+
+/** A lock file that records the release group's own versions, and the command that regenerates it. */
+export interface LockFile {
+  file: string;
+  command: string[];
+  cwd: string;
+  /** Run when `command` fails for want of the network (a cold cargo index): the same update, online. */
+  online?: string[];
+}
+
+const NPM_LOCK_ONLY = ['npm', 'install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'];
+
+/** Whether `dir` is a member of the npm workspaces of the package.json at `root`. */
+function isNpmWorkspaceMember(root: string, dir: string): boolean {
+  let workspaces: unknown;
+  try {
+    workspaces = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces;
+  } catch {
+    return false;
+  }
+  const patterns = Array.isArray(workspaces)
+    ? workspaces
+    : ((workspaces as { packages?: unknown } | undefined)?.packages ?? []);
+  const rel = relative(root, dir).split('\\').join('/');
+  return (patterns as unknown[]).some((p) => typeof p === 'string' && minimatch(rel, p.replace(/\/$/, '')));
+}
+
+/**
+ * The lock files a bump regenerates, the same for `bump` and `nx release
+ * version`: Cargo.lock beside each Cargo root of the release group (a
+ * standalone crate's own too), the root package-lock.json when there are npm
+ * packages, and a web app's own package-lock.json when it is no npm
+ * workspace member (npm would otherwise update the root lock instead).
+ */
+export function releaseLockFiles(m: ReleaseManifests, root: string): LockFile[] {
+  const locks: LockFile[] = [];
+  for (const { root: rootManifest } of m.cargo) {
+    const dir = dirname(rootManifest.file);
+    const lock = join(dir, 'Cargo.lock');
+    if (existsSync(lock))
+      locks.push({
+        file: lock,
+        command: ['cargo', 'update', '--workspace', '--offline'],
+        online: ['cargo', 'update', '--workspace'],
+        cwd: dir,
+      });
+  }
+  if (m.packageJson.length > 0 && existsSync(join(root, 'package-lock.json')))
+    locks.push({ file: join(root, 'package-lock.json'), command: NPM_LOCK_ONLY, cwd: root });
+  for (const { file } of m.packageJson) {
+    const dir = dirname(file);
+    const lock = join(dir, 'package-lock.json');
+    if (dir !== root && existsSync(lock) && !isNpmWorkspaceMember(root, dir))
+      locks.push({ file: lock, command: NPM_LOCK_ONLY, cwd: dir });
+  }
+  return locks;
+}
+
+/** Why a lock file could not be regenerated: the command that failed and what it said. */
+export interface LockFailure {
+  lock: LockFile;
+  command: string[];
+  result: ProcessResult;
+}
+
+/** cargo says `--offline` in every error that the network could have avoided (an index or crate not cached). */
+const OFFLINE_FAILURE = /--offline|offline mode/;
+
+/**
+ * Regenerates each lock file in turn and stops at the first that fails.
+ * `onSpawn` hears of every tool started (the bump journal notes it);
+ * `say` hears that an offline update is retried online.
+ */
+export async function regenerateLockFiles(
+  locks: LockFile[],
+  hooks: {
+    onSpawn?: (pid: number, command: string) => void;
+    say?: (line: string) => void;
+    before?: (lock: LockFile) => void;
+  } = {},
+): Promise<LockFailure | undefined> {
+  const run = (lock: LockFile, command: string[]) =>
+    runProcess(command[0], command.slice(1), {
+      cwd: lock.cwd,
+      onSpawn: (pid) => hooks.onSpawn?.(pid, command.join(' ')),
+    });
+  for (const lock of locks) {
+    hooks.before?.(lock);
+    let command = lock.command;
+    let result = await run(lock, command);
+    if (result.exitCode !== 0 && !result.signal && lock.online && OFFLINE_FAILURE.test(result.output)) {
+      hooks.say?.(
+        `\`${lock.command.join(' ')}\` could not work offline (cargo's index has not cached every crate): retrying with \`${lock.online.join(' ')}\`.`,
+      );
+      command = lock.online;
+      result = await run(lock, command);
+    }
+    if (result.exitCode !== 0) return { lock, command, result };
+  }
+  return undefined;
+}
