@@ -4,14 +4,9 @@ import { relative } from 'node:path';
 import semver from 'semver';
 import { howItEnded } from '../run-process';
 import { FileChange, planFileContents } from '../release/apply-edits';
-import {
-  BumpJournal,
-  JOURNAL_DIR,
-  JournalBusyError,
-  RollbackResult,
-  recoverBeforeStarting,
-  rollbackFailureText,
-} from '../release/bump-journal';
+import { BumpJournal } from '../release/bump-journal';
+import { JOURNAL_DIR, JournalBusyError, RollbackResult, rollbackFailureText } from '../release/journal-format';
+import { recoverBeforeStarting } from '../release/journal-recovery';
 import { bumpPlan } from '../release/bump-plan';
 import { writeFileDurably } from '../release/durable-write';
 import { lockMismatches } from '../release/lock-consistency';

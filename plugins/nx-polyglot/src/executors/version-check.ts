@@ -4,7 +4,7 @@ import { currentReleaseVersion, readReleaseManifests } from '../release/release-
 import { versionMismatches } from '../release/version-consistency';
 import { lockMismatches } from '../release/lock-consistency';
 import { releaseLockFiles } from '../release/lock-files';
-import { recoverBeforeStarting } from '../release/bump-journal';
+import { recoverBeforeStarting } from '../release/journal-recovery';
 
 export interface VersionCheckOptions {
   /** The version every manifest must carry (`--expected`; `--version` is Nx's own flag); default: the Cargo workspace's `[workspace.package].version`. */

@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BumpJournal, JOURNAL_DIR, JournalBusyError, recoverInterruptedBump } from './bump-journal';
+import { BumpJournal } from './bump-journal';
+import { JOURNAL_DIR, JournalBusyError } from './journal-format';
+import { recoverInterruptedBump } from './journal-recovery';
 import { temporaryFor, writeFileDurably } from './durable-write';
 
 let root: string;
