@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cargoMetadata } from './cargo-metadata';
 import { copyRepository, nxEnv } from './repo-copy';
 
 const git = async (copy: string, ...args: string[]) => (await execa('git', args, { cwd: copy })).stdout;
@@ -96,14 +97,8 @@ describe('lockstep bump of the release group on a copy of this repository', () =
     expect(readFileSync(join(copy, 'rust/tracing/Cargo.toml'), 'utf8')).toMatch(
       /path = "\.\/proc-macros", version = "\^0\.13"/,
     );
-    const { stdout } = await execa(
-      'cargo',
-      ['metadata', '--no-deps', '--format-version', '1', '--offline', '--locked'],
-      { cwd: join(copy, 'rust') },
-    );
-    expect(new Set(JSON.parse(stdout).packages.map((p: { version: string }) => p.version))).toEqual(
-      new Set(['0.13.0']),
-    );
+    const locked = await cargoMetadata(join(copy, 'rust'), { locked: true });
+    expect(new Set(locked.map((p) => p.version))).toEqual(new Set(['0.13.0']));
     await execa('poetry', ['check'], { cwd: join(copy, 'python/micromegas') });
     const lock = JSON.parse(readFileSync(join(copy, 'package-lock.json'), 'utf8'));
     expect(lock.packages['analytics-web-app'].version).toBe('0.13.0');

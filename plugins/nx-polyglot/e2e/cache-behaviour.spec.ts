@@ -2,21 +2,15 @@ import { execa } from 'execa';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cargoMetadata, pathDependencies } from './cargo-metadata';
 import { copyRepository, executed, runNx } from './repo-copy';
 
 const CHECKS = ['test', 'lint', 'format'];
 
 /** Crate -> crates it depends on (any kind), straight from `cargo metadata`. */
 async function cargoDependencies(rustDir: string): Promise<Map<string, string[]>> {
-  const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline'], {
-    cwd: rustDir,
-  });
-  const packages: Array<{ name: string; manifest_path: string; dependencies: Array<{ name: string; path?: string }> }> =
-    JSON.parse(stdout).packages;
-  const names = new Set(packages.map((p) => p.name));
-  return new Map(
-    packages.map((p) => [p.name, p.dependencies.filter((d) => d.path && names.has(d.name)).map((d) => d.name)]),
-  );
+  const paths = pathDependencies(await cargoMetadata(rustDir));
+  return new Map([...paths].map(([name, deps]) => [name, deps.map((d) => d.name)]));
 }
 
 /** `crate` and every crate that depends on it, directly or not. */

@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cargoMetadata } from './cargo-metadata';
 import { publishableCrates, releaseSetup } from './release-setup';
 import { installRegistries, sparseIndexEntries } from './registries';
 
@@ -54,14 +55,8 @@ describe('nx release', () => {
       ]),
     );
     expect(readFileSync(join(release.copy, 'CHANGELOG.md'), 'utf8')).toBe(changelog);
-    const { stdout } = await execa(
-      'cargo',
-      ['metadata', '--no-deps', '--format-version', '1', '--offline', '--locked'],
-      { cwd: join(release.copy, 'rust') },
-    );
-    expect(new Set(JSON.parse(stdout).packages.map((p: { version: string }) => p.version))).toEqual(
-      new Set(['0.13.0']),
-    );
+    const locked = await cargoMetadata(join(release.copy, 'rust'), { locked: true });
+    expect(new Set(locked.map((p) => p.version))).toEqual(new Set(['0.13.0']));
   });
 
   it('`nx release 0.14.0 --yes` also publishes every publishable crate and the Python package through nx-release-publish; `nx release publish` again uploads nothing', async () => {

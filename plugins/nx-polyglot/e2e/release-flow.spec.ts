@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cargoMetadata } from './cargo-metadata';
 import { RecordedRequest, startGithubApiStandIn } from './github-api-stand-in';
 import {
   installRegistries,
@@ -32,12 +33,7 @@ describe.sequential('the release flow on a copy of this repository, into real lo
     });
   const git = async (...args: string[]) => (await execa('git', args, { cwd: copy })).stdout;
   const crates = async () => {
-    const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline'], {
-      cwd: join(copy, 'rust'),
-    });
-    return (JSON.parse(stdout).packages as Array<{ name: string; publish: string[] | null }>)
-      .filter((p) => p.publish === null)
-      .map((p) => p.name);
+    return (await cargoMetadata(join(copy, 'rust'))).filter((p) => p.publish === null).map((p) => p.name);
   };
 
   beforeAll(async () => {

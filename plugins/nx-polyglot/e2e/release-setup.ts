@@ -3,31 +3,37 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPublishLog } from '../src/publish/publish-log';
+import { cargoMetadata, isPublished, pathDependencies } from './cargo-metadata';
 import { releaseEnv, startRegistries, stopRegistries, verdaccioToken } from './registries';
 import { copyRepository } from './repo-copy';
 
 /** What `cargo metadata` says the workspace publishes, and what each crate needs published first. */
 export async function publishableCrates(rustDir: string): Promise<Map<string, { version: string; needs: string[] }>> {
-  const { stdout } = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1', '--offline'], {
-    cwd: rustDir,
-  });
-  type Dep = { name: string; kind: string | null; req: string; path?: string };
-  const packages: Array<{ name: string; version: string; publish: string[] | null; dependencies: Dep[] }> =
-    JSON.parse(stdout).packages;
-  const publishable = packages.filter((p) => p.publish === null || p.publish.length > 0);
-  const names = new Set(publishable.map((p) => p.name));
+  const publishable = (await cargoMetadata(rustDir)).filter(isPublished);
+  const paths = pathDependencies(publishable);
   return new Map(
     publishable.map((p) => [
       p.name,
       // normal and build dependencies must be in the registry before the upload (dev ones with a version too)
       {
         version: p.version,
-        needs: p.dependencies
-          .filter((d) => d.path && names.has(d.name) && (d.kind !== 'dev' || d.req !== '*'))
+        needs: paths
+          .get(p.name)!
+          .filter((d) => d.kind !== 'dev' || d.req !== '*')
           .map((d) => d.name),
       },
     ]),
   );
+}
+
+/** `ecosystem:name` of every package a publish run of the demo releases: its crates, the Python package, the plugin. */
+export function releasedPackages(crates: Iterable<string>): string[] {
+  return [...[...crates].map((c) => `cargo:${c}`), 'python:micromegas', 'npm:nx-polyglot'].sort();
+}
+
+/** Each package of a publish log as `ecosystem:name status`, sorted: one line per package and outcome. */
+export function outcomes(records: Array<{ ecosystem: string; name: string; status: string }>): string[] {
+  return records.map((r) => `${r.ecosystem}:${r.name} ${r.status}`).sort();
 }
 
 export const CANARY = `canary-${Math.random().toString(36).slice(2)}-token`;
