@@ -37,11 +37,19 @@ describe('checkOptions', () => {
       'nx.json: `options.publish.cargo.visibilityTimeout`: must be a number, not "120" (the nx-polyglot plugin\'s registration). Write it as 120',
     ],
     [
+      { publish: { cargo: { verify: 'no' } } },
+      'nx.json: `options.publish.cargo.verify`: must be a boolean, not "no" (the nx-polyglot plugin\'s registration). Write it as true',
+    ],
+    [
       { cargo: { lint: true } },
       "nx.json: `options.cargo.lint`: must be an object, not true (the nx-polyglot plugin's registration). Known keys: name, command, args",
     ],
   ])('%j is refused with the key and the expected shape', (options, message) => {
     expect(() => checkOptions(options)).toThrow(ManifestError);
     expect(() => checkOptions(options)).toThrow(message);
+  });
+
+  it('accepts publish.cargo.verify: false (a rehearsal with cargo publish --no-verify)', () => {
+    expect(() => checkOptions({ publish: { cargo: { registry: 'local', verify: false } } })).not.toThrow();
   });
 });

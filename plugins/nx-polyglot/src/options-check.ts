@@ -22,6 +22,7 @@ const OPTIONS: Shape = {
     cargo: {
       registry: 'string',
       replacesCratesIo: 'boolean',
+      verify: 'boolean',
       visibilityTimeout: 'number',
       maxParallel: 'number',
       rateLimit: new FalseOr({ newVersionsBurst: 'number', newCratesBurst: 'number' }),

@@ -61,6 +61,12 @@ export interface PublishOptions {
      * become in the uploaded manifest — from this registry instead.
      */
     replacesCratesIo?: boolean;
+    /**
+     * `false`: `cargo publish --no-verify`, a rehearsal that skips building
+     * each packaged crate against the registry's dependencies; packaging,
+     * dependency resolution and the index checks still run. Default true.
+     */
+    verify?: boolean;
     /** How long to wait for a published version to appear in the sparse index (seconds, default 120). */
     visibilityTimeout?: number;
     /** How many crates may be uploaded at once (default 4). */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SparseIndex } from './sparse-index';
-import { registrySettings } from './cargo-config';
+import { ManifestError } from '../manifest-error';
+import { cratesIoIndex, registrySettings } from './cargo-config';
 
 const root = mkdtempSync(join(tmpdir(), 'cargo-config-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -42,5 +43,46 @@ describe("a registry's index and token, where cargo finds them", () => {
     expect(() => new SparseIndex('nowhere', env, 1000, join(root, 'repo'))).toThrow(
       'The index URL of the Cargo registry `nowhere` is not set. Set CARGO_REGISTRIES_NOWHERE_INDEX (e.g. sparse+http://127.0.0.1:8000/api/v1/crates/), or index under [registries.nowhere] in .cargo/config.toml',
     );
+  });
+});
+
+describe('where cargo fetches the crates of crates.io (cratesIoIndex)', () => {
+  const at = (path: string, files: Record<string, string>) => {
+    for (const [file, text] of Object.entries(files)) write(`${path}/${file}`, text);
+    return join(root, path);
+  };
+
+  it("is crates.io's sparse index unless a config replaces it", () => {
+    expect(cratesIoIndex(join(root, 'repo'), env)).toEqual({
+      index: 'sparse+https://index.crates.io/',
+      source: 'crates.io',
+    });
+  });
+
+  it('follows [source.crates-io] replace-with, the deepest config first, to a source or a registry', () => {
+    const dir = at('mirrored', {
+      '.cargo/config.toml':
+        '[source.crates-io]\nreplace-with = "corp-mirror"\n[source.corp-mirror]\nreplace-with = "vendor-proxy"\n[source.vendor-proxy]\nregistry = "sparse+https://mirror.example/index/"\n',
+      'inner/.cargo/config.toml':
+        '[source.crates-io]\nreplace-with = "inner-registry"\n[registries.inner-registry]\nindex = "sparse+https://inner.example/"\n',
+    });
+    expect(cratesIoIndex(dir, env)).toMatchObject({ index: 'sparse+https://mirror.example/index/' });
+    expect(cratesIoIndex(join(dir, 'inner'), env)).toMatchObject({ index: 'sparse+https://inner.example/' });
+  });
+
+  it('is an error naming the file and key for a replacement that is no HTTP index, or a cycle', () => {
+    const vendored = at('vendored', {
+      '.cargo/config.toml':
+        '[source.crates-io]\nreplace-with = "vendored-sources"\n[source.vendored-sources]\ndirectory = "vendor"\n',
+    });
+    const error = cratesIoIndex(vendored, env);
+    expect(error).toBeInstanceOf(ManifestError);
+    expect((error as ManifestError).message).toContain(
+      `${join(vendored, '.cargo/config.toml')}: \`source.vendored-sources\`: replaces crates.io with \`vendored-sources\`, which is not a sparse index`,
+    );
+    const cycle = at('cycle', {
+      '.cargo/config.toml': '[source.crates-io]\nreplace-with = "a"\n[source.a]\nreplace-with = "crates-io"\n',
+    });
+    expect((cratesIoIndex(cycle, env) as ManifestError).key).toBe('source.a.replace-with');
   });
 });

@@ -17,6 +17,8 @@ export interface ManifestDependency {
   table: string[];
   /** Other sources (git, or a registry without a path) — such a dependency is never a workspace edge. */
   otherSource: boolean;
+  /** `registry = "..."`: the crate comes from that registry, not crates.io (once published, too). */
+  registry?: string;
   /** `workspace = true`: everything but features/optional comes from `[workspace.dependencies]`. */
   workspace: boolean;
   optional: boolean;
@@ -278,6 +280,7 @@ function readDependencyTable(
     dep.package = str('package');
     dep.path = str('path');
     dep.version = str('version');
+    dep.registry = str('registry');
     // beside `path`, `registry` only says where the published crate finds it: locally it is a path dependency
     const registry = spec.registry !== undefined || spec['registry-index'] !== undefined;
     dep.otherSource = spec.git !== undefined || (registry && dep.path === undefined);

@@ -283,4 +283,14 @@ describe('cargoTargets', () => {
     ]);
     expect(targets.format.inputs).toContain('{workspaceRoot}/rustfmt.toml');
   });
+
+  it('publish.cargo.verify: false reaches the publish targets (cargo publish --no-verify); unset, they carry no verify', () => {
+    const after: Array<{ project: string; target: string }> = [];
+    const off = build({ publish: { options: { registry: 'local', verify: false }, after } }).targets;
+    expect(off.publish.options).toMatchObject({ verify: false });
+    expect(off['nx-release-publish'].options).toMatchObject({ verify: false });
+    expect(build({ publish: { options: { registry: 'local' }, after } }).targets.publish.options).not.toHaveProperty(
+      'verify',
+    );
+  });
 });

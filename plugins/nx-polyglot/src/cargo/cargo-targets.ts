@@ -164,6 +164,7 @@ export function cargoTargets({
         package: pkg.name,
         registry: publish.options?.registry,
         replacesCratesIo: publish.options?.replacesCratesIo,
+        ...(publish.options?.verify === false ? { verify: false } : {}),
         visibilityTimeout: publish.options?.visibilityTimeout,
         maxParallel: publish.options?.maxParallel,
         rateLimit: publish.options?.rateLimit,

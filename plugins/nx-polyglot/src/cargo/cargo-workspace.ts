@@ -20,6 +20,8 @@ export interface CargoDependency {
   manifestKey: string;
   /** `workspace = true`: path and version come from `[workspace.dependencies]`. */
   inherited: boolean;
+  /** `registry = "..."`: resolved from that registry instead of crates.io. */
+  registry?: string;
   /** The TOML key path of the entry, for edits: ['target', 'cfg(unix)', 'dependencies', 'foo']. */
   keyPath: string[];
 }
@@ -190,6 +192,7 @@ function resolveDependency(dep: ManifestDependency, manifest: CargoManifest, roo
     manifestKey: dependencyKey(dep),
     inherited: dep.workspace,
     keyPath: [...dep.table, dep.key],
+    ...(source.registry !== undefined ? { registry: source.registry } : {}),
   };
 }
 

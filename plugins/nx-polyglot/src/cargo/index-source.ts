@@ -1,0 +1,102 @@
+import { IndexEntry, RegistryError, indexPath } from './sparse-index';
+
+/** One file of a sparse index as its server answered: what the rehearsal index passes on to cargo. */
+export interface IndexFile {
+  status: number;
+  body: string;
+  retryAfter?: string;
+}
+
+/**
+ * One sparse index read as files (`config.json`, a crate's file), for the
+ * rehearsal index to serve from: unlike the publish client (SparseIndex) it
+ * passes the registry's bytes on unparsed, and knows the download template.
+ */
+export class IndexSource {
+  /** The index URL without `sparse+`, ending in `/`. */
+  readonly url: string;
+  private config?: Promise<string>;
+
+  constructor(
+    /** How messages name it: "`local`", "crates.io". */
+    readonly label: string,
+    url: string,
+    /** Sent to this source only; never to the other one, never to cargo. */
+    readonly token?: string,
+  ) {
+    this.url = url.replace(/^sparse\+/, '').replace(/\/?$/, '/');
+  }
+
+  async file(path: string): Promise<IndexFile> {
+    const url = this.url + path;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: this.token ? { authorization: this.token } : {},
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (e) {
+      const reason = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new RegistryError(
+        `${this.label} is not reachable at ${this.url} (${reason?.code ?? reason?.message ?? (e as Error).message})`,
+      );
+    }
+    const retryAfter = response.headers.get('retry-after') ?? undefined;
+    return { status: response.status, body: await response.text(), ...(retryAfter ? { retryAfter } : {}) };
+  }
+
+  /** The crate's versions; none when the index has no file for it. */
+  async entries(crate: string): Promise<IndexEntry[]> {
+    const file = await this.file(indexPath(crate));
+    if (file.status === 404 || file.status === 410) return [];
+    if (file.status !== 200)
+      throw new RegistryError(`${this.label} answered ${file.status} for ${this.url}${indexPath(crate)}`);
+    return parseIndexFile(file.body);
+  }
+
+  /** The `dl` template of the index's config.json, read once. */
+  downloadTemplate(): Promise<string> {
+    this.config ??= this.file('config.json').then((file) => {
+      const dl = file.status === 200 ? (JSON.parse(file.body) as { dl?: unknown }).dl : undefined;
+      if (typeof dl !== 'string')
+        throw new RegistryError(`${this.label} has no download URL in ${this.url}config.json (${file.status})`);
+      return dl;
+    });
+    return this.config;
+  }
+}
+
+export function parseIndexFile(text: string): IndexEntry[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as IndexEntry);
+}
+
+/** `{prefix}` of a download template: the index directory of the crate, in the crate's own case. */
+function prefix(crate: string): string {
+  if (crate.length <= 2) return String(crate.length);
+  if (crate.length === 3) return `3/${crate[0]}`;
+  return `${crate.slice(0, 2)}/${crate.slice(2, 4)}`;
+}
+
+const MARKERS = /\{(crate|version|prefix|lowerprefix|sha256-checksum)\}/g;
+const HAS_MARKER = /\{(crate|version|prefix|lowerprefix|sha256-checksum)\}/;
+
+/**
+ * Where a registry serves a `.crate`, from its config.json `dl` template as
+ * cargo expands it (https://doc.rust-lang.org/cargo/reference/registry-index.html#index-configuration):
+ * the markers replaced, or `/{crate}/{version}/download` appended when there are none.
+ */
+export function downloadUrl(template: string, crate: string, version: string, checksum: string): string {
+  const values: Record<string, string> = {
+    crate,
+    version,
+    prefix: prefix(crate),
+    lowerprefix: prefix(crate).toLowerCase(),
+    'sha256-checksum': checksum,
+  };
+  // appended as cargo appends it, a trailing `/` of the template kept
+  if (!HAS_MARKER.test(template)) return `${template}/${crate}/${version}/download`;
+  return template.replace(MARKERS, (_, marker: string) => values[marker]);
+}
