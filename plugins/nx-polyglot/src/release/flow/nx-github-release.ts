@@ -1,11 +1,11 @@
 /**
  * The GitHub release through nx release's own GitHub support, run as the
- * child process of `runGithubRelease` (github-release.ts).
+ * child process of `runGithubRelease` (github-plan.ts).
  */
 import { ReleaseClient } from 'nx/release';
 import DefaultChangelogRenderer from 'nx/release/changelog-renderer';
 import { readFileSync } from 'node:fs';
-import type { GithubCreate, GithubReleaseRequest } from './github-release';
+import type { GithubCreate, GithubReleaseRequest } from './github-plan';
 
 /** Nx's changelog renderer contract, answered with notes rendered beforehand. */
 function notesRenderer(notes: string): typeof DefaultChangelogRenderer {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planGithubRelease } from './github-release';
+import { planGithubRelease } from './github-plan';
 
 describe('planGithubRelease, on a git repository', () => {
   let root: string;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runProcess } from '../run-process';
+import { runProcess } from '../../run-process';
 import { CreateReleaseConfig, githubHost, githubSlug, githubTokenVariable, redactRemote } from './github-remote';
 
 export type { CreateReleaseConfig } from './github-remote';
