@@ -67,4 +67,4 @@ export NX_POLYGLOT_PUBLISH_LOG
 npx nx run micromegas-monorepo:version-check
 npx nx run-many -t test lint format
 npx nx run-many -t publish
-node tools/publish-summary.js "$NX_POLYGLOT_PUBLISH_LOG"
+npx --no-install nx-polyglot-publish-summary "$NX_POLYGLOT_PUBLISH_LOG"

@@ -8,7 +8,7 @@ import { repoRoot } from './repo-copy';
 const dir = mkdtempSync(join(tmpdir(), 'publish-summary-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('the publish summary of the main job (tools/publish-summary.js)', () => {
+describe("the publish summary of the main job (the plugin's nx-polyglot-publish-summary bin)", () => {
   it('names every registry one way, by its URL, whatever the ecosystem', async () => {
     const log = join(dir, 'publish.jsonl');
     const records = [
@@ -45,7 +45,7 @@ describe('the publish summary of the main job (tools/publish-summary.js)', () =>
       CARGO_REGISTRIES_LOCAL_INDEX: 'sparse+http://127.0.0.1:8000/api/v1/crates/',
       POETRY_REPOSITORIES_LOCAL_URL: 'http://127.0.0.1:8080/',
     };
-    const { stdout } = await execa('node', [join(repoRoot, 'tools/publish-summary.js'), log], { env });
+    const { stdout } = await execa('npx', ['--no-install', 'nx-polyglot-publish-summary', log], { env, cwd: repoRoot });
     const registries = stdout
       .split('\n')
       .slice(2, 5)

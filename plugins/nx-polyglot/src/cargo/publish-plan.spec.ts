@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CargoDependency, CargoPackage, CargoWorkspace } from './cargo-workspace';
+import { FIXTURES_DIR, realCargoFiles } from './__fixtures__/cargo-metadata';
+import { CargoDependency, CargoPackage, CargoWorkspace, loadCargoWorkspaces } from './cargo-workspace';
 import {
   CRATES_IO_RATE_LIMIT,
+  asOneWorkspace,
+  cratesOfTasks,
   publishBlockers,
   publishConstraints,
   publishWaves,
@@ -130,5 +134,64 @@ describe('rateLimitProblem', () => {
       /31 new versions \(0 of them new crates\), over the burst `crates-io` allows \(30 versions, 5 new crates\)/,
     );
     expect(rateLimitProblem(11, 11, CRATES_IO_RATE_LIMIT, 'crates-io')).toMatch(/11 of them new crates/);
+  });
+});
+
+describe('a batch across two Cargo roots (a workspace and a standalone crate beside it)', () => {
+  const rust = join(FIXTURES_DIR, 'two-roots', 'rust');
+  const roots = () =>
+    loadCargoWorkspaces([join(rust, 'Cargo.toml'), join(rust, 'wasm', 'Cargo.toml')], realCargoFiles());
+  const tasks = [
+    { id: 'derive:publish', crate: 'derive', rootManifest: join(rust, 'Cargo.toml') },
+    { id: 'lib:publish', crate: 'lib', rootManifest: join(rust, 'Cargo.toml') },
+    { id: 'wasm:publish', crate: 'wasm', rootManifest: join(rust, 'wasm', 'Cargo.toml') },
+  ];
+
+  it('finds every task’s crate in its own root', () => {
+    const crates = cratesOfTasks(roots(), tasks);
+    expect([...crates].map(([id, pkg]) => [id, pkg.name, pkg.manifestPath])).toEqual([
+      ['derive:publish', 'derive', join(rust, 'derive', 'Cargo.toml')],
+      ['lib:publish', 'lib', join(rust, 'lib', 'Cargo.toml')],
+      ['wasm:publish', 'wasm', join(rust, 'wasm', 'Cargo.toml')],
+    ]);
+    expect(() =>
+      cratesOfTasks(roots(), [{ id: 'wasm:publish', crate: 'wasm', rootManifest: join(rust, 'Cargo.toml') }]),
+    ).toThrow(/publishes wasm, which is not a package of this Cargo workspace/);
+  });
+
+  it('orders the standalone crate after the workspace crates it depends on by path', () => {
+    const constraints = publishConstraints(asOneWorkspace(roots()), 'local');
+    expect(constraints.get('wasm')).toEqual(['derive', 'lib']);
+    const inBatch = new Map(
+      ['derive', 'lib', 'wasm'].map((c) => [
+        c,
+        constraints.get(c)!.filter((d) => ['derive', 'lib', 'wasm'].includes(d)),
+      ]),
+    );
+    expect(publishWaves(inBatch)).toEqual([['derive'], ['lib'], ['wasm']]);
+  });
+});
+
+describe('blockers of what is being published', () => {
+  const rust = join(FIXTURES_DIR, 'two-roots', 'rust');
+  const roots = () =>
+    loadCargoWorkspaces([join(rust, 'Cargo.toml'), join(rust, 'wasm', 'Cargo.toml')], realCargoFiles());
+
+  it('leaves out crates nobody asked to publish (and that the published ones do not need)', () => {
+    expect(publishBlockers(roots(), 'local', ['derive', 'lib', 'wasm'])).toEqual([]);
+  });
+
+  it('names [workspace.dependencies] in the root manifest for an inherited path without a version, once', () => {
+    const blockers = publishBlockers(roots(), 'local', ['srv', 'app']);
+    expect(blockers.map((b) => [b.file, b.key])).toEqual([[join(rust, 'Cargo.toml'), 'workspace.dependencies.app']]);
+    expect(blockers[0].message).toBe(
+      `${join(rust, 'Cargo.toml')}: \`workspace.dependencies.app\`: srv is published and inherits this path dependency (\`dependencies.app = { workspace = true }\` in ${join(rust, 'srv', 'Cargo.toml')}), which has no version, so cargo cannot publish it. Add version = "0.3.0" beside path here, or make srv publish = false`,
+    );
+  });
+
+  it('checks what a published crate needs even when it is not in the batch', () => {
+    const w = ws(crate('a', [dep('b', 'normal', '0.12.0')]), crate('b', [dep('c', 'normal', null)]), crate('c'));
+    expect(publishBlockers(w, 'local', ['a']).map((b) => b.key)).toEqual(['dependencies.c']);
+    expect(publishBlockers(w, 'local', ['c'])).toEqual([]);
   });
 });

@@ -36,24 +36,105 @@ export function publishConstraints(ws: CargoWorkspace, registry: string): Map<st
 }
 
 /**
+ * The crates a publish of `crates` touches: those crates and, through the
+ * constraints, every publishable crate they need in the registry. Only these
+ * are checked for blockers: a crate the user did not ask to publish (an
+ * excluded server) cannot stop the run.
+ */
+export function publishScope(constraints: Map<string, string[]>, crates: Iterable<string>): Set<string> {
+  const scope = new Set<string>();
+  const visit = (c: string) => {
+    if (scope.has(c)) return;
+    scope.add(c);
+    for (const d of constraints.get(c) ?? []) visit(d);
+  };
+  for (const c of crates) visit(c);
+  return scope;
+}
+
+/**
+ * Several Cargo roots planned as one: a standalone crate (excluded from the
+ * workspace) that depends by path on the workspace's crates is ordered after
+ * them. Each member keeps its own manifest, so blockers still name the file
+ * to change.
+ */
+export function asOneWorkspace(workspaces: CargoWorkspace[]): CargoWorkspace {
+  if (workspaces.length === 1) return workspaces[0];
+  return { rootManifest: workspaces[0].rootManifest, members: workspaces.flatMap((w) => w.members) };
+}
+
+/** A publish task of a batch: the crate and the root manifest of the Cargo workspace it is published from. */
+export interface CrateTask {
+  id: string;
+  crate: string;
+  rootManifest: string;
+}
+
+/**
+ * Each task's crate, looked up in its own Cargo root (a batch may span the
+ * workspace and standalone crates beside it); a task whose crate is not in
+ * its root is an error naming both.
+ */
+export function cratesOfTasks(workspaces: CargoWorkspace[], tasks: CrateTask[]): Map<string, CargoPackage> {
+  const byRoot = new Map(workspaces.map((w) => [w.rootManifest, w]));
+  return new Map(
+    tasks.map((t) => {
+      const pkg = byRoot.get(t.rootManifest)?.members.find((m) => m.name === t.crate);
+      if (!pkg) {
+        throw new ManifestError(
+          t.rootManifest,
+          `the publish task ${t.id} publishes ${t.crate}, which is not a package of this Cargo workspace`,
+          "Point the task's cwd at the Cargo workspace that holds the crate",
+        );
+      }
+      return [t.id, pkg];
+    }),
+  );
+}
+
+/**
  * Everything that would stop `cargo publish` of a publishable crate: a kept
  * path dependency without a version (cargo cannot point the uploaded manifest
  * at a registry version), and a kept dependency on a crate that cannot be in
- * that registry.
+ * that registry. With `crates`, only those crates and what they need are
+ * checked. An inherited dependency (`{ workspace = true }`) is fixed in its
+ * root's `[workspace.dependencies]`, so that is the file and key named.
  */
-export function publishBlockers(ws: CargoWorkspace, registry: string): ManifestError[] {
+export function publishBlockers(
+  workspaces: CargoWorkspace | CargoWorkspace[],
+  registry: string,
+  crates?: Iterable<string>,
+): ManifestError[] {
+  const roots = Array.isArray(workspaces) ? workspaces : [workspaces];
+  const ws = asOneWorkspace(roots);
+  const rootOf = new Map(roots.flatMap((r) => r.members.map((m) => [m, r.rootManifest] as const)));
+  const scope = crates ? publishScope(publishConstraints(ws, registry), crates) : undefined;
   const blockers: ManifestError[] = [];
-  for (const pkg of ws.members.filter((p) => isPublishable(p, registry))) {
+  const reported = new Set<string>();
+  for (const pkg of ws.members.filter((p) => isPublishable(p, registry) && (!scope || scope.has(p.name)))) {
     for (const dep of pkg.dependencies.filter(survivesPublish)) {
       const target = memberForDependency(dep, ws.members);
+      const [file, key] = dep.inherited
+        ? [rootOf.get(pkg) ?? ws.rootManifest, `workspace.dependencies.${dep.keyPath[dep.keyPath.length - 1]}`]
+        : [pkg.manifestPath, dep.manifestKey];
       if (dep.path !== null && dep.req === null) {
+        // one line per entry to change: two members inheriting it share the fix
+        if (reported.has(`${file}\0${key}`)) continue;
+        reported.add(`${file}\0${key}`);
         blockers.push(
-          new ManifestError(
-            pkg.manifestPath,
-            `${pkg.name} is published, but this path dependency has no version, so cargo cannot publish it`,
-            `Add version = "${target?.version ?? '<version>'}" beside path, or make ${pkg.name} publish = false`,
-            dep.manifestKey,
-          ),
+          dep.inherited
+            ? new ManifestError(
+                file,
+                `${pkg.name} is published and inherits this path dependency (\`${dep.manifestKey} = { workspace = true }\` in ${pkg.manifestPath}), which has no version, so cargo cannot publish it`,
+                `Add version = "${target?.version ?? '<version>'}" beside path here, or make ${pkg.name} publish = false`,
+                key,
+              )
+            : new ManifestError(
+                file,
+                `${pkg.name} is published, but this path dependency has no version, so cargo cannot publish it`,
+                `Add version = "${target?.version ?? '<version>'}" beside path, or make ${pkg.name} publish = false`,
+                key,
+              ),
         );
       } else if (target && !isPublishable(target, registry)) {
         blockers.push(

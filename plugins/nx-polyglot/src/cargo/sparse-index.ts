@@ -1,5 +1,10 @@
 import { envName } from '../options';
+import { pollUntil, sleep } from '../publish/poll';
+import type { RegistryClient } from '../publish/registry-client';
+import { RegistryError } from '../publish/registry-error';
 import { registrySettings } from './cargo-config';
+
+export { RegistryError };
 
 /** One line of a sparse index file: one published version. */
 export interface IndexEntry {
@@ -7,11 +12,6 @@ export interface IndexEntry {
   vers: string;
   yanked: boolean;
   cksum: string;
-}
-
-/** The registry could not be asked; the message names it and what to do. */
-export class RegistryError extends Error {
-  override name = 'RegistryError';
 }
 
 /** Where a crate's file lives in a sparse index (Cargo's index layout). */
@@ -22,15 +22,13 @@ export function indexPath(crate: string): string {
   return `${name.slice(0, 2)}/${name.slice(2, 4)}/${name}`;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * The one client of a Cargo registry's sparse index. The index URL and token
  * come from the variables cargo itself reads: CARGO_REGISTRIES_<NAME>_INDEX
  * and CARGO_REGISTRIES_<NAME>_TOKEN (crates-io: the public index,
  * CARGO_REGISTRY_TOKEN).
  */
-export class SparseIndex {
+export class SparseIndex implements RegistryClient {
   readonly url: string;
   private readonly token: string | undefined;
 
@@ -74,6 +72,7 @@ export class SparseIndex {
         const cause = reason?.code ?? reason?.message ?? (e as Error).message;
         throw new RegistryError(
           `The Cargo registry \`${this.registry}\` is not reachable at ${this.url} (${cause}). Start it, or fix CARGO_REGISTRIES_${envName(this.registry)}_INDEX`,
+          this.url,
         );
       }
       if (response.status === 404 || response.status === 410) return [];
@@ -84,6 +83,7 @@ export class SparseIndex {
         if (Date.now() + waitMs - started > this.maxRateLimitWaitMs) {
           throw new RegistryError(
             `The Cargo registry \`${this.registry}\` keeps answering 429 Too Many Requests for ${url}; try again later`,
+            this.url,
           );
         }
         await sleep(waitMs);
@@ -92,6 +92,7 @@ export class SparseIndex {
       if (!response.ok) {
         throw new RegistryError(
           `The Cargo registry \`${this.registry}\` answered ${response.status} ${response.statusText} for ${url}`,
+          this.url,
         );
       }
       const text = await response.text();
@@ -106,17 +107,20 @@ export class SparseIndex {
     return (await this.versions(crate)).some((e) => e.vers === version);
   }
 
-  /** Polls until the index lists the version; returns when it did (epoch ms). */
+  /** Polls (bounded, backing off) until the index lists the version; returns when it did (epoch ms). */
   async waitUntilVisible(crate: string, version: string, timeoutMs: number, pollMs = 200): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (await this.has(crate, version)) return Date.now();
-      if (Date.now() > deadline) {
-        throw new RegistryError(
-          `${crate}@${version} was uploaded to \`${this.registry}\` but is not in its index after ${Math.round(timeoutMs / 1000)} s; raise publish.cargo.visibilityTimeout or check the registry`,
-        );
-      }
-      await sleep(pollMs);
-    }
+    const at = await pollUntil(() => this.has(crate, version), { timeoutMs, intervalMs: pollMs });
+    if (at !== undefined) return at;
+    throw new RegistryError(
+      `${crate}@${version} was uploaded to \`${this.registry}\` but is not in its index after ${Math.round(timeoutMs / 1000)} s; raise publish.cargo.visibilityTimeout or check the registry at ${this.url}`,
+      this.url,
+    );
+  }
+
+  /** crates.io's page of the version; for another registry, the crate's file in its index. */
+  pageUrl(crate: string, version: string): string {
+    return this.registry === 'crates-io'
+      ? `https://crates.io/crates/${crate}/${version}`
+      : `${this.url}${indexPath(crate)}`;
   }
 }

@@ -1,20 +1,24 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { join, relative } from 'node:path';
-import { subdirectories } from '../manifest-cache';
-import { manifestCaches } from '../polyglot-model';
+import { ManifestError } from '../manifest-error';
 import { checkRunCredentials, credentialDetail } from '../publish/publish-credentials';
-import { publishLockFile, withPublishLock } from '../publish/publish-lock';
-import { PublishRecord, recordPublish } from '../publish/publish-log';
+import { readCargoWorkspace } from '../publish/cargo-workspaces';
+import { recordPublish } from '../publish/publish-log';
+import { PublishResult, UploadOutcome, publishPackage } from '../publish/publish-package';
+import { schedule } from '../publish/publish-scheduler';
+import { RegistryError } from '../publish/registry-error';
 import { howItEnded, runProcess } from '../run-process';
-import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from '../cargo/cargo-workspace';
+import type { CargoPackage, CargoWorkspace } from '../cargo/cargo-workspace';
 import {
   CRATES_IO_RATE_LIMIT,
+  asOneWorkspace,
+  cratesOfTasks,
   publishBlockers,
   publishConstraints,
   publishWaves,
   rateLimitProblem,
 } from '../cargo/publish-plan';
-import { RegistryError, SparseIndex } from '../cargo/sparse-index';
+import { SparseIndex } from '../cargo/sparse-index';
 
 export interface CargoPublishOptions {
   /** The Cargo workspace root, relative to the Nx workspace root. */
@@ -39,17 +43,22 @@ type Result = { success: boolean; terminalOutput: string; startTime: number; end
 const NO_REGISTRY =
   'No Cargo registry is configured for publishing: set "publish": { "cargo": { "registry": "<name>" } } in the nx-polyglot plugin options in nx.json (crates-io for crates.io), with CARGO_REGISTRIES_<NAME>_INDEX and _TOKEN in the environment.\n';
 
-function loadWorkspace(root: string, cwd: string): CargoWorkspace {
-  const { cargo } = manifestCaches();
-  return loadCargoWorkspaces([join(root, cwd, 'Cargo.toml')], { manifest: (f) => cargo.get(f), subdirectories })[0];
-}
-
-/** Refuses a publish run that cargo would break half-way; nothing is uploaded. */
-function blockerReport(ws: CargoWorkspace, registry: string, root: string): string | undefined {
-  const blockers = publishBlockers(ws, registry);
+/** Refuses a publish run that cargo would break half-way; nothing is uploaded. Only `crates` and what they need are checked. */
+function blockerReport(
+  workspaces: CargoWorkspace[],
+  registry: string,
+  root: string,
+  crates: string[],
+): string | undefined {
+  const blockers = publishBlockers(workspaces, registry, crates);
   if (blockers.length === 0) return undefined;
   const lines = blockers.map((b) => `  - ${relative(root, b.file)}: \`${b.key}\`: ${b.problem}. ${b.fix}.`);
   return `Nothing was published: ${blockers.length} problem(s) would stop cargo publish part-way:\n${lines.join('\n')}\n`;
+}
+
+/** The index as cargo sees it from the crate's workspace (its .cargo/config.toml may name the registry). */
+function indexFor(options: CargoPublishOptions, root: string): SparseIndex {
+  return new SparseIndex(options.registry, process.env, undefined, join(root, options.cwd));
 }
 
 /**
@@ -57,127 +66,74 @@ function blockerReport(ws: CargoWorkspace, registry: string, root: string): stri
  * waits until the index shows it: cargo's own wait ends with success after
  * its timeout even when the version is not visible yet.
  */
-async function publishCrate(
+function publishCrate(
   project: string,
   pkg: CargoPackage,
   options: CargoPublishOptions,
   index: SparseIndex,
   context: ExecutorContext,
-): Promise<{ success: boolean; output: string }> {
-  const cwd = join(context.root, options.cwd);
-  const started = Date.now();
-  const base = {
-    project,
-    name: pkg.name,
-    version: pkg.version,
-    ecosystem: 'cargo' as const,
-    registry: options.registry,
-  };
-  const done = (record: Omit<PublishRecord, keyof typeof base | 'seconds'>, success: boolean, output: string) => {
-    recordPublish({ ...base, ...record, seconds: (Date.now() - started) / 1000 });
-    return { success, output };
-  };
-  try {
-    if (await index.has(pkg.name, pkg.version)) {
-      return done(
-        { status: 'skipped', detail: 'already published' },
-        true,
-        `${pkg.name}@${pkg.version} is already in \`${options.registry}\`: skipped\n`,
-      );
-    }
-    if (options.dryRun) {
-      return done(
-        { status: 'planned' },
-        true,
-        `${pkg.name}@${pkg.version} would be published to \`${options.registry}\` (dry run)\n`,
-      );
-    }
-    // every registry of the run accepts its credentials, or nothing of any ecosystem is uploaded
-    const denied = await checkRunCredentials(context);
-    if (denied) return done({ status: 'failed', detail: credentialDetail(denied) }, false, denied);
-    // another publish run uploading this crate right now: wait for it, then ask the index again
-    const lock = publishLockFile(context.root, 'cargo', index.url, pkg.name, pkg.version);
-    const waiting = (holder: string) =>
-      process.stdout.write(
-        `${pkg.name}@${pkg.version}: another publish run (${holder}) is uploading it; waiting for it\n`,
-      );
-    return await withPublishLock(lock, waiting, () => uploadCrate(pkg, options, index, cwd, done));
-  } catch (e) {
-    if (!(e instanceof RegistryError)) throw e;
-    return done({ status: 'failed', detail: e.message }, false, `${e.message}\n`);
-  }
+): Promise<PublishResult> {
+  const label = `${pkg.name}@${pkg.version}`;
+  const where = `\`${options.registry}\``;
+  return publishPackage({
+    id: { project, name: pkg.name, version: pkg.version, ecosystem: 'cargo', registry: options.registry },
+    label,
+    where,
+    client: index,
+    root: context.root,
+    dryRun: options.dryRun,
+    visibilityTimeoutMs: (options.visibilityTimeout ?? 120) * 1000,
+    planned: () => ({ message: `${label} would be published to ${where} (dry run)\n` }),
+    checkCredentials: () => checkRunCredentials(context),
+    upload: () => uploadCrate(pkg, options, index, join(context.root, options.cwd)),
+  });
 }
 
-/** Under the crate's lock: the index again, then cargo publish and the wait for the index. */
+/** cargo publish of one crate; its output is collected (a batch reports it per crate). */
 async function uploadCrate(
   pkg: CargoPackage,
   options: CargoPublishOptions,
   index: SparseIndex,
   cwd: string,
-  done: (
-    record: Omit<PublishRecord, 'project' | 'name' | 'version' | 'ecosystem' | 'registry' | 'seconds'>,
-    success: boolean,
-    output: string,
-  ) => { success: boolean; output: string },
-): Promise<{ success: boolean; output: string }> {
-  try {
-    if (await index.has(pkg.name, pkg.version)) {
-      return done(
-        { status: 'skipped', detail: 'already published' },
-        true,
-        `${pkg.name}@${pkg.version} is already in \`${options.registry}\` (another run published it meanwhile): skipped\n`,
-      );
-    }
-    const uploadStart = Date.now();
-    // a workspace's path + version dependencies point at crates.io once uploaded;
-    // when the registry rehearses a crates.io release, cargo must find them here
-    const standIn = options.replacesCratesIo
-      ? [
-          '--config',
-          'source.crates-io.replace-with="nx-polyglot-stand-in"',
-          '--config',
-          `source.nx-polyglot-stand-in.registry="sparse+${index.url}"`,
-        ]
-      : [];
-    const args = ['publish', '-p', pkg.name, '--registry', options.registry, ...standIn, ...(options.args ?? [])];
-    const r = await runProcess('cargo', args, { cwd });
-    if (r.exitCode !== 0) {
-      // asking the index again tells "already there" and "registry down" apart from the rest
-      let inIndex: boolean;
-      try {
-        inIndex = await index.has(pkg.name, pkg.version);
-      } catch (e) {
-        if (!(e instanceof RegistryError)) throw e;
-        return done({ status: 'failed', detail: e.message }, false, `${r.output}${e.message}\n`);
-      }
-      if (inIndex) {
-        return done(
-          { status: 'skipped', detail: 'already published' },
-          true,
-          `${r.output}${pkg.name}@${pkg.version} is already in \`${options.registry}\`: skipped\n`,
-        );
-      }
-      const said = r.output
-        .split('\n')
-        .filter((l) => /^(error|Caused by)|^\s{2}\S/.test(l))
-        .join(' ')
-        .trim();
-      // a signal is what happened, whatever cargo managed to print before it
-      const detail = r.signal
-        ? `cargo publish ${howItEnded(r)}${said ? `: ${said}` : ''}`
-        : said || `cargo publish ${howItEnded(r)}`;
-      return done({ status: 'failed', detail, ...(r.signal ? { signal: r.signal } : {}) }, false, r.output);
-    }
-    const visibleAt = await index.waitUntilVisible(pkg.name, pkg.version, (options.visibilityTimeout ?? 120) * 1000);
-    return done(
-      { status: 'published', uploadStart, visibleAt },
-      true,
-      `${r.output}${pkg.name}@${pkg.version} is in \`${options.registry}\`'s index\n`,
-    );
-  } catch (e) {
-    if (!(e instanceof RegistryError)) throw e;
-    return done({ status: 'failed', detail: e.message }, false, `${e.message}\n`);
+): Promise<UploadOutcome> {
+  const uploadStart = Date.now();
+  // a workspace's path + version dependencies point at crates.io once uploaded;
+  // when the registry rehearses a crates.io release, cargo must find them here
+  const standIn = options.replacesCratesIo
+    ? [
+        '--config',
+        'source.crates-io.replace-with="nx-polyglot-stand-in"',
+        '--config',
+        `source.nx-polyglot-stand-in.registry="sparse+${index.url}"`,
+      ]
+    : [];
+  const args = ['publish', '-p', pkg.name, '--registry', options.registry, ...standIn, ...(options.args ?? [])];
+  const r = await runProcess('cargo', args, { cwd });
+  if (r.exitCode === 0) {
+    return {
+      status: 'uploaded',
+      output: r.output,
+      uploadStart,
+      message: `${pkg.name}@${pkg.version} is in \`${options.registry}\`'s index\n`,
+    };
   }
+  const said = r.output
+    .split('\n')
+    .filter((l) => /^(error|Caused by)|^\s{2}\S/.test(l))
+    .join(' ')
+    .trim();
+  return {
+    status: 'failed',
+    output: r.output,
+    // a signal is what happened, whatever cargo managed to print before it
+    detail: r.signal
+      ? `cargo publish ${howItEnded(r)}${said ? `: ${said}` : ''}`
+      : said || `cargo publish ${howItEnded(r)}`,
+    ...(r.signal ? { signal: r.signal } : {}),
+    message: '',
+    // asking the index again tells "already there" and "registry down" apart from the rest
+    mayBeThere: () => index.has(pkg.name, pkg.version),
+  };
 }
 
 /** `nx run <crate>:publish`: one crate. */
@@ -189,30 +145,35 @@ export default async function cargoPublish(
     process.stderr.write(NO_REGISTRY);
     return { success: false };
   }
-  const ws = loadWorkspace(context.root, options.cwd);
-  const blocked = blockerReport(ws, options.registry, context.root);
-  if (blocked) {
-    process.stderr.write(blocked);
-    return { success: false };
-  }
-  const pkg = ws.members.find((m) => m.name === options.package) as CargoPackage;
+  const project = context.projectName as string;
+  let pkg: CargoPackage;
   let index: SparseIndex;
   try {
-    index = new SparseIndex(options.registry);
+    const ws = readCargoWorkspace(context.root, options.cwd);
+    const blocked = blockerReport([ws], options.registry, context.root, [options.package]);
+    if (blocked) {
+      process.stderr.write(blocked);
+      return { success: false };
+    }
+    pkg = cratesOfTasks([ws], [{ id: project, crate: options.package, rootManifest: ws.rootManifest }]).get(project)!;
+    index = indexFor(options, context.root);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    if (!(e instanceof RegistryError || e instanceof ManifestError)) throw e;
+    process.stderr.write(`${e.message}\n`);
     return { success: false };
   }
-  const r = await publishCrate(context.projectName as string, pkg, options, index, context);
+  const r = await publishCrate(project, pkg, options, index, context);
   process.stdout.write(r.output);
   return { success: r.success };
 }
 
 /**
- * `nx run-many -t publish`: every crate of the batch. Checks the whole plan
- * first (blockers, registry rate limit), prints it in waves, then uploads
- * each crate as soon as the crates it needs are in the index, a bounded
- * number at a time, reporting each task as it ends.
+ * `nx run-many -t publish`: every crate of the batch, from every Cargo root
+ * the tasks name (the workspace and standalone crates beside it). Checks the
+ * plan first (blockers of what is published, registry rate limit), prints it
+ * in waves across the roots, then uploads each crate as soon as the crates it
+ * needs are in the index, a bounded number at a time, reporting each task as
+ * it ends.
  */
 export async function* cargoPublishBatch(
   taskGraph: TaskGraph,
@@ -221,53 +182,67 @@ export async function* cargoPublishBatch(
   context: ExecutorContext,
 ): AsyncGenerator<{ task: string; result: Result }> {
   const taskIds = Object.keys(taskGraph.tasks);
-  const first = inputs[taskIds[0]];
-  const options = { ...first, dryRun: first.dryRun ?? overrides?.dryRun };
+  const optionsOf = (id: string) => ({ ...inputs[id], dryRun: inputs[id].dryRun ?? overrides?.dryRun });
+  const options = optionsOf(taskIds[0]);
   const startTime = Date.now();
+  // the reason is printed once; each task's own output points at it
   const failAll = function* (message: string) {
     process.stderr.write(message);
-    for (const task of taskIds)
-      yield { task, result: { success: false, terminalOutput: message, startTime, endTime: Date.now() } };
+    for (const task of taskIds) {
+      const terminalOutput = `${inputs[task].package} was not published: the publish run stopped before any upload (see above).\n`;
+      yield { task, result: { success: false, terminalOutput, startTime, endTime: Date.now() } };
+    }
   };
 
   if (!options.registry) return yield* failAll(NO_REGISTRY);
-  const ws = loadWorkspace(context.root, options.cwd);
-  const blocked = blockerReport(ws, options.registry, context.root);
-  if (blocked) return yield* failAll(blocked);
-  let index: SparseIndex;
+  let crateOf: Map<string, CargoPackage>;
+  let workspaces: CargoWorkspace[];
+  const indexOf = new Map<string, SparseIndex>();
   try {
-    index = new SparseIndex(options.registry);
+    const cwds = [...new Set(taskIds.map((id) => inputs[id].cwd))];
+    const rootOf = new Map(cwds.map((cwd) => [cwd, readCargoWorkspace(context.root, cwd)]));
+    workspaces = [...rootOf.values()];
+    crateOf = cratesOfTasks(
+      workspaces,
+      taskIds.map((id) => ({ id, crate: inputs[id].package, rootManifest: rootOf.get(inputs[id].cwd)!.rootManifest })),
+    );
+    const blocked = blockerReport(
+      workspaces,
+      options.registry,
+      context.root,
+      taskIds.map((id) => inputs[id].package),
+    );
+    if (blocked) return yield* failAll(blocked);
+    for (const cwd of cwds) indexOf.set(cwd, indexFor({ ...options, cwd }, context.root));
   } catch (e) {
-    return yield* failAll(`${(e as Error).message}\n`);
+    if (!(e instanceof RegistryError || e instanceof ManifestError)) throw e;
+    return yield* failAll(`${e.message}\n`);
   }
+  const index = (id: string) => indexOf.get(inputs[id].cwd)!;
 
-  const crateOf = new Map(
-    taskIds.map((id) => [id, ws.members.find((m) => m.name === inputs[id].package) as CargoPackage]),
-  );
-  const taskOf = new Map(taskIds.map((id) => [inputs[id].package, id]));
+  const taskOf = new Map(taskIds.map((id) => [crateOf.get(id)!.name, id]));
   let published: Map<string, boolean>;
   try {
     published = new Map(
       await Promise.all(
-        taskIds.map(async (id) => [id, await index.has(crateOf.get(id)!.name, crateOf.get(id)!.version)] as const),
+        taskIds.map(async (id) => [id, await index(id).has(crateOf.get(id)!.name, crateOf.get(id)!.version)] as const),
       ),
     );
   } catch (e) {
     return yield* failAll(`${(e as Error).message}\n`);
   }
 
-  // the plan, in waves of crates that can go up together
-  const constraints = publishConstraints(ws, options.registry);
+  // the plan, in waves of crates that can go up together, across the Cargo roots
+  const constraints = publishConstraints(asOneWorkspace(workspaces), options.registry);
   const inBatch = new Map(
     [...constraints].filter(([c]) => taskOf.has(c)).map(([c, deps]) => [c, deps.filter((d) => taskOf.has(d))]),
   );
-  const waves = publishWaves(inBatch);
-  const plan = waves
+  const plan = publishWaves(inBatch)
     .map((wave, i) => {
-      const crates = wave.map(
-        (c) =>
-          `${c} ${crateOf.get(taskOf.get(c)!)!.version}${published.get(taskOf.get(c)!) ? ' (already published)' : ''}`,
-      );
+      const crates = wave.map((c) => {
+        const id = taskOf.get(c)!;
+        return `${c} ${crateOf.get(id)!.version}${published.get(id) ? ' (already published)' : ''}`;
+      });
       return `  wave ${i + 1}: ${crates.join(', ')}`;
     })
     .join('\n');
@@ -279,7 +254,7 @@ export async function* cargoPublishBatch(
   if (limits) {
     const newVersions = taskIds.filter((id) => !published.get(id));
     let newCrates = 0;
-    for (const id of newVersions) if ((await index.versions(crateOf.get(id)!.name)).length === 0) newCrates++;
+    for (const id of newVersions) if ((await index(id).versions(crateOf.get(id)!.name)).length === 0) newCrates++;
     const problem = rateLimitProblem(newVersions.length, newCrates, limits, options.registry);
     if (problem) return yield* failAll(`Nothing was published: ${problem}.\n`);
   }
@@ -305,46 +280,28 @@ export async function* cargoPublishBatch(
     }
   }
 
-  // upload each crate once its dependencies are done, a bounded number at a time
-  const outcome = new Map<string, boolean>();
-  const finished: Array<{ task: string; result: Result }> = [];
-  let wake: () => void = () => {};
-  const running = new Set<string>();
-  const limit = Math.max(1, options.maxParallel ?? 4);
-  // Nx 24 lists dependency edges ({ id }), Nx 23 task ids
-  const depsOf = (id: string) =>
-    ((taskGraph.dependencies[id] ?? []) as Array<string | { id: string }>)
-      .map((d) => (typeof d === 'string' ? d : d.id))
-      .filter((d) => taskGraph.tasks[d]);
-  const start = (id: string) => {
-    running.add(id);
-    const crate = crateOf.get(id)!;
-    const taskStart = Date.now();
-    const failedDep = depsOf(id).find((d) => outcome.get(d) === false);
-    const work = failedDep
-      ? Promise.resolve({
-          success: false,
-          output: `${crate.name} was not published: ${crateOf.get(failedDep)!.name}, which it needs, was not.\n`,
-        })
-      : publishCrate(taskGraph.tasks[id].target.project, crate, options, index, context);
-    void work.then((r) => {
-      running.delete(id);
-      outcome.set(id, r.success);
-      process.stdout.write(r.output);
-      finished.push({
-        task: id,
-        result: { success: r.success, terminalOutput: r.output, startTime: taskStart, endTime: Date.now() },
-      });
-      wake();
-    });
-  };
-  while (outcome.size < taskIds.length) {
-    for (const id of taskIds) {
-      if (running.size >= limit) break;
-      if (outcome.has(id) || running.has(id)) continue;
-      if (depsOf(id).every((d) => outcome.has(d))) start(id);
-    }
-    if (finished.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-    while (finished.length > 0) yield finished.shift()!;
+  // each crate once the tasks it depends on (Nx's dependsOn, and the plan's order) are done
+  const dependsOn = (id: string) => [
+    // Nx 24 lists dependency edges ({ id }), Nx 23 task ids
+    ...((taskGraph.dependencies[id] ?? []) as Array<string | { id: string }>).map((d) =>
+      typeof d === 'string' ? d : d.id,
+    ),
+    ...(inBatch.get(crateOf.get(id)!.name) ?? []).map((c) => taskOf.get(c)!),
+  ];
+  const run = (id: string) =>
+    publishCrate(taskGraph.tasks[id].target.project, crateOf.get(id)!, optionsOf(id), index(id), context);
+  const describe = (id: string) => crateOf.get(id)!.name;
+  for await (const f of schedule({ tasks: taskIds, dependsOn }, run, {
+    maxParallel: options.maxParallel ?? 4,
+    describe,
+  })) {
+    process.stdout.write(f.result.output);
+    const result = {
+      success: f.result.success,
+      terminalOutput: f.result.output,
+      startTime: f.startTime,
+      endTime: f.endTime,
+    };
+    yield { task: f.id, result };
   }
 }

@@ -1,7 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
+import { pollUntil } from '../publish/poll';
+import { RegistryError } from '../publish/registry-error';
 import { runProcess } from '../run-process';
-import { RegistryError, SparseIndex } from '../cargo/sparse-index';
+import { SparseIndex } from '../cargo/sparse-index';
 
 export interface CargoYankOptions {
   /** The Cargo workspace root, relative to the Nx workspace root. */
@@ -50,14 +52,14 @@ export default async function cargoYank(
       onOutput: (c) => process.stdout.write(c),
     });
     if (r.exitCode !== 0) return fail(`cargo yank of ${crate}@${version} failed (see above).`);
-    const deadline = Date.now() + (options.visibilityTimeout ?? 120) * 1000;
-    while ((await index.versions(crate)).find((e) => e.vers === version)?.yanked !== want) {
-      if (Date.now() > deadline)
-        return fail(
-          `${crate}@${version}: the index of \`${registry}\` does not show the change yet; check the registry.`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const shown = await pollUntil(
+      async () => (await index.versions(crate)).find((e) => e.vers === version)?.yanked === want,
+      { timeoutMs: (options.visibilityTimeout ?? 120) * 1000, intervalMs: 200 },
+    );
+    if (shown === undefined)
+      return fail(
+        `${crate}@${version}: the index of \`${registry}\` (${index.url}) does not show the change yet; check the registry.`,
+      );
     say(`${crate}@${version} is ${want ? 'yanked' : 'un-yanked'} in \`${registry}\``);
     return { success: true };
   } catch (e) {

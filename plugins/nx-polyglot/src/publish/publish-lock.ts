@@ -3,6 +3,7 @@ import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSyn
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, processStart } from '../process-liveness';
+import { sleep } from './poll';
 
 /**
  * One package version is uploaded by one publish run at a time. Two runs at
@@ -36,8 +37,6 @@ function readOwner(file: string): LockOwner | undefined {
     return undefined;
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The lock file of one package version in one registry. */
 export function publishLockFile(

@@ -179,8 +179,8 @@ describe('PypiIndex against a real HTTP server', () => {
     const visibleAt = await index.waitUntilVisible(
       'late',
       '1.0',
-      ['late-1.0.tar.gz', 'late-1.0-py3-none-any.whl'],
       5_000,
+      ['late-1.0.tar.gz', 'late-1.0-py3-none-any.whl'],
       20,
     );
     expect(lateCalls).toBe(3);
@@ -189,7 +189,7 @@ describe('PypiIndex against a real HTTP server', () => {
 
   it('fails when the upload does not show up in time', async () => {
     const index = new PypiIndex(`${base}/simple/`, { repository: 'local', variables: [] });
-    await expect(index.waitUntilVisible('missing', '1.0', [], 50, 10)).rejects.toThrow(
+    await expect(index.waitUntilVisible('missing', '1.0', 50, [], 10)).rejects.toThrow(
       /missing 1\.0 was uploaded to `local` but .* does not list it after 0 s/,
     );
   });

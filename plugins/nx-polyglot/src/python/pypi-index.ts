@@ -1,10 +1,12 @@
 import { envName } from '../options';
+import { pollUntil } from '../publish/poll';
+import type { RegistryClient } from '../publish/registry-client';
+import { RegistryError } from '../publish/registry-error';
 import { normalizeName } from './pyproject';
 
-/** The repository could not be asked; the message names it, its URL and what to do. */
-export class PypiIndexError extends Error {
-  override name = 'PypiIndexError';
-}
+/** An upload tool's way of saying the file is already there (PyPI 400, pypiserver 409, Nexus, Artifactory). */
+export const ALREADY_UPLOADED =
+  /already exists?|file exists|HTTP Error 409|\b409 Conflict|cannot be updated|overwrite artifact/i;
 
 // PEP 440's grammar, as the `packaging` library writes it (case-insensitive, surrounding spaces allowed)
 const PEP440 =
@@ -113,7 +115,7 @@ export function pythonRepository(name: string, env: NodeJS.ProcessEnv = process.
   const simpleVariable = `NX_POLYGLOT_PYPI_${envName(name)}_SIMPLE`;
   const uploadUrl = env[urlVariable] || (name === 'pypi' ? PYPI.uploadUrl : undefined);
   if (!uploadUrl) {
-    throw new PypiIndexError(
+    throw new RegistryError(
       `The upload URL of the Python repository \`${name}\` is not set. Set ${urlVariable} (e.g. http://127.0.0.1:8080/ for pypiserver, https://test.pypi.org/legacy/ for TestPyPI)`,
     );
   }
@@ -130,7 +132,6 @@ export function pythonRepository(name: string, env: NodeJS.ProcessEnv = process.
 }
 
 const ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** File names listed by a PEP 503 HTML page: the text of each anchor, else its href's last segment. */
 export function htmlFilenames(html: string): string[] {
@@ -169,7 +170,7 @@ function decodeEntities(s: string): string {
  * simple API). It reads only the project page, which every index serves,
  * pypiserver included (PyPI's per-release JSON API is PyPI's alone).
  */
-export class PypiIndex {
+export class PypiIndex implements RegistryClient {
   readonly simpleUrl: string;
 
   constructor(
@@ -181,12 +182,17 @@ export class PypiIndex {
     this.simpleUrl = simpleUrl.replace(/\/?$/, '/');
   }
 
-  private unreachable(url: string, why: string): PypiIndexError {
+  get url(): string {
+    return this.simpleUrl;
+  }
+
+  private unreachable(url: string, why: string): RegistryError {
     const fix = this.describe.variables.length
       ? `Start it, or fix ${this.describe.variables.join(' / ')}`
       : 'Start it, or fix its URL';
-    return new PypiIndexError(
+    return new RegistryError(
       `The Python repository \`${this.describe.repository}\` is not usable at ${url} (${why}). ${fix}`,
+      this.simpleUrl,
     );
   }
 
@@ -247,33 +253,55 @@ export class PypiIndex {
     return (await this.versionFiles(project, version)).length > 0;
   }
 
+  has(project: string, version: string): Promise<boolean> {
+    return this.isPublished(project, version);
+  }
+
   /**
-   * Polls until the page lists every one of `filenames` (or, when none are
-   * given, any file of the version); returns when it did (epoch ms).
+   * Polls (bounded, backing off) until the page lists every one of
+   * `filenames` (or, when none are given, any file of the version); returns
+   * when it did (epoch ms).
    */
   async waitUntilVisible(
     project: string,
     version: string,
-    filenames: string[],
     timeoutMs: number,
+    filenames: string[] = [],
     pollMs = 500,
   ): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
     const wanted = filenames.map((f) => f.toLowerCase());
-    for (;;) {
-      const listed = (await this.versionFiles(project, version)).map((f) => f.toLowerCase());
-      if (wanted.length ? wanted.every((f) => listed.includes(f)) : listed.length > 0) return Date.now();
-      if (Date.now() > deadline) {
-        throw new PypiIndexError(
-          `${project} ${version} was uploaded to \`${this.describe.repository}\` but ${this.simpleUrl}${normalizeName(project)}/ does not list it after ${Math.round(timeoutMs / 1000)} s; raise visibilityTimeout or check the repository`,
-        );
-      }
-      await sleep(pollMs);
-    }
+    const listed = async () => {
+      const now = (await this.versionFiles(project, version)).map((f) => f.toLowerCase());
+      return wanted.length ? wanted.every((f) => now.includes(f)) : now.length > 0;
+    };
+    const at = await pollUntil(listed, { timeoutMs, intervalMs: pollMs });
+    if (at !== undefined) return at;
+    throw new RegistryError(
+      `${project} ${version} was uploaded to \`${this.describe.repository}\` but ${this.simpleUrl}${normalizeName(project)}/ does not list it after ${Math.round(timeoutMs / 1000)} s; raise visibilityTimeout or check the repository`,
+      this.simpleUrl,
+    );
+  }
+
+  /** PyPI's (and TestPyPI's) release page; for another index, the project's simple page, which lists the files. */
+  pageUrl(project: string, version: string): string {
+    const { origin } = new URL(this.simpleUrl);
+    if (origin === 'https://pypi.org' || origin === 'https://test.pypi.org')
+      return `${origin}/project/${normalizeName(project)}/${version}/`;
+    return `${this.simpleUrl}${normalizeName(project)}/`;
   }
 }
 
 /** Whether the simple index at `indexUrl` has a file of `name` at `version`. */
 export function isPublished(indexUrl: string, name: string, version: string): Promise<boolean> {
   return new PypiIndex(indexUrl).isPublished(name, version);
+}
+
+/** The index client of a repository, its messages naming the variables that set its URL. */
+export function repositoryIndex(repo: PythonRepository, env: NodeJS.ProcessEnv = process.env): PypiIndex {
+  return new PypiIndex(repo.simpleUrl, {
+    repository: repo.name,
+    variables: env[repo.simpleVariable]
+      ? [repo.simpleVariable]
+      : [repo.urlVariable, `${repo.simpleVariable} (the simple index)`],
+  });
 }

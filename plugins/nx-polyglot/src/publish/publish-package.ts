@@ -1,0 +1,150 @@
+import { credentialDetail } from './publish-credentials';
+import { publishLockFile, withPublishLock } from './publish-lock';
+import { PublishRecord, recordPublish } from './publish-log';
+import type { RegistryClient } from './registry-client';
+import { RegistryError } from './registry-error';
+
+/**
+ * The life of one package publish, the same for every ecosystem: already in
+ * the registry → skipped; dry run → planned; the run's credentials; under the
+ * package's lock the registry again, then the upload; a failed upload asks
+ * the registry again (another run, or an "already exists"); the wait until
+ * the registry shows it; one publish-log record at the end. The registry is
+ * the source of truth, so a rerun after any failure uploads what is missing.
+ * The ecosystem gives its registry client and its upload; the executors keep
+ * only their preflight checks and their upload command.
+ */
+
+/** Which package, as the publish log names it. */
+export type PublishIdentity = Pick<PublishRecord, 'project' | 'name' | 'version' | 'ecosystem' | 'registry'>;
+
+/** What the registry already has of the version (a Python release is several files). */
+export interface Presence {
+  complete: boolean;
+  files?: string[];
+}
+
+/** How an upload ended. `output` is the tool's output when the caller collects it (cargo), prefixed to the message. */
+export type UploadOutcome =
+  | {
+      status: 'uploaded';
+      output?: string;
+      uploadStart: number;
+      /** Waits until the registry shows the upload (default: the client's wait for the version). */
+      visible?: () => Promise<number>;
+      message: string;
+    }
+  /** Nothing left to upload: the registry has every file the build made. */
+  | { status: 'there'; output?: string; files?: string[] }
+  | {
+      status: 'failed';
+      output?: string;
+      detail: string;
+      signal?: string;
+      message: string;
+      /** Asked after the failure: true when the version is there after all (raced, "already exists"). */
+      mayBeThere?: () => Promise<boolean>;
+    };
+
+export interface PackagePublish {
+  id: PublishIdentity;
+  /** `demo@0.1.0`, `micromegas 0.12.0`: how messages name the package version. */
+  label: string;
+  /** How messages name the registry: "`local`" or its URL. */
+  where: string;
+  client: RegistryClient;
+  /** The Nx workspace root: the publish locks live there. */
+  root: string;
+  dryRun?: boolean;
+  visibilityTimeoutMs: number;
+  /** What the registry has; default: the client's has(). */
+  presence?: () => Promise<Presence>;
+  /** The dry run's line (and the record's detail). */
+  planned: (p: Presence) => { message: string; detail?: string };
+  /** The ecosystem's own refusal before any upload (e.g. twine without credentials). */
+  preflight?: () => { detail: string; message: string } | undefined;
+  /** Every registry of the run accepts its credentials (publish-credentials), or the message saying which does not. */
+  checkCredentials: () => Promise<string | undefined>;
+  upload: (p: Presence) => Promise<UploadOutcome>;
+}
+
+export interface PublishResult {
+  success: boolean;
+  /** What to show for this package (the tool's collected output, then the outcome). */
+  output: string;
+}
+
+type Ending = Omit<PublishRecord, keyof PublishIdentity | 'seconds'>;
+
+/** Records a package that failed before its registry could be asked (no repository, no version). */
+export function failedBeforeStart(id: PublishIdentity, detail: string, message: string): PublishResult {
+  recordPublish({ ...id, status: 'failed', detail, seconds: 0 });
+  return { success: false, output: message };
+}
+
+export async function publishPackage(job: PackagePublish): Promise<PublishResult> {
+  const started = Date.now();
+  const done = (ending: Ending, success: boolean, output: string): PublishResult => {
+    recordPublish({ ...job.id, ...ending, seconds: (Date.now() - started) / 1000 });
+    return { success, output };
+  };
+  const presence =
+    job.presence ?? (async (): Promise<Presence> => ({ complete: await job.client.has(job.id.name, job.id.version) }));
+  const skipped = (files: string[] | undefined, output = '', why = '') =>
+    done(
+      { status: 'skipped', detail: 'already published' },
+      true,
+      `${output}${job.label} is already in ${job.where}${why}${files?.length ? ` (${files.join(', ')})` : ''}: skipped\n`,
+    );
+
+  try {
+    const before = await presence();
+    if (before.complete) return skipped(before.files);
+    if (job.dryRun) {
+      const plan = job.planned(before);
+      return done({ status: 'planned', ...(plan.detail ? { detail: plan.detail } : {}) }, true, plan.message);
+    }
+    const refused = job.preflight?.();
+    if (refused) return done({ status: 'failed', detail: refused.detail }, false, refused.message);
+    // every registry of the run accepts its credentials, or nothing of any ecosystem is uploaded
+    const denied = await job.checkCredentials();
+    if (denied) return done({ status: 'failed', detail: credentialDetail(denied) }, false, denied);
+    // another publish run uploading this version right now: wait for it, then ask the registry again
+    const lock = publishLockFile(job.root, job.id.ecosystem, job.client.url, job.id.name, job.id.version);
+    const waiting = (holder: string) =>
+      process.stdout.write(`${job.label}: another publish run (${holder}) is uploading it; waiting for it\n`);
+    return await withPublishLock(lock, waiting, async () => {
+      const now = await presence();
+      if (now.complete) return skipped(undefined, '', ' (another run published it meanwhile)');
+      return ended(await job.upload(now));
+    });
+  } catch (e) {
+    if (!(e instanceof RegistryError)) throw e;
+    return done({ status: 'failed', detail: e.message }, false, `${e.message}\n`);
+  }
+
+  async function ended(outcome: UploadOutcome): Promise<PublishResult> {
+    const output = outcome.output ?? '';
+    if (outcome.status === 'there') return skipped(outcome.files, output);
+    if (outcome.status === 'failed') {
+      let there: boolean;
+      try {
+        there = (await outcome.mayBeThere?.()) ?? false;
+      } catch (e) {
+        if (!(e instanceof RegistryError)) throw e;
+        return done({ status: 'failed', detail: e.message }, false, `${output}${e.message}\n`);
+      }
+      if (there) return skipped(undefined, output);
+      const signal = outcome.signal ? { signal: outcome.signal } : {};
+      return done({ status: 'failed', detail: outcome.detail, ...signal }, false, `${output}${outcome.message}`);
+    }
+    const visibleAt = await (
+      outcome.visible ?? (() => job.client.waitUntilVisible(job.id.name, job.id.version, job.visibilityTimeoutMs))
+    )();
+    return done(
+      { status: 'published', uploadStart: outcome.uploadStart, visibleAt },
+      true,
+      `${output}${outcome.message}`,
+    );
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * A registry could not be asked, or did not do what the publish needs. One
+ * type for every ecosystem's registry: the message names the registry (its
+ * URL), what was or was not published, and what to do; `url` carries the
+ * registry's URL for callers that report it apart.
+ */
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+
+  constructor(
+    message: string,
+    readonly url?: string,
+  ) {
+    super(message);
+  }
+}
