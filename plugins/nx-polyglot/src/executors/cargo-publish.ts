@@ -19,6 +19,7 @@ import {
   rateLimitProblem,
 } from '../cargo/publish-plan';
 import { SparseIndex } from '../cargo/sparse-index';
+import { CargoResolution, prepareCargoResolution, repositoryCrates } from '../cargo/publish-resolution';
 
 export interface CargoPublishOptions {
   /** The Cargo workspace root, relative to the Nx workspace root. */
@@ -28,6 +29,8 @@ export interface CargoPublishOptions {
   registry: string;
   /** Resolve crates.io dependencies from this registry while publishing (see PublishOptions). */
   replacesCratesIo?: boolean;
+  /** false: `cargo publish --no-verify` (`-- --no-verify` on the command line sets it for one run). */
+  verify?: boolean;
   /** Seconds to wait for the index to show an upload. */
   visibilityTimeout?: number;
   /** Crates uploaded at once, in a batch. */
@@ -72,6 +75,7 @@ function publishCrate(
   options: CargoPublishOptions,
   index: SparseIndex,
   context: ExecutorContext,
+  resolution: CargoResolution,
 ): Promise<PublishResult> {
   const label = `${pkg.name}@${pkg.version}`;
   const where = `\`${options.registry}\``;
@@ -85,7 +89,7 @@ function publishCrate(
     visibilityTimeoutMs: (options.visibilityTimeout ?? 120) * 1000,
     planned: () => ({ message: `${label} would be published to ${where} (dry run)\n` }),
     checkCredentials: () => checkRunCredentials(context),
-    upload: () => uploadCrate(pkg, options, index, join(context.root, options.cwd)),
+    upload: () => uploadCrate(pkg, options, index, join(context.root, options.cwd), resolution),
   });
 }
 
@@ -95,19 +99,15 @@ async function uploadCrate(
   options: CargoPublishOptions,
   index: SparseIndex,
   cwd: string,
+  resolution: CargoResolution,
 ): Promise<UploadOutcome> {
   const uploadStart = Date.now();
   // a workspace's path + version dependencies point at crates.io once uploaded;
-  // when the registry rehearses a crates.io release, cargo must find them here
-  const standIn = options.replacesCratesIo
-    ? [
-        '--config',
-        'source.crates-io.replace-with="nx-polyglot-stand-in"',
-        '--config',
-        `source.nx-polyglot-stand-in.registry="sparse+${index.url}"`,
-      ]
-    : [];
-  const args = ['publish', '-p', pkg.name, '--registry', options.registry, ...standIn, ...(options.args ?? [])];
+  // when the registry rehearses a crates.io release, cargo finds them through
+  // the rehearsal index (publish-resolution.ts), and the third-party crates too
+  const noVerify = options.verify === false ? ['--no-verify'] : [];
+  const args = ['publish', '-p', pkg.name, '--registry', options.registry, ...resolution.cargoArgs, ...noVerify];
+  args.push(...(options.args ?? []));
   const r = await runProcess('cargo', args, { cwd });
   if (r.exitCode === 0) {
     return {
@@ -162,9 +162,29 @@ export default async function cargoPublish(
     process.stderr.write(`${e.message}\n`);
     return { success: false };
   }
-  const r = await publishCrate(project, pkg, options, index, context);
-  process.stdout.write(r.output);
-  return { success: r.success };
+  // what cargo resolves the crate against, checked before the upload (not for a version already there)
+  let resolution: CargoResolution = { cargoArgs: [], close: () => Promise.resolve() };
+  if (!(await index.has(pkg.name, pkg.version).catch(() => false))) {
+    const prepared = await prepareCargoResolution({
+      ...options,
+      configDir: join(context.root, options.cwd),
+      root: context.root,
+      uploads: [{ crate: pkg, workspace: readCargoWorkspace(context.root, options.cwd) }],
+      ourCrates: repositoryCrates(context.projectGraph),
+    });
+    if (typeof prepared === 'string') {
+      process.stderr.write(prepared);
+      return { success: false };
+    }
+    resolution = prepared;
+  }
+  try {
+    const r = await publishCrate(project, pkg, options, index, context, resolution);
+    process.stdout.write(r.output);
+    return { success: r.success };
+  } finally {
+    await resolution.close();
+  }
 }
 
 /**
@@ -178,11 +198,15 @@ export default async function cargoPublish(
 export async function* cargoPublishBatch(
   taskGraph: TaskGraph,
   inputs: Record<string, CargoPublishOptions>,
-  overrides: { dryRun?: boolean },
+  overrides: { dryRun?: boolean; verify?: boolean },
   context: ExecutorContext,
 ): AsyncGenerator<{ task: string; result: Result }> {
   const taskIds = Object.keys(taskGraph.tasks);
-  const optionsOf = (id: string) => ({ ...inputs[id], dryRun: inputs[id].dryRun ?? overrides?.dryRun });
+  const optionsOf = (id: string) => ({
+    ...inputs[id],
+    dryRun: inputs[id].dryRun ?? overrides?.dryRun,
+    verify: inputs[id].verify ?? overrides?.verify,
+  });
   const options = optionsOf(taskIds[0]);
   const startTime = Date.now();
   // the reason is printed once; each task's own output points at it
@@ -259,6 +283,22 @@ export async function* cargoPublishBatch(
     if (problem) return yield* failAll(`Nothing was published: ${problem}.\n`);
   }
 
+  // every third-party dependency of what is uploaded resolves where cargo will look (dry run too)
+  const uploads = taskIds.filter((id) => !published.get(id));
+  let resolution: CargoResolution = { cargoArgs: [], close: () => Promise.resolve() };
+  if (uploads.length > 0) {
+    const workspaceOf = (id: string) => workspaces.find((w) => w.members.includes(crateOf.get(id)!))!;
+    const prepared = await prepareCargoResolution({
+      ...options,
+      configDir: join(context.root, options.cwd),
+      root: context.root,
+      uploads: uploads.map((id) => ({ crate: crateOf.get(id)!, workspace: workspaceOf(id) })),
+      ourCrates: repositoryCrates(context.projectGraph),
+    });
+    if (typeof prepared === 'string') return yield* failAll(prepared);
+    resolution = prepared;
+  }
+
   // before the first upload: every registry of the run (this one, the Python and npm ones) accepts its credentials
   if (!options.dryRun && taskIds.some((id) => !published.get(id))) {
     const denied = await checkRunCredentials(context);
@@ -276,6 +316,7 @@ export async function* cargoPublishBatch(
           seconds: 0,
         });
       }
+      await resolution.close();
       return yield* failAll(denied);
     }
   }
@@ -289,19 +330,23 @@ export async function* cargoPublishBatch(
     ...(inBatch.get(crateOf.get(id)!.name) ?? []).map((c) => taskOf.get(c)!),
   ];
   const run = (id: string) =>
-    publishCrate(taskGraph.tasks[id].target.project, crateOf.get(id)!, optionsOf(id), index(id), context);
+    publishCrate(taskGraph.tasks[id].target.project, crateOf.get(id)!, optionsOf(id), index(id), context, resolution);
   const describe = (id: string) => crateOf.get(id)!.name;
-  for await (const f of schedule({ tasks: taskIds, dependsOn }, run, {
-    maxParallel: options.maxParallel ?? 4,
-    describe,
-  })) {
-    process.stdout.write(f.result.output);
-    const result = {
-      success: f.result.success,
-      terminalOutput: f.result.output,
-      startTime: f.startTime,
-      endTime: f.endTime,
-    };
-    yield { task: f.id, result };
+  try {
+    for await (const f of schedule({ tasks: taskIds, dependsOn }, run, {
+      maxParallel: options.maxParallel ?? 4,
+      describe,
+    })) {
+      process.stdout.write(f.result.output);
+      const result = {
+        success: f.result.success,
+        terminalOutput: f.result.output,
+        startTime: f.startTime,
+        endTime: f.endTime,
+      };
+      yield { task: f.id, result };
+    }
+  } finally {
+    await resolution.close();
   }
 }
