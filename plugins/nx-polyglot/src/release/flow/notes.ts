@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { indexPath } from '../../cargo/sparse-index';
-import { envName } from '../../options';
 import type { PublishRecord } from '../../publish/publish-log';
+import { publishedPage } from '../../publish/registry-pages';
 import { PublishedPackage, ReleaseNotesInput, renderReleaseNotes } from '../release-notes';
 
 /** Where a release's notes (and its publish log) go: `<notesDir>/<tag>.md`, default dist/release. */
@@ -29,22 +28,7 @@ export function notesFromPublishLog(
   });
 }
 
-/** A published package's page: the public registries' pages, else its entry in the configured index. */
+/** A published package's page, as the registry clients give it (src/publish/registry-pages.ts). */
 export function packagePage(r: PublishRecord, env: Record<string, string | undefined>): PublishedPackage {
-  let url: string;
-  if (r.ecosystem === 'cargo') {
-    url =
-      r.registry === 'crates-io'
-        ? `https://crates.io/crates/${r.name}/${r.version}`
-        : `${(env[`CARGO_REGISTRIES_${envName(r.registry)}_INDEX`] ?? '').replace(/^sparse\+/, '')}${indexPath(r.name)}`;
-  } else if (r.ecosystem === 'python') {
-    const upload = env[`POETRY_REPOSITORIES_${envName(r.registry)}_URL`];
-    url =
-      r.registry === 'pypi' || !upload
-        ? `https://pypi.org/project/${r.name}/${r.version}/`
-        : `${upload.replace(/\/?$/, '/')}simple/${r.name}/`;
-  } else {
-    url = `${r.registry.replace(/\/?$/, '/')}${r.name}`;
-  }
-  return { name: r.name, version: r.version, url };
+  return { name: r.name, version: r.version, url: publishedPage(r, env) };
 }
