@@ -95,4 +95,38 @@ describe('publish across two Cargo roots (a workspace and a standalone crate bes
         c,
       ).toEqual(['0.30.0']);
   });
+
+  it('checks blockers of what is published only, naming [workspace.dependencies] once for an inherited path without a version', async () => {
+    // a server that inherits a version-less path dependency, as Micromegas's servers do
+    const blocked = await fixtureWorkspace('nx-polyglot-publish-blocked-', {
+      ...FILES,
+      'rust/Cargo.toml': FILES['rust/Cargo.toml']
+        .replace('members = ["core", "util"]', 'members = ["core", "util", "srv", "srv2"]')
+        .replace(
+          'two-core = { path = "core", version = "0.30.0" }',
+          'two-core = { path = "core", version = "0.30.0" }\ntwo-util = { path = "util" }',
+        ),
+      'rust/srv/Cargo.toml': crate('two-srv', 'version.workspace = true', 'two-util = { workspace = true }\n'),
+      'rust/srv/src/lib.rs': '',
+      'rust/srv2/Cargo.toml': crate('two-srv2', 'version.workspace = true', 'two-util = { workspace = true }\n'),
+      'rust/srv2/src/lib.rs': '',
+    });
+    try {
+      const nx = (...args: string[]) => nxIn(blocked, [...args, '--output-style=static'], env);
+      const excluded = await nx('run-many', '-t', 'publish', '--dry-run', '--exclude=two-srv,two-srv2');
+      expect(excluded.exitCode, excluded.all).toBe(0);
+      const one = await nx('run', 'two-core:publish', '--dry-run');
+      expect(one.exitCode, one.all).toBe(0);
+
+      const all = await nx('run-many', '-t', 'publish', '--dry-run');
+      expect(all.exitCode).not.toBe(0);
+      const problem =
+        /rust\/Cargo\.toml: `workspace\.dependencies\.two-util`: two-srv2? is published and inherits this path dependency/g;
+      // once per run, for the one entry both servers inherit, not once per task or per member
+      expect(all.all.match(problem), all.all).toHaveLength(1);
+      expect(all.all).not.toMatch(/`dependencies\.two-util`: two-srv/);
+    } finally {
+      rmSync(blocked, { recursive: true, force: true });
+    }
+  });
 });
