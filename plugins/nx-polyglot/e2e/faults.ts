@@ -1,5 +1,5 @@
 import { execaSync } from 'execa';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 /**
  * Fault injection for the end-to-end tests: strace's `inject` makes one
@@ -118,4 +118,39 @@ export function killPoints(log: string): KillPoint[] {
       });
   }
   return [...points.values()];
+}
+
+/**
+ * The processes whose command line (argv) and working directory `match`, read
+ * from /proc: no `ps` to fork while a fault waits. The directory keeps a test
+ * to its own copy: other suites may run the same tools at the same time.
+ */
+export function processesMatching(matches: (argv: string[], cwd: string) => boolean): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    let cwd: string;
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      cwd = readlinkSync(`/proc/${entry}/cwd`);
+    } catch {
+      continue; // ended meanwhile, or not ours to look at
+    }
+    if (argv.length > 0 && matches(argv, cwd)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** SIGKILLs every process `matches` names; returns their pids (empty when none ran). */
+export function killMatching(matches: (argv: string[], cwd: string) => boolean): number[] {
+  const pids = processesMatching(matches).filter((pid) => pid !== process.pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
 }
