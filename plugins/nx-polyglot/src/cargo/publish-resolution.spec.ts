@@ -20,7 +20,14 @@ let server: Server;
 let base: string;
 const work = mkdtempSync(join(tmpdir(), 'publish-resolution-'));
 
+// the e2e runs this suite inside a release whose environment names a real `local` registry; cargo's variables win over
+// the config below, so they are set aside here
+const inherited = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => /^CARGO_REGISTRIES_LOCAL_|^CARGO_REGISTRY_/.test(k)),
+);
+
 beforeAll(async () => {
+  for (const k of Object.keys(inherited)) delete process.env[k];
   server = createServer((req, res) => {
     const file = files[(req.url ?? '').slice(1)];
     res.writeHead(file === undefined ? 404 : 200).end(file ?? '');
@@ -35,6 +42,7 @@ beforeAll(async () => {
   );
 });
 afterAll(() => {
+  Object.assign(process.env, inherited);
   server.close();
   rmSync(work, { recursive: true, force: true });
 });
