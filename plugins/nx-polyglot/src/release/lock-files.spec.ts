@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -121,5 +121,29 @@ describe('regenerateLockFiles', () => {
     );
     expect(failure).toMatchObject({ command: [fail], result: { exitCode: 1, output: 'broken on purpose\n' } });
     expect(spawned).toEqual([fail]);
+  });
+
+  it("sets a web app's own package-lock.json version in place, every other byte kept (npm install would re-resolve the tree)", async () => {
+    write('package.json', JSON.stringify({ workspaces: ['plugins/*'] }));
+    write('web/package.json', '{ "name": "web", "version": "0.2.0" }\n');
+    // npm's layout, with the `resolved` fields some npm settings would drop on a re-resolution
+    const lock = (v: string) =>
+      `{\n  "name": "web",\n  "version": "${v}",\n  "lockfileVersion": 3,\n  "packages": {\n    "": {\n      "name": "web",\n      "version": "${v}",\n      "dependencies": { "left-pad": "^1.3.0" }\n    },\n    "node_modules/left-pad": {\n      "version": "1.3.0",\n      "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz"\n    }\n  }\n}\n`;
+    write('web/package-lock.json', lock('0.1.0'));
+    const locks = releaseLockFiles(manifests('0.2.0'), root).filter((l) => l.file.endsWith('package-lock.json'));
+    expect(locks.map((l) => [l.file.slice(root.length + 1), l.inPlace])).toEqual([
+      ['web/package-lock.json', 'own-version'],
+    ]);
+    expect(await regenerateLockFiles(locks)).toBeUndefined();
+    expect(readFileSync(join(root, 'web/package-lock.json'), 'utf8')).toBe(lock('0.2.0'));
+    expect(lockMismatches(manifests('0.2.0'), root)).toEqual([]);
+  });
+
+  it("fails naming the file when a web app's lock has no version of its own to set, and writes nothing", async () => {
+    write('web/package.json', '{ "name": "web", "version": "0.2.0" }\n');
+    write('web/package-lock.json', '{ "lockfileVersion": 3 }\n');
+    const failure = await regenerateLockFiles(releaseLockFiles(manifests('0.2.0'), root));
+    expect(failure?.result.output).toMatch(/web\/package-lock\.json: neither "version" nor packages\[""\]\.version/);
+    expect(readFileSync(join(root, 'web/package-lock.json'), 'utf8')).toBe('{ "lockfileVersion": 3 }\n');
   });
 });

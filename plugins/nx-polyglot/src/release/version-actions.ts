@@ -12,7 +12,7 @@ import { BumpJournal } from './bump-journal';
 import { rollbackFailureText } from './journal-format';
 import { recoverBeforeStarting } from './journal-recovery';
 import { VersionEdit, bumpPlan } from './bump-plan';
-import { LockFile, regenerateLockFiles, releaseLockFiles } from './lock-files';
+import { LockFile, howRegenerated, regenerateLockFiles, releaseLockFiles } from './lock-files';
 import { treeSource } from './manifest-source';
 import { currentReleaseVersion, loadReleaseManifests } from './release-manifests';
 import { ReleaseManifests, VersionSite, isRequirement, versionSites } from './version-sites';
@@ -233,8 +233,7 @@ export async function afterAllProjectsVersioned(
   const rel = locks.map((l) => relative(cwd, l.file));
   if (opts.dryRun) {
     journal?.abandon();
-    for (const l of locks)
-      process.stdout.write(`Would regenerate ${relative(cwd, l.file)} with \`${l.command.join(' ')}\`\n`);
+    for (const l of locks) process.stdout.write(`Would regenerate ${relative(cwd, l.file)} ${howRegenerated(l)}\n`);
     return { changedFiles: await stageable(cwd, rel), deletedFiles: [] };
   }
   const failed = await regenerateLockFiles(locks, {
