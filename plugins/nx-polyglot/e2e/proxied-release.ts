@@ -99,6 +99,10 @@ export async function proxiedRelease(prefix: string) {
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
     manifest.version = npmVersion;
     writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
+    // cargo publishes a crate only from a committed tree (a minor bump edits members' requirements too)
+    await execa('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', 'commit', '-qam', version], {
+      cwd: copy,
+    });
   };
 
   const restart = async (registry: Registry) => {
