@@ -1,15 +1,14 @@
 import { join } from 'node:path';
-import { subdirectories } from '../manifest-cache';
-import { manifestCaches } from '../polyglot-model';
 import { CargoWorkspace, loadCargoWorkspaces } from '../cargo/cargo-workspace';
+import { diskSource } from '../release/manifest-source';
 
 /**
- * The one place the cargo publish executors read manifests: the Cargo
- * workspace rooted at `cwd` (a workspace, or a standalone crate beside it),
- * through the plugin's manifest cache. Kept apart so that a release-manifest
- * loader can take its place.
+ * The Cargo root at `cwd` (a workspace, or a standalone crate beside it) that
+ * the cargo publish executors publish from, read from the disk through the
+ * same source as the release manifests (the manifest caches createNodes
+ * fills), so bump, version-check, the VersionActions and the publish see one
+ * model.
  */
 export function readCargoWorkspace(root: string, cwd: string): CargoWorkspace {
-  const { cargo } = manifestCaches();
-  return loadCargoWorkspaces([join(root, cwd, 'Cargo.toml')], { manifest: (f) => cargo.get(f), subdirectories })[0];
+  return loadCargoWorkspaces([join(root, cwd, 'Cargo.toml')], diskSource().cargo)[0];
 }
