@@ -96,7 +96,8 @@ function checkout(ref) {
   git(dir, 'read-tree', 'HEAD');
   run('git', ['checkout-index', '-a', '-f'], dir);
   mkdirSync(join(dir, 'node_modules'), { recursive: true });
-  for (const name of ['nx', '@nx', 'nx-polyglot']) symlinkSync(join(TOOLS, 'node_modules', name), join(dir, 'node_modules', name));
+  // .bin too: the release steps run `npx nx` inside the repository, as a user's install allows
+  for (const name of ['.bin', 'nx', '@nx', 'nx-polyglot']) symlinkSync(join(TOOLS, 'node_modules', name), join(dir, 'node_modules', name));
   writeFileSync(join(dir, '.gitignore'), `${readText(dir, '.gitignore')}\nnode_modules\n.nx\n`);
   // the root project carries the workspace-level targets (README "Versioning"); a repository
   // without a root package.json gets a minimal one, as `npm init` would make
