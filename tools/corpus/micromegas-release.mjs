@@ -287,8 +287,9 @@ const steps = {
     const r = nx(ctx.dir, 'run', `${ctx.rootProject}:rollback`, `--vers=${ctx.version}`, '--dry-run');
     if (r.code !== 0) throw new Error(lastLines(r.out, 6));
     if (/\x1b\[/.test(r.out.replace(/^.*NX.*$/gm, ''))) throw new Error('raw ANSI codes in the output');
-    const would = [...r.out.matchAll(/would yank/gi)].length;
-    return `would yank ${would} crate versions`;
+    const would = [...r.out.matchAll(/would be yanked/g)].length;
+    if (would === 0) throw new Error(`yanks nothing of what the publish step uploaded: ${lastLines(r.out, 3)}`);
+    return `would yank ${would} crates, changes nothing`;
   },
 };
 
