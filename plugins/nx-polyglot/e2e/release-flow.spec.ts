@@ -5,22 +5,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cargoMetadata } from './cargo-metadata';
 import { RecordedRequest, startGithubApiStandIn } from './github-api-stand-in';
-import {
-  installRegistries,
-  releaseEnv,
-  sparseIndexEntries,
-  startRegistries,
-  stopRegistries,
-  verdaccioToken,
-} from './registries';
+import { installRegistries, sparseIndexEntries } from './registries';
+import { CANARY as TOKEN, releaseSetup } from './release-setup';
 import { copyRepository } from './repo-copy';
 
-const TOKEN = `flow-${Math.random().toString(36).slice(2)}`;
 const GITHUB_TOKEN = `ghp_flow${Math.random().toString(36).slice(2)}`;
 
 describe.sequential('the release flow on a copy of this repository, into real local registries', () => {
+  let release: Awaited<ReturnType<typeof releaseSetup>>;
   let copy: string;
-  let data: string;
   let urls: Record<string, string>;
   let env: Record<string, string>;
   const step = (target: string, ...args: string[]) =>
@@ -38,28 +31,20 @@ describe.sequential('the release flow on a copy of this repository, into real lo
 
   beforeAll(async () => {
     await installRegistries();
-    copy = await copyRepository('nx-polyglot-flow-');
-    await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: copy });
-    data = mkdtempSync(join(tmpdir(), 'nx-polyglot-flow-registries-'));
-    urls = await startRegistries(data, TOKEN);
-    const npm = await verdaccioToken(urls.NPM_CONFIG_REGISTRY, 'flow', 'flow-password');
-    env = releaseEnv(
-      copy,
-      urls,
-      { crates: TOKEN, npm },
-      {
+    // the release's own publish log goes beside its notes (dist/release), as a user's would
+    release = await releaseSetup('nx-polyglot-flow-', {
+      publishLog: false,
+      extraEnv: {
         GIT_AUTHOR_NAME: 'release',
         GIT_AUTHOR_EMAIL: 'release@localhost',
         GIT_COMMITTER_NAME: 'release',
         GIT_COMMITTER_EMAIL: 'release@localhost',
       },
-    );
+    });
+    ({ copy, urls, env } = release);
+    await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: copy });
   }, 3_600_000);
-  afterAll(async () => {
-    if (data) await stopRegistries(data);
-    rmSync(copy, { recursive: true, force: true });
-    rmSync(data, { recursive: true, force: true });
-  });
+  afterAll(() => release?.cleanup());
 
   it('release --dry-run changes no file, no tag, no registry', async () => {
     const head = await git('rev-parse', 'HEAD');

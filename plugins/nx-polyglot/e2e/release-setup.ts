@@ -38,14 +38,26 @@ export function outcomes(records: Array<{ ecosystem: string; name: string; statu
 
 export const CANARY = `canary-${Math.random().toString(36).slice(2)}-token`;
 
-/** A copy of the repository and fresh registries, with the environment a release runs in. */
-export async function releaseSetup(prefix: string) {
+/**
+ * A copy of the repository and fresh registries, with the environment a release runs in.
+ * `extraEnv` is added to it; `publishLog: false` leaves NX_POLYGLOT_PUBLISH_LOG unset (the
+ * release flow then writes its own beside the release notes).
+ */
+export async function releaseSetup(
+  prefix: string,
+  { extraEnv = {}, publishLog = true }: { extraEnv?: Record<string, string>; publishLog?: boolean } = {},
+) {
   const copy = await copyRepository(prefix);
   const data = mkdtempSync(join(tmpdir(), `${prefix}registries-`));
   const urls = await startRegistries(data, CANARY);
   const npmToken = await verdaccioToken(urls.NPM_CONFIG_REGISTRY, 'release', 'release-password');
   const log = join(data, 'publish.jsonl');
-  const env = releaseEnv(copy, urls, { crates: CANARY, npm: npmToken }, { NX_POLYGLOT_PUBLISH_LOG: log });
+  const env = releaseEnv(
+    copy,
+    urls,
+    { crates: CANARY, npm: npmToken },
+    { ...(publishLog ? { NX_POLYGLOT_PUBLISH_LOG: log } : {}), ...extraEnv },
+  );
   const publish = (...args: string[]) =>
     execa('npx', ['nx', 'run-many', '-t', 'publish', '--output-style=static', ...args], {
       cwd: copy,
