@@ -7,6 +7,7 @@ import type { CargoPackage, CargoWorkspace } from '../cargo/cargo-workspace';
 import { publishBlockers } from '../cargo/publish-plan';
 import { SparseIndex } from '../cargo/sparse-index';
 import type { CargoResolution } from '../cargo/publish-resolution';
+import { visibilityTimeoutMs } from '../publish/poll';
 
 /** One crate's publish: the options, the checks before it, its upload command (the single and the batch executor share it). */
 
@@ -73,7 +74,7 @@ export function publishCrate(
     client: index,
     root: context.root,
     dryRun: options.dryRun,
-    visibilityTimeoutMs: (options.visibilityTimeout ?? 120) * 1000,
+    visibilityTimeoutMs: visibilityTimeoutMs(options.visibilityTimeout),
     planned: () => ({ message: `${label} would be published to ${where} (dry run)\n` }),
     checkCredentials: () => checkRunCredentials(context),
     upload: () => uploadCrate(pkg, options, index, join(context.root, options.cwd), resolution),

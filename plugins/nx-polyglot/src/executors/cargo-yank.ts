@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
-import { pollUntil } from '../publish/poll';
+import { pollUntil, visibilityTimeoutMs } from '../publish/poll';
 import { RegistryError } from '../publish/registry-error';
 import { runProcess } from '../run-process';
 import { SparseIndex } from '../cargo/sparse-index';
@@ -54,7 +54,7 @@ export default async function cargoYank(
     if (r.exitCode !== 0) return fail(`cargo yank of ${crate}@${version} failed (see above).`);
     const shown = await pollUntil(
       async () => (await index.versions(crate)).find((e) => e.vers === version)?.yanked === want,
-      { timeoutMs: (options.visibilityTimeout ?? 120) * 1000, intervalMs: 200 },
+      { timeoutMs: visibilityTimeoutMs(options.visibilityTimeout), intervalMs: 200 },
     );
     if (shown === undefined)
       return fail(

@@ -6,6 +6,7 @@ import { ALREADY_PUBLISHED, NpmRegistry, npmrcFor } from '../npm/npm-registry';
 import { checkRunCredentials } from '../publish/publish-credentials';
 import { UploadOutcome, failedBeforeStart, publishPackage } from '../publish/publish-package';
 import { howItEnded, runProcess } from '../run-process';
+import { visibilityTimeoutMs } from '../publish/poll';
 
 export { npmrcFor };
 
@@ -74,7 +75,7 @@ export default async function npmPublish(
       client: registry,
       root: context.root,
       dryRun: options.dryRun,
-      visibilityTimeoutMs: (options.visibilityTimeout ?? 120) * 1000,
+      visibilityTimeoutMs: visibilityTimeoutMs(options.visibilityTimeout),
       planned: () => ({ message: `${label} would be published to ${registry.url} (dry run)\n` }),
       // npm refuses to publish without a token, whatever the registry allows
       preflight: () =>

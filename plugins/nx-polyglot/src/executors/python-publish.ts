@@ -19,6 +19,7 @@ import {
   sameVersion,
 } from '../python/pypi-index';
 import { BUILD } from '../python/python-targets';
+import { visibilityTimeoutMs } from '../publish/poll';
 
 export interface PythonPublishOptions {
   /** The package directory, relative to the Nx workspace root. */
@@ -140,7 +141,7 @@ async function publishPython(options: PythonPublishOptions, context: ExecutorCon
     client: index,
     root: context.root,
     dryRun: options.dryRun,
-    visibilityTimeoutMs: (options.visibilityTimeout ?? 120) * 1000,
+    visibilityTimeoutMs: visibilityTimeoutMs(options.visibilityTimeout),
     // a wheel and an sdist: a complete release, nothing to build
     presence: async () => {
       const files = await index.versionFiles(name, version);
@@ -249,7 +250,7 @@ async function buildAndUpload(
   return {
     status: 'uploaded',
     uploadStart,
-    visible: () => index.waitUntilVisible(name, version, (options.visibilityTimeout ?? 120) * 1000, built),
+    visible: () => index.waitUntilVisible(name, version, visibilityTimeoutMs(options.visibilityTimeout), built),
     message: `${label} is in \`${repo.name}\`'s index (${built.join(', ')})\n`,
   };
 }

@@ -32,3 +32,8 @@ export async function pollUntil(check: () => Promise<boolean>, options: PollOpti
     await sleep(Math.max(0, Math.min(interval, deadline - Date.now() + 1)));
   }
 }
+
+/** How long a publish or yank waits for the registry to show it: the `visibilityTimeout` option (seconds), 120 s by default. */
+export function visibilityTimeoutMs(seconds: number | undefined): number {
+  return (seconds ?? 120) * 1000;
+}
