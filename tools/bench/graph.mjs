@@ -87,6 +87,10 @@ const columns = [
   { key: 'monodon', title: '@monodon/rust', modules: modules.peers, plugins: ['@monodon/rust'] },
 ];
 
+// The interpreter itself, not a pyenv shim: a shim changes PATH and PYENV_* for
+// the command, and a daemon started without them rebuilds its graph on the first
+// client whose environment differs.
+const python3 = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
 const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
 /** CPU seconds used so far by the Nx daemon of dir and its live descendants (its plugin workers), from /proc. */
@@ -116,13 +120,17 @@ function daemonCpu(dir, label) {
   return ticks / clockTicks;
 }
 
+const daemonLog = (dir) => join(dir, '.nx', 'workspace-data', 'd', 'daemon.log');
+/** How often the daemon of dir has rebuilt its graph so far, by its log ("recompute necessary", "Recomputing it", "recomputing project graph"). */
+const rebuilds = (dir) => (readFileSync(daemonLog(dir), 'utf8').match(/recomput/gi) ?? []).length;
+
 /** One `nx show projects --json` in dir: wall and CPU seconds, after checking Nx listed the expected projects. */
 function measure(column, dir, expected, env, label) {
   const log = join(dir, '..', `${column.key}.log`);
   let out;
   try {
     out = execFileSync(
-      'python3',
+      python3,
       [cpuTime, log, '--', 'node', join(dir, 'node_modules', '.bin', 'nx'), 'show', 'projects', '--json'],
       {
         cwd: dir,
@@ -151,8 +159,15 @@ function measure(column, dir, expected, env, label) {
 /** measure() against the running daemon, its CPU during the command added to the client's. */
 function measureWithDaemon(column, dir, expected, label) {
   const before = daemonCpu(dir, `${column.title} ${label}`);
+  const rebuilt = rebuilds(dir);
   const client = measure(column, dir, expected, daemonOn, label);
-  return { wall: client.wall, cpu: client.cpu + daemonCpu(dir, `${column.title} ${label}`) - before };
+  const cpu = client.cpu + daemonCpu(dir, `${column.title} ${label}`) - before;
+  if (rebuilds(dir) !== rebuilt) {
+    throw new Error(
+      `${column.title} ${label}: the daemon rebuilt its graph though no file changed (${daemonLog(dir)})`,
+    );
+  }
+  return { wall: client.wall, cpu };
 }
 
 /** The projects nx-polyglot infers, as Nx resolved them, written as project.json files into target (edges as implicit dependencies). */
