@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { CreateNodesContextV2, ProjectConfiguration } from '@nx/devkit';
+import type { CreateDependenciesContext, CreateNodesContextV2, ProjectConfiguration } from '@nx/devkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodes } from './create-nodes';
-import { polyglotEdges } from './create-dependencies';
+import { createDependencies, polyglotEdges } from './create-dependencies';
 import { loadPolyglotModel, manifestCaches, resetManifestCaches } from './polyglot-model';
 
 let root: string;
@@ -142,5 +142,28 @@ describe('createNodes', () => {
       '!{projectRoot}/crates/util/**',
       '!{projectRoot}/web/**',
     ]);
+  });
+
+  it('createDependencies draws the edges from the model createNodes built in the same process, reading no manifest again', async () => {
+    const options = { publish: { cargo: { registry: 'local' } } };
+    const p = await projects(
+      {
+        'Cargo.toml': '[workspace]\nmembers = ["a", "b"]\n',
+        'a/Cargo.toml': crate('a'),
+        'b/Cargo.toml': crate('b', '\n[dependencies]\na = { path = "../a" }\n'),
+      },
+      options,
+    );
+    // what Nx hands createDependencies: the merged projects, by name
+    const context = {
+      workspaceRoot: root,
+      projects: Object.fromEntries(Object.values(p).map((c) => [c.name, c])),
+    } as unknown as CreateDependenciesContext;
+    // a manifest no parser accepts: reading it again would fail instead of giving the edge
+    writeFileSync(join(root, 'b', 'Cargo.toml'), '[package\n');
+    const edges = await createDependencies(options, context);
+    expect(edges).toEqual([{ source: 'b', target: 'a', type: 'static', sourceFile: 'b/Cargo.toml' }]);
+    // the model is only for the workspace and options it was built with: other options read the manifests
+    await expect(Promise.resolve().then(() => createDependencies({}, context))).rejects.toThrow('b/Cargo.toml');
   });
 });

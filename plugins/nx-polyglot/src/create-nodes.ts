@@ -216,6 +216,7 @@ function mergeSameRoot(a: ProjectConfiguration, b: ProjectConfiguration): Projec
     // the files of both: the Python package's, and never cargo's target/
     namedInputs: {
       ...cargo.namedInputs,
+      ...python.namedInputs,
       [CRATE_INPUT]: [...(python.namedInputs?.[CRATE_INPUT] ?? []), '!{projectRoot}/target/**'],
     },
     targets: { ...cargo.targets, ...python.targets },

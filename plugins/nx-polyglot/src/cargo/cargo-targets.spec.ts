@@ -35,12 +35,7 @@ describe('cargoTargets', () => {
         "inputs": [
           "polyglot-files",
           "^polyglot-files",
-          "{workspaceRoot}/rust/Cargo.toml",
-          "{workspaceRoot}/rust/Cargo.lock",
-          "cargo-toolchain",
-          {
-            "runtime": "rustc -vV",
-          },
+          "cargo-compile",
         ],
         "metadata": {
           "description": "cargo test -p micromegas-tracing",
@@ -61,7 +56,6 @@ describe('cargoTargets', () => {
           ],
         },
         "options": {
-          "args": [],
           "command": [
             "test",
           ],
@@ -71,32 +65,40 @@ describe('cargoTargets', () => {
         "outputs": [],
       }
     `);
+    // every target names its inputs: the crate's files, its dependencies' and one input per kind of target
+    expect(Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, t.inputs]))).toEqual({
+      build: ['polyglot-files', '^polyglot-files', 'cargo-compile'],
+      test: ['polyglot-files', '^polyglot-files', 'cargo-compile'],
+      lint: ['polyglot-files', '^polyglot-files', 'cargo-lint'],
+      format: ['cargo-format'],
+    });
+    expect(namedInputs['cargo-compile']).toEqual([
+      '{workspaceRoot}/rust/Cargo.toml',
+      '{workspaceRoot}/rust/Cargo.lock',
+      'cargo-toolchain',
+      { runtime: 'rustc -vV' },
+    ]);
     // clippy.toml and rustfmt.toml are read from the crate up to the root, as the tools do
-    expect(targets.lint.inputs!.slice(targets.test.inputs!.length)).toMatchInlineSnapshot(`
-      [
-        "{workspaceRoot}/rust/tracing/clippy.toml",
-        "{workspaceRoot}/rust/tracing/.clippy.toml",
-        "{workspaceRoot}/rust/clippy.toml",
-        "{workspaceRoot}/rust/.clippy.toml",
-        "{workspaceRoot}/clippy.toml",
-        "{workspaceRoot}/.clippy.toml",
-      ]
-    `);
-    expect(targets.format.inputs).toMatchInlineSnapshot(`
-      [
-        "{projectRoot}/**/*.rs",
-        "{workspaceRoot}/rust/tracing/rustfmt.toml",
-        "{workspaceRoot}/rust/tracing/.rustfmt.toml",
-        "{workspaceRoot}/rust/rustfmt.toml",
-        "{workspaceRoot}/rust/.rustfmt.toml",
-        "{workspaceRoot}/rustfmt.toml",
-        "{workspaceRoot}/.rustfmt.toml",
-        "cargo-toolchain",
-        {
-          "runtime": "rustfmt --version",
-        },
-      ]
-    `);
+    expect(namedInputs['cargo-lint']).toEqual([
+      'cargo-compile',
+      '{workspaceRoot}/rust/tracing/clippy.toml',
+      '{workspaceRoot}/rust/tracing/.clippy.toml',
+      '{workspaceRoot}/rust/clippy.toml',
+      '{workspaceRoot}/rust/.clippy.toml',
+      '{workspaceRoot}/clippy.toml',
+      '{workspaceRoot}/.clippy.toml',
+    ]);
+    expect(namedInputs['cargo-format']).toEqual([
+      '{projectRoot}/**/*.rs',
+      '{workspaceRoot}/rust/tracing/rustfmt.toml',
+      '{workspaceRoot}/rust/tracing/.rustfmt.toml',
+      '{workspaceRoot}/rust/rustfmt.toml',
+      '{workspaceRoot}/rust/.rustfmt.toml',
+      '{workspaceRoot}/rustfmt.toml',
+      '{workspaceRoot}/.rustfmt.toml',
+      'cargo-toolchain',
+      { runtime: 'rustfmt --version' },
+    ]);
     expect(namedInputs['cargo-toolchain'].filter((i) => typeof i === 'string')).toMatchInlineSnapshot(`
       [
         "{workspaceRoot}/rust/rust-toolchain.toml",
@@ -164,12 +166,9 @@ describe('cargoTargets', () => {
           },
           "options": {
             "cwd": "rust",
-            "maxParallel": undefined,
             "package": "telemetry-ingestion-srv",
-            "rateLimit": undefined,
             "registry": "local",
             "replacesCratesIo": true,
-            "visibilityTimeout": undefined,
           },
         },
         "release": [
@@ -249,7 +248,6 @@ describe('cargoTargets', () => {
             "package": "telemetry-ingestion-srv",
             "registry": "local",
             "vers": "0.12.0",
-            "visibilityTimeout": undefined,
           },
         },
       }
@@ -281,7 +279,8 @@ describe('cargoTargets', () => {
       '{workspaceRoot}/.cargo/config.toml',
       '{workspaceRoot}/.cargo/config',
     ]);
-    expect(targets.format.inputs).toContain('{workspaceRoot}/rustfmt.toml');
+    expect(targets.format.inputs).toEqual(['cargo-format']);
+    expect(namedInputs['cargo-format']).toContain('{workspaceRoot}/rustfmt.toml');
   });
 
   it('publish.cargo.verify: false reaches the publish targets (cargo publish --no-verify); unset, they carry no verify', () => {

@@ -11,12 +11,24 @@ import type { CargoPackage } from './cargo-workspace';
 export const CRATE_INPUT = 'polyglot-files';
 /**
  * The named input of what selects and configures the toolchain: toolchain and
- * config files, compilation env vars. Named once per project rather than
- * repeated in every target: a project's configuration travels to Nx, to
- * every plugin worker and into Nx's graph cache, thousands of times over in
- * a big workspace.
+ * config files, compilation env vars.
  */
 export const TOOLCHAIN_INPUT = 'cargo-toolchain';
+/**
+ * The named inputs of each kind of cargo target besides the crate's files:
+ * what `cargo build`/`test` read (workspace manifest and lock file, the
+ * toolchain, `rustc -vV`), what clippy adds to that (its configuration files)
+ * and what rustfmt reads. Named once per project rather than listed in every
+ * target: Nx records every entry of a target's `inputs` (and options and
+ * metadata) as a key of its source maps, writes them into its graph cache and
+ * sends the configuration to every plugin worker — thousands of times over in
+ * a big workspace — while a named input is one key however long it is. The
+ * `^polyglot-files` of the dependencies stays on the targets: a named input
+ * cannot refer to other projects.
+ */
+export const COMPILE_INPUT = 'cargo-compile';
+export const LINT_INPUT = 'cargo-lint';
+export const FORMAT_INPUT = 'cargo-format';
 
 /** Env vars that change what rustc produces (or which rustc runs). */
 const COMPILATION_ENV = [
@@ -101,22 +113,25 @@ export function cargoTargets({
     }
     return found;
   };
-  const compileInputs = [
-    CRATE_INPUT,
-    `^${CRATE_INPUT}`,
-    at('Cargo.toml'),
-    at('Cargo.lock'),
-    TOOLCHAIN_INPUT,
-    { runtime: 'rustc -vV' },
-  ];
-  const lintInputs = [...compileInputs, ...upward(['clippy.toml', '.clippy.toml'])];
-  const formatInputs = [
-    '{projectRoot}/**/*.rs',
-    ...ownFiles.filter((f) => f.startsWith('!')),
-    ...upward(['rustfmt.toml', '.rustfmt.toml']),
-    TOOLCHAIN_INPUT,
-    { runtime: 'rustfmt --version' },
-  ];
+  const namedInputs = {
+    [CRATE_INPUT]: ownFiles,
+    [TOOLCHAIN_INPUT]: toolchain,
+    [COMPILE_INPUT]: [at('Cargo.toml'), at('Cargo.lock'), TOOLCHAIN_INPUT, { runtime: 'rustc -vV' }],
+    [LINT_INPUT]: [COMPILE_INPUT, ...upward(['clippy.toml', '.clippy.toml'])],
+    [FORMAT_INPUT]: [
+      '{projectRoot}/**/*.rs',
+      ...ownFiles.filter((f) => f.startsWith('!')),
+      ...upward(['rustfmt.toml', '.rustfmt.toml']),
+      TOOLCHAIN_INPUT,
+      { runtime: 'rustfmt --version' },
+    ],
+  };
+  const inputs: Record<TargetKey, TargetConfiguration['inputs']> = {
+    build: [CRATE_INPUT, `^${CRATE_INPUT}`, COMPILE_INPUT],
+    test: [CRATE_INPUT, `^${CRATE_INPUT}`, COMPILE_INPUT],
+    lint: [CRATE_INPUT, `^${CRATE_INPUT}`, LINT_INPUT],
+    format: [FORMAT_INPUT],
+  };
 
   const targets: Record<string, TargetConfiguration> = {};
   for (const key of Object.keys(DEFAULTS) as TargetKey[]) {
@@ -125,9 +140,15 @@ export function cargoTargets({
     targets[target.name] = {
       executor: 'nx-polyglot:cargo',
       cache: DEFAULTS[key].cache,
-      inputs: key === 'format' ? formatInputs : key === 'lint' ? lintInputs : compileInputs,
+      inputs: inputs[key],
       outputs: [],
-      options: { cwd: wsDir, command: target.command, package: pkg.name, args: target.args },
+      // no `args: []`: the executor's default, and a key of every target in Nx's source maps
+      options: {
+        cwd: wsDir,
+        command: target.command,
+        package: pkg.name,
+        ...(target.args.length ? { args: target.args } : {}),
+      },
       metadata: {
         technologies: ['cargo'],
         description: `cargo ${[...target.command, '-p', pkg.name, ...target.args].join(' ')}`,
@@ -159,16 +180,16 @@ export function cargoTargets({
       executor: 'nx-polyglot:cargo-publish',
       cache: false,
       dependsOn: dependsOnEach(publish.after),
-      options: {
+      options: definedOnly({
         cwd: wsDir,
         package: pkg.name,
         registry: publish.options?.registry,
         replacesCratesIo: publish.options?.replacesCratesIo,
-        ...(publish.options?.verify === false ? { verify: false } : {}),
+        verify: publish.options?.verify === false ? false : undefined,
         visibilityTimeout: publish.options?.visibilityTimeout,
         maxParallel: publish.options?.maxParallel,
         rateLimit: publish.options?.rateLimit,
-      },
+      }),
       metadata: {
         technologies: ['cargo'],
         description: `cargo publish -p ${pkg.name} --registry ${publish.options?.registry ?? '<publish.cargo.registry>'}, unless the index has ${pkg.version}`,
@@ -183,13 +204,13 @@ export function cargoTargets({
     targets.yank = {
       executor: 'nx-polyglot:cargo-yank',
       cache: false,
-      options: {
+      options: definedOnly({
         cwd: wsDir,
         package: pkg.name,
         vers: pkg.version,
         registry: publish.options?.registry,
         visibilityTimeout: publish.options?.visibilityTimeout,
-      },
+      }),
       metadata: {
         technologies: ['cargo'],
         description: `cargo yank ${pkg.name} --version ${pkg.version} (--vers=<version> for another, --undo to un-yank): rollback`,
@@ -197,7 +218,17 @@ export function cargoTargets({
       },
     };
   }
-  return { targets, namedInputs: { [CRATE_INPUT]: ownFiles, [TOOLCHAIN_INPUT]: toolchain } };
+  return { targets, namedInputs };
+}
+
+/**
+ * Options without the keys left unset: an unset option is the executor's
+ * default either way, and an emitted `undefined` is one more key Nx merges
+ * and records per target (the plugin worker's JSON drops it, Nx's in-process
+ * plugins do not).
+ */
+export function definedOnly<T extends Record<string, unknown>>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** `dependsOn` for the publish of other projects, grouped by target name (a crate beside a Python package publishes as `rust-publish`). */

@@ -27,6 +27,14 @@ describe('pythonTargets', () => {
             "!{projectRoot}/dist/**",
             "!{projectRoot}/**/__pycache__/**",
           ],
+          "python-runtime": [
+            {
+              "runtime": "python3 -V",
+            },
+            {
+              "env": "PYTHONPATH",
+            },
+          ],
         },
         "targets": {
           "build": {
@@ -35,12 +43,7 @@ describe('pythonTargets', () => {
             "inputs": [
               "polyglot-files",
               "^polyglot-files",
-              {
-                "runtime": "python3 -V",
-              },
-              {
-                "env": "PYTHONPATH",
-              },
+              "python-runtime",
             ],
             "metadata": {
               "description": "poetry build --output dist (sdist + wheel into dist/)",
@@ -82,12 +85,7 @@ describe('pythonTargets', () => {
             "inputs": [
               "polyglot-files",
               "^polyglot-files",
-              {
-                "runtime": "python3 -V",
-              },
-              {
-                "env": "PYTHONPATH",
-              },
+              "python-runtime",
             ],
             "metadata": {
               "description": "poetry run black --check .",
@@ -128,12 +126,7 @@ describe('pythonTargets', () => {
             "inputs": [
               "polyglot-files",
               "^polyglot-files",
-              {
-                "runtime": "python3 -V",
-              },
-              {
-                "env": "PYTHONPATH",
-              },
+              "python-runtime",
             ],
             "metadata": {
               "description": "poetry run ruff check .",
@@ -232,12 +225,7 @@ describe('pythonTargets', () => {
             "inputs": [
               "polyglot-files",
               "^polyglot-files",
-              {
-                "runtime": "python3 -V",
-              },
-              {
-                "env": "PYTHONPATH",
-              },
+              "python-runtime",
             ],
             "metadata": {
               "description": "poetry run pytest",

@@ -1,10 +1,12 @@
-import type { TargetConfiguration } from '@nx/devkit';
-import { CRATE_INPUT, RELEASE_PUBLISH } from '../cargo/cargo-targets';
+import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { CRATE_INPUT, RELEASE_PUBLISH, definedOnly } from '../cargo/cargo-targets';
 import { PublishOptions, TargetKey, TargetsOptions, resolveTarget } from '../options';
 import type { PythonPackage, PythonTool } from './pyproject';
 
 /** The same named input as a crate's (cargo-targets.ts): a Python package's dependency may be a crate. */
 export const PACKAGE_INPUT = CRATE_INPUT;
+/** The interpreter and `PYTHONPATH`: named once per project, not listed in every target (see COMPILE_INPUT). */
+export const PYTHON_RUNTIME_INPUT = 'python-runtime';
 
 /** How to run a program inside the package's environment, per tool. */
 const RUN_IN_ENV: Record<PythonTool, string[]> = {
@@ -49,8 +51,8 @@ export function pythonTargets(
   options: TargetsOptions | undefined,
   publish?: PublishOptions['python'],
   nestedExclusions: string[] = [],
-): { targets: Record<string, TargetConfiguration>; namedInputs: Record<string, string[]> } {
-  const inputs = [PACKAGE_INPUT, `^${PACKAGE_INPUT}`, { runtime: 'python3 -V' }, { env: 'PYTHONPATH' }];
+): { targets: Record<string, TargetConfiguration>; namedInputs: NonNullable<ProjectConfiguration['namedInputs']> } {
+  const inputs = [PACKAGE_INPUT, `^${PACKAGE_INPUT}`, PYTHON_RUNTIME_INPUT];
   const targets: Record<string, TargetConfiguration> = {};
   for (const key of ['test', 'lint', 'format'] as const) {
     const defaults = defaultCheck(key, pkg.declared);
@@ -74,6 +76,7 @@ export function pythonTargets(
     };
   }
   const namedInputs = {
+    [PYTHON_RUNTIME_INPUT]: [{ runtime: 'python3 -V' }, { env: 'PYTHONPATH' }],
     [PACKAGE_INPUT]: [
       '{projectRoot}/**/*',
       '!{projectRoot}/dist/**',
@@ -108,7 +111,7 @@ export function pythonTargets(
     executor: 'nx-polyglot:python-publish',
     cache: false,
     dependsOn: ['^publish'],
-    options: { cwd: '{projectRoot}', repository, distribution: pkg.name, version: pkg.version, tool },
+    options: definedOnly({ cwd: '{projectRoot}', repository, distribution: pkg.name, version: pkg.version, tool }),
     metadata: {
       technologies: ['python', tool],
       description: `${BUILD[tool].join(' ')}, then upload to ${repository ? `\`${repository}\`` : '<publish.python.repository>'}, unless its index has ${pkg.name} ${pkg.version ?? '(no static version)'}`,
