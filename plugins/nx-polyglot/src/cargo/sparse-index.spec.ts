@@ -103,7 +103,7 @@ describe('SparseIndex', () => {
     expect(e).toBeInstanceOf(RegistryError);
     expect(e).toMatchObject({ registry: 'local', boundHit: true });
     expect((e as Error).message).toMatch(
-      /^The Cargo registry `local` at http:\/\/127\.0\.0\.1:\d+\/index\/ answered 503 Service Unavailable; 3 tries in \d+ s reading the index file of dead-registry \(http:\/\/127\.0\.0\.1:\d+\/index\/de\/ad\/dead-registry\)$/,
+      /^The Cargo registry `local` at http:\/\/127\.0\.0\.1:\d+\/index\/ answered 503 Service Unavailable\. It was asked for the index file of dead-registry \(http:\/\/127\.0\.0\.1:\d+\/index\/de\/ad\/dead-registry\) 3 times in \d+ s\.$/,
     );
   });
 
@@ -127,7 +127,7 @@ describe('SparseIndex', () => {
     );
     await expect(down.versions('x')).rejects.toThrow(RegistryError);
     await expect(down.versions('x')).rejects.toThrow(
-      `The Cargo registry \`local\` is not reachable at http://127.0.0.1:${port}/index/ (ECONNREFUSED) reading the index file of x (http://127.0.0.1:${port}/index/1/x). Start it, or fix CARGO_REGISTRIES_LOCAL_INDEX`,
+      `The Cargo registry \`local\` is not reachable at http://127.0.0.1:${port}/index/ (ECONNREFUSED). Start it, or fix CARGO_REGISTRIES_LOCAL_INDEX. It was asked for the index file of x (http://127.0.0.1:${port}/index/1/x).`,
     );
     expect(() => new SparseIndex('my-reg', {})).toThrow(/Set CARGO_REGISTRIES_MY_REG_INDEX/);
   });

@@ -70,11 +70,11 @@ export class SparseIndex implements RegistryClient {
       );
     } catch (e) {
       if (!(e instanceof ReadFailure)) throw e;
-      const reading = `reading the index file of ${crate} (${url})`;
+      const asked = e.asked(`the index file of ${crate} (${url})`);
       throw new RegistryError(
         e.lastStatus === undefined
-          ? `The Cargo registry \`${this.registry}\` is not reachable at ${this.url} (${e.summary}) ${reading}. Start it, or fix CARGO_REGISTRIES_${envName(this.registry)}_INDEX`
-          : `The Cargo registry \`${this.registry}\` at ${this.url} answered ${e.summary} ${reading}`,
+          ? `The Cargo registry \`${this.registry}\` is not reachable at ${this.url} (${e.last}). Start it, or fix CARGO_REGISTRIES_${envName(this.registry)}_INDEX.${asked}`
+          : `The Cargo registry \`${this.registry}\` at ${this.url} answered ${e.last}.${asked}`,
         this.url,
         this.registry,
         true,

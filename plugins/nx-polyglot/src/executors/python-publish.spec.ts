@@ -193,7 +193,7 @@ describe('python-publish', () => {
       delete process.env.NX_POLYGLOT_REGISTRY_BACKOFF_MS;
     }
     expect(output).toMatch(
-      /The Python repository `local` is not usable at http:\/\/127\.0\.0\.1:\d+\/simple\/micromegas\/ \(ECONNREFUSED; 2 tries in \d+ s\) reading the project's page\. Start it, or fix POETRY_REPOSITORIES_LOCAL_URL.*\nmicromegas 0\.12\.0 was not published\. Nothing else was published in this run so far\.\n/,
+      /The Python repository `local` is not usable at http:\/\/127\.0\.0\.1:\d+\/simple\/micromegas\/ \(ECONNREFUSED\)\. Start it, or fix POETRY_REPOSITORIES_LOCAL_URL.* It was asked 2 times in \d+ s\.\nmicromegas 0\.12\.0 was not published\. Nothing else was published in this run so far\.\n/,
     );
     expect(output).toContain(
       'Rerun `nx run-many -t publish` once `local` answers; already published packages are skipped.',

@@ -40,10 +40,11 @@ export class NpmRegistry implements RegistryClient {
       );
     } catch (e) {
       if (!(e instanceof ReadFailure)) throw e;
+      const asked = e.asked(`the packument of ${name} (${url})`);
       throw new RegistryError(
         e.lastStatus === undefined
-          ? `The npm registry is not reachable at ${this.url} (${e.summary}) reading the packument of ${name}. Start it, or fix ${this.variable}`
-          : `The npm registry at ${this.url} answered ${e.summary} reading the packument of ${name} (${url})`,
+          ? `The npm registry is not reachable at ${this.url} (${e.last}). Start it, or fix ${this.variable}.${asked}`
+          : `The npm registry at ${this.url} answered ${e.last}.${asked}`,
         this.url,
         this.url,
         true,

@@ -80,7 +80,7 @@ describe('publishPackage with a registry that stops answering', () => {
     expect(j.uploads).toBe(1);
     const lines = result.output.split('\n');
     expect(lines[0]).toMatch(
-      /^The Cargo registry `local` at http:\/\/127\.0\.0\.1:\d+\/index\/ answered 503 Service Unavailable; 2 tries in \d+ s reading the index file of fresh /,
+      /^The Cargo registry `local` at http:\/\/127\.0\.0\.1:\d+\/index\/ answered 503 Service Unavailable\. It was asked for the index file of fresh \(\S+\) 2 times in \d+ s\.$/,
     );
     expect(lines[1]).toBe(
       'fresh@1.0.0 was uploaded but not seen in the registry yet. So far in this run: 0 published, 1 already there, 0 other(s) failed.',

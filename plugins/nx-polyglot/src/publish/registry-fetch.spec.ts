@@ -80,7 +80,7 @@ describe('readRegistry', () => {
     const e = await failure(readRegistry(`${base}/down`, {}, fast));
     expect(hits['/down']).toBe(4);
     expect([e.last, e.lastStatus, e.attempts]).toEqual(['503 Service Unavailable', 503, 4]);
-    expect(e.summary).toMatch(/^503 Service Unavailable; 4 tries in \d+ s$/);
+    expect(e.asked('the index file of x')).toMatch(/^ It was asked for the index file of x 4 times in \d+ s\.$/);
   });
 
   it('does not ask again for an answer that is not transient (404, 401)', async () => {

@@ -111,11 +111,16 @@ export class ReadFailure extends Error {
     super(`${url}: ${last}`);
   }
 
-  /** "503 Service Unavailable (5 tries in 15 s)", "ECONNREFUSED", for messages. */
-  get summary(): string {
-    return this.attempts > 1
-      ? `${this.last}; ${this.attempts} tries in ${Math.round(this.elapsedMs / 1000)} s`
-      : this.last;
+  /**
+   * The sentence that follows a client's message: what was asked and how
+   * often ("It was asked for the index file of x 5 times in 14 s."), so the
+   * message's first sentence keeps the registry's own answer.
+   */
+  asked(what?: string): string {
+    const of = what ? ` for ${what}` : '';
+    if (this.attempts > 1)
+      return ` It was asked${of} ${this.attempts} times in ${Math.round(this.elapsedMs / 1000)} s.`;
+    return of ? ` It was asked${of}.` : '';
   }
 }
 

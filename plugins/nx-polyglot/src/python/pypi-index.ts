@@ -188,15 +188,16 @@ export class PypiIndex implements RegistryClient {
     return this.simpleUrl;
   }
 
-  private unreachable(url: string, why: string, boundHit = false): RegistryError {
+  /** `asked`: how often it was asked, when the retries ran out (a bound hit). */
+  private unreachable(url: string, why: string, asked?: string): RegistryError {
     const fix = this.describe.variables.length
       ? `Start it, or fix ${this.describe.variables.join(' / ')}`
       : 'Start it, or fix its URL';
     return new RegistryError(
-      `The Python repository \`${this.describe.repository}\` is not usable at ${url} (${why}) reading the project's page. ${fix}`,
+      `The Python repository \`${this.describe.repository}\` is not usable at ${url} (${why}). ${fix}${asked ? `.${asked}` : ''}`,
       this.simpleUrl,
       this.describe.repository,
-      boundHit,
+      asked !== undefined,
     );
   }
 
@@ -214,7 +215,7 @@ export class PypiIndex implements RegistryClient {
         );
       } catch (e) {
         if (!(e instanceof ReadFailure)) throw e;
-        throw this.unreachable(url, e.lastStatus === undefined ? e.summary : `it answered ${e.summary}`, true);
+        throw this.unreachable(url, e.lastStatus === undefined ? e.last : `it answered ${e.last}`, e.asked());
       }
       if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
         const next = new URL(response.headers.get('location') as string, url).href;
