@@ -197,7 +197,11 @@ describe.skipIf(!FRESH).sequential('a stalled or failing registry during publish
     expect(first.all).toMatch(
       /The Cargo registry `local` at http:\/\/127\.0\.0\.1:\d+\/\S* answered 503 Service Unavailable\. It was asked for the index file of \S+ \(\S+\) \d times in \d+ s\./,
     );
-    expect(first.all).toMatch(/So far in this run: [1-9]\d* published \(/);
+    // cargo's own wait sees the first crate before the plugin does: the plugin may find it unconfirmed, and say so
+    expect(first.all).toMatch(
+      /was uploaded but not seen in the registry yet|was not published|may or may not have been stored/,
+    );
+    expect(first.all).toMatch(/So far in this run: \d+ published/);
     expect(first.all).toMatch(RERUN);
     accountedFor(firstRecords, packages);
   }, 1_800_000);
