@@ -31,9 +31,6 @@ const BOUNDS = {
   CARGO_NET_RETRY: '2',
 };
 
-/** Off in `npm test` until NX_POLYGLOT_NEW_FAULT_SPECS=1 has seen the rewritten cases pass. */
-const FRESH = process.env.NX_POLYGLOT_NEW_FAULT_SPECS === '1';
-
 const RERUN = /Rerun `nx run-many -t publish` once `local` answers; already published packages are skipped\./;
 
 /**
@@ -43,7 +40,7 @@ const RERUN = /Rerun `nx run-many -t publish` once `local` answers; already publ
  * registry, what the run published so far and what to do), and once the
  * registry is back a rerun publishes exactly the rest, each package once.
  */
-describe.skipIf(!FRESH).sequential('a stalled or failing registry during publish', () => {
+describe.sequential('a stalled or failing registry during publish', () => {
   let s: ProxiedReleaseSession;
   let version = 0;
   const started = Date.now();
