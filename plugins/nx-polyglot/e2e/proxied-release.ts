@@ -20,6 +20,8 @@ export interface PlannedPackage {
   ecosystem: 'cargo' | 'python' | 'npm';
   name: string;
   version: string;
+  /** The Nx project that publishes it (for `--projects`). */
+  project?: string;
 }
 
 export const REGISTRY_OF: Record<PlannedPackage['ecosystem'], Registry> = {
@@ -36,7 +38,7 @@ export const label = (p: { ecosystem: string; name: string }) => `${p.name} (${p
  * fail any registry at an exact request, and count every upload the
  * registries received.
  */
-export async function proxiedRelease(prefix: string) {
+export async function proxiedRelease(prefix: string, extraEnv: Record<string, string> = {}) {
   const copy = await copyRepository(prefix);
   pinPluginBuild(copy);
   await execa('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', 'commit', '-qam', 'pinned build'], {
@@ -52,7 +54,7 @@ export async function proxiedRelease(prefix: string) {
   };
   const urls = throughProxies(real, proxies);
   const log = join(data, 'publish.jsonl');
-  const env = releaseEnv(copy, urls, { crates: CANARY, npm: npmToken }, { NX_POLYGLOT_PUBLISH_LOG: log });
+  const env = releaseEnv(copy, urls, { crates: CANARY, npm: npmToken }, { NX_POLYGLOT_PUBLISH_LOG: log, ...extraEnv });
   const nx = (args: string[], extra: Record<string, string> = {}, options: { detached?: boolean } = {}) =>
     execa('npx', ['nx', ...args, '--output-style=static'], {
       cwd: copy,
@@ -78,7 +80,7 @@ export async function proxiedRelease(prefix: string) {
       r.ecosystem === 'cargo' ? waves.indexOf(r.name) : r.ecosystem === 'python' ? 1_000 : 2_000;
     return records
       .sort((a, b) => order(a) - order(b))
-      .map((r) => ({ ecosystem: r.ecosystem, name: r.name, version: r.version }));
+      .map((r) => ({ ecosystem: r.ecosystem, name: r.name, version: r.version, project: r.project }));
   };
 
   /** Every upload the registries accepted (2xx), by package and version. */

@@ -39,8 +39,16 @@ export interface RegistryProxy {
   onResponse?: (r: ProxiedResponse & { requestBody: Buffer }) => 'down' | void;
   /** Called when a request arrives (before it is forwarded); it may hold it: the request waits for the promise. */
   onRequest?: (r: ProxiedRequest & { body: Buffer }) => Promise<'forward' | 'drop'> | 'forward' | 'drop' | void;
-  /** While set, every request is answered with this status, without asking the registry. */
+  /** While set, every request (or each that `failOnly` picks) is answered with this status, without asking the registry. */
   failWith?: number;
+  /** Which requests `failWith` answers (default: all): e.g. reads only, as an index CDN fails. */
+  failOnly?: (r: ProxiedRequest) => boolean;
+  /** When set, `failWith` answers this many requests more, then the registry answers again (a 503 that recovers). */
+  failCount?: number;
+  /** Requests answered with `failWith` since the proxy started. */
+  failed: number;
+  /** Resolves once no request is waiting for the registry (a SIGCONTed registry has answered what it held). */
+  settled(): Promise<void>;
   /** Refuses every connection from now on (and ends the open ones). */
   down(): Promise<void>;
   /** Accepts connections again, on the same port. */
@@ -64,6 +72,8 @@ export async function startRegistryProxy(upstream: string, port = 0): Promise<Re
   const target = new URL(upstream);
   const upstreamOrigin = `${target.protocol}//${target.host}`;
   const sockets = new Set<Socket>();
+  let pending = 0;
+  const idle: Array<() => void> = [];
   let server: Server | undefined;
   let origin = '';
 
@@ -76,8 +86,13 @@ export async function startRegistryProxy(upstream: string, port = 0): Promise<Re
     const seen: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/' };
     proxy.seen.push(seen);
     const body = await readBody(req);
-    if (proxy.failWith) {
+    if (proxy.failWith && (proxy.failOnly?.(seen) ?? true)) {
       const status = proxy.failWith;
+      if (proxy.failCount !== undefined && --proxy.failCount <= 0) {
+        proxy.failWith = undefined;
+        proxy.failCount = undefined;
+      }
+      proxy.failed++;
       await answer(res, status, { 'content-type': 'text/plain' }, Buffer.from(`stand-in failure ${status}\n`));
       return;
     }
@@ -92,20 +107,33 @@ export async function startRegistryProxy(upstream: string, port = 0): Promise<Re
     }
     headers.host = target.host;
     headers['content-length'] = String(body.length);
-    const upstreamResponse = await new Promise<IncomingMessage | undefined>((resolve) => {
+    // a stopped registry holds this forever; the client's own timeout gives up on it, the proxy does not,
+    // so a SIGCONTed registry still gets (and may store) what it held, as it would without the proxy
+    pending++;
+    const upstream = await new Promise<{ response: IncomingMessage; raw: Buffer } | undefined>((resolve) => {
       const out = request(
         { host: target.hostname, port: target.port, method: seen.method, path: seen.path, headers },
-        resolve,
+        (response) => {
+          readBody(response).then(
+            (raw) => resolve({ response, raw }),
+            () => resolve(undefined),
+          );
+        },
       );
       out.on('error', () => resolve(undefined));
       out.end(body);
     });
+    const status = upstream?.response.statusCode ?? 502;
+    if (upstream && body.length > 0) proxy.writes.push({ ...seen, body, status });
+    pending--;
+    if (pending === 0) for (const wake of idle.splice(0)) wake();
     // the registry itself is down: its clients see the connection end, as with a dead server
-    if (!upstreamResponse) {
+    if (!upstream) {
       req.socket.destroy();
       return;
     }
-    let text = (await readBody(upstreamResponse)).toString('latin1');
+    const upstreamResponse = upstream.response;
+    let text = upstream.raw.toString('latin1');
     const type = String(upstreamResponse.headers['content-type'] ?? '');
     if (/json|text|html/.test(type) || seen.path.endsWith('config.json'))
       text = text.split(upstreamOrigin).join(origin.replace(/\/$/, ''));
@@ -114,8 +142,6 @@ export async function startRegistryProxy(upstream: string, port = 0): Promise<Re
       if (value === undefined || HOP_BY_HOP.includes(key) || key === 'content-length') continue;
       responseHeaders[key] = Array.isArray(value) ? value.join(', ') : value;
     }
-    const status = upstreamResponse.statusCode ?? 502;
-    if (body.length > 0) proxy.writes.push({ ...seen, body, status });
     if (proxy.onResponse?.({ ...seen, status, body: text, requestBody: body }) === 'down') {
       // no new connection from now on, the others end; this answer is the last one
       const closing = stop(req.socket);
@@ -157,6 +183,8 @@ export async function startRegistryProxy(upstream: string, port = 0): Promise<Re
     port: actual,
     seen: [],
     writes: [],
+    failed: 0,
+    settled: () => (pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve))),
     down: () => stop(),
     up: async () => {
       if (!server) await listen(actual);

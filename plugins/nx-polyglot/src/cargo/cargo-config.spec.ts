@@ -39,8 +39,8 @@ describe("a registry's index and token, where cargo finds them", () => {
   });
 
   it('is what the sparse-index client uses, and its error names both places', () => {
-    expect(new SparseIndex('local', env, 1000, join(root, 'repo/rust')).url).toBe('http://127.0.0.1:9/local/');
-    expect(() => new SparseIndex('nowhere', env, 1000, join(root, 'repo'))).toThrow(
+    expect(new SparseIndex('local', env, undefined, join(root, 'repo/rust')).url).toBe('http://127.0.0.1:9/local/');
+    expect(() => new SparseIndex('nowhere', env, undefined, join(root, 'repo'))).toThrow(
       'The index URL of the Cargo registry `nowhere` is not set. Set CARGO_REGISTRIES_NOWHERE_INDEX (e.g. sparse+http://127.0.0.1:8000/api/v1/crates/), or index under [registries.nowhere] in .cargo/config.toml',
     );
   });

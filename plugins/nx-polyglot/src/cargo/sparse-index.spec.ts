@@ -1,13 +1,25 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReadPolicy } from '../publish/registry-fetch';
 import { RegistryError, SparseIndex, indexPath } from './sparse-index';
+
+// reads retried quickly: the retry policy itself is registry-fetch.spec.ts's
+const fast: ReadPolicy = {
+  attempts: 3,
+  timeoutMs: 300,
+  backoffMs: 10,
+  maxBackoffMs: 20,
+  budgetMs: 5_000,
+  maxRetryAfterMs: 1_000,
+};
 
 /** A real HTTP server on loopback that serves a tiny sparse index. */
 let server: Server;
 let base: string;
 let hits = 0;
 let tooMany = 0;
+let unavailable = 0;
 const files: Record<string, string> = {
   '/index/mi/cr/micromegas-transit': [
     '{"name":"micromegas-transit","vers":"0.11.0","yanked":true,"cksum":"a"}',
@@ -24,6 +36,15 @@ beforeAll(async () => {
       res.writeHead(429, { 'retry-after': '0' }).end();
       return;
     }
+    if (req.url === '/index/de/ad/dead-registry') {
+      res.writeHead(503, 'Service Unavailable').end();
+      return;
+    }
+    if (req.url === '/index/fl/ak/flaky-registry' && unavailable > 0) {
+      unavailable--;
+      res.writeHead(503, 'Service Unavailable').end();
+      return;
+    }
     const body = files[req.url ?? ''];
     if (body === undefined) res.writeHead(404).end();
     else res.writeHead(200, { 'content-type': 'text/plain' }).end(body);
@@ -33,7 +54,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const index = () => new SparseIndex('local', { CARGO_REGISTRIES_LOCAL_INDEX: base });
+const index = () => new SparseIndex('local', { CARGO_REGISTRIES_LOCAL_INDEX: base }, fast);
 
 describe('SparseIndex', () => {
   it('lays out paths as Cargo does', () => {
@@ -67,6 +88,25 @@ describe('SparseIndex', () => {
     expect(hits - before).toBe(3);
   });
 
+  it('asks again after 503s and reads the index that follows', async () => {
+    unavailable = 2;
+    files['/index/fl/ak/flaky-registry'] = '{"name":"flaky-registry","vers":"1.0.0","yanked":false,"cksum":"e"}\n';
+    const before = hits;
+    expect(await index().has('flaky-registry', '1.0.0')).toBe(true);
+    expect(hits - before).toBe(3);
+  });
+
+  it('names the registry, the read, the last status and the tries when 503s do not stop', async () => {
+    const e = await index()
+      .versions('dead-registry')
+      .catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(RegistryError);
+    expect(e).toMatchObject({ registry: 'local', boundHit: true });
+    expect((e as Error).message).toMatch(
+      /^The Cargo registry `local` at http:\/\/127\.0\.0\.1:\d+\/index\/ answered 503 Service Unavailable\. It was asked for the index file of dead-registry \(http:\/\/127\.0\.0\.1:\d+\/index\/de\/ad\/dead-registry\) 3 times in \d+ s\.$/,
+    );
+  });
+
   it('polls until a version becomes visible, and gives up after the bound with a clear error', async () => {
     setTimeout(() => (files['/index/2/ab'] = '{"name":"ab","vers":"1.0.0","yanked":false,"cksum":"d"}\n'), 300);
     expect(await index().waitUntilVisible('ab', '1.0.0', 5000, 50)).toBeGreaterThan(0);
@@ -80,10 +120,14 @@ describe('SparseIndex', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const down = new SparseIndex('local', { CARGO_REGISTRIES_LOCAL_INDEX: `sparse+http://127.0.0.1:${port}/index/` });
+    const down = new SparseIndex(
+      'local',
+      { CARGO_REGISTRIES_LOCAL_INDEX: `sparse+http://127.0.0.1:${port}/index/` },
+      { ...fast, attempts: 1 },
+    );
     await expect(down.versions('x')).rejects.toThrow(RegistryError);
     await expect(down.versions('x')).rejects.toThrow(
-      `The Cargo registry \`local\` is not reachable at http://127.0.0.1:${port}/index/ (ECONNREFUSED). Start it, or fix CARGO_REGISTRIES_LOCAL_INDEX`,
+      `The Cargo registry \`local\` is not reachable at http://127.0.0.1:${port}/index/ (ECONNREFUSED). Start it, or fix CARGO_REGISTRIES_LOCAL_INDEX. It was asked for the index file of x (http://127.0.0.1:${port}/index/1/x).`,
     );
     expect(() => new SparseIndex('my-reg', {})).toThrow(/Set CARGO_REGISTRIES_MY_REG_INDEX/);
   });

@@ -1,7 +1,8 @@
 import { envName } from '../options';
-import { pollUntil, sleep } from '../publish/poll';
+import { pollUntil } from '../publish/poll';
 import type { RegistryClient } from '../publish/registry-client';
 import { RegistryError } from '../publish/registry-error';
+import { ReadFailure, ReadPolicy, RegistryAnswer, readPolicy, readRegistry } from '../publish/registry-fetch';
 import { registrySettings } from './cargo-config';
 
 export { RegistryError };
@@ -35,7 +36,8 @@ export class SparseIndex implements RegistryClient {
   constructor(
     readonly registry: string,
     env: NodeJS.ProcessEnv = process.env,
-    private readonly maxRateLimitWaitMs = 120_000,
+    /** How reads are retried; default: readPolicy() from the environment, when a read is made. */
+    private readonly policy?: ReadPolicy,
     /** Where cargo would run: its `.cargo/config.toml` files are searched from there up. */
     configDir = process.cwd(),
   ) {
@@ -59,48 +61,37 @@ export class SparseIndex implements RegistryClient {
   /** Every version of `crate` the index lists (none when it has never been published). */
   async versions(crate: string): Promise<IndexEntry[]> {
     const url = this.url + indexPath(crate);
-    const started = Date.now();
-    for (;;) {
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          headers: { 'cache-control': 'no-cache', ...(this.token ? { authorization: this.token } : {}) },
-          signal: AbortSignal.timeout(30_000),
-        });
-      } catch (e) {
-        const reason = (e as { cause?: { code?: string; message?: string } }).cause;
-        const cause = reason?.code ?? reason?.message ?? (e as Error).message;
-        throw new RegistryError(
-          `The Cargo registry \`${this.registry}\` is not reachable at ${this.url} (${cause}). Start it, or fix CARGO_REGISTRIES_${envName(this.registry)}_INDEX`,
-          this.url,
-        );
-      }
-      if (response.status === 404 || response.status === 410) return [];
-      if (response.status === 429) {
-        // honour the registry's Retry-After (seconds or an HTTP date), within a bound
-        const header = response.headers.get('retry-after') ?? '1';
-        const waitMs = /^\d+$/.test(header) ? Number(header) * 1000 : Math.max(0, Date.parse(header) - Date.now());
-        if (Date.now() + waitMs - started > this.maxRateLimitWaitMs) {
-          throw new RegistryError(
-            `The Cargo registry \`${this.registry}\` keeps answering 429 Too Many Requests for ${url}; try again later`,
-            this.url,
-          );
-        }
-        await sleep(waitMs);
-        continue;
-      }
-      if (!response.ok) {
-        throw new RegistryError(
-          `The Cargo registry \`${this.registry}\` answered ${response.status} ${response.statusText} for ${url}`,
-          this.url,
-        );
-      }
-      const text = await response.text();
-      return text
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as IndexEntry);
+    let answer: RegistryAnswer;
+    try {
+      answer = await readRegistry(
+        url,
+        { headers: { 'cache-control': 'no-cache', ...(this.token ? { authorization: this.token } : {}) } },
+        this.policy ?? readPolicy(),
+      );
+    } catch (e) {
+      if (!(e instanceof ReadFailure)) throw e;
+      const asked = e.asked(`the index file of ${crate} (${url})`);
+      throw new RegistryError(
+        e.lastStatus === undefined
+          ? `The Cargo registry \`${this.registry}\` is not reachable at ${this.url} (${e.last}). Start it, or fix CARGO_REGISTRIES_${envName(this.registry)}_INDEX.${asked}`
+          : `The Cargo registry \`${this.registry}\` at ${this.url} answered ${e.last}.${asked}`,
+        this.url,
+        this.registry,
+        true,
+      );
     }
+    if (answer.status === 404 || answer.status === 410) return [];
+    if (answer.status < 200 || answer.status >= 300) {
+      throw new RegistryError(
+        `The Cargo registry \`${this.registry}\` at ${this.url} answered ${answer.status} ${answer.statusText} for ${url}`,
+        this.url,
+        this.registry,
+      );
+    }
+    return answer.body
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as IndexEntry);
   }
 
   async has(crate: string, version: string): Promise<boolean> {
@@ -114,6 +105,8 @@ export class SparseIndex implements RegistryClient {
     throw new RegistryError(
       `${crate}@${version} was uploaded to \`${this.registry}\` but is not in its index after ${Math.round(timeoutMs / 1000)} s; raise publish.cargo.visibilityTimeout or check the registry at ${this.url}`,
       this.url,
+      this.registry,
+      true,
     );
   }
 

@@ -1,6 +1,7 @@
 import { pollUntil } from '../publish/poll';
 import type { RegistryClient } from '../publish/registry-client';
 import { RegistryError } from '../publish/registry-error';
+import { ReadFailure, ReadPolicy, RegistryAnswer, readPolicy, readRegistry } from '../publish/registry-fetch';
 
 /** A registry's way of saying the version is already there (npmjs 403, Verdaccio 409). */
 export const ALREADY_PUBLISHED =
@@ -15,6 +16,8 @@ export class NpmRegistry implements RegistryClient {
     /** The variable that set the URL, for messages. */
     private readonly variable: string,
     private readonly token: string | undefined,
+    /** How reads are retried; default: readPolicy() from the environment, when a read is made. */
+    private readonly policy?: ReadPolicy,
   ) {
     this.url = url.replace(/\/?$/, '/');
   }
@@ -22,35 +25,51 @@ export class NpmRegistry implements RegistryClient {
   async versions(name: string): Promise<string[]> {
     // scoped names keep the @ and escape the slash: @scope%2fname
     const url = this.url + encodeURIComponent(name).replace(/^%40/, '@');
-    let response: Response;
+    let answer: RegistryAnswer;
     try {
-      response = await fetch(url, {
-        headers: {
-          accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8',
-          'cache-control': 'no-cache',
-          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      answer = await readRegistry(
+        url,
+        {
+          headers: {
+            accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8',
+            'cache-control': 'no-cache',
+            ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          },
         },
-        signal: AbortSignal.timeout(30_000),
-      });
+        this.policy ?? readPolicy(),
+      );
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string } };
-      const why = err.name === 'TimeoutError' ? 'no answer within 30 s' : (err.cause?.code ?? err.message);
+      if (!(e instanceof ReadFailure)) throw e;
+      const asked = e.asked(`the packument of ${name} (${url})`);
       throw new RegistryError(
-        `The npm registry is not reachable at ${this.url} (${why}). Start it, or fix ${this.variable}`,
+        e.lastStatus === undefined
+          ? `The npm registry is not reachable at ${this.url} (${e.last}). Start it, or fix ${this.variable}.${asked}`
+          : `The npm registry at ${this.url} answered ${e.last}.${asked}`,
+        this.url,
+        this.url,
+        true,
+      );
+    }
+    if (answer.status === 404) return [];
+    if (answer.status < 200 || answer.status >= 300) {
+      throw new RegistryError(
+        `The npm registry at ${this.url} answered ${answer.status} ${answer.statusText} for ${url}. Start it, or fix ${this.variable}`,
+        this.url,
         this.url,
       );
     }
-    if (response.status === 404) return [];
-    if (!response.ok) {
+    let packument: { versions?: Record<string, unknown> };
+    try {
+      packument = JSON.parse(answer.body) as typeof packument;
+    } catch {
       throw new RegistryError(
-        `The npm registry at ${this.url} answered ${response.status} ${response.statusText} for ${url}. Start it, or fix ${this.variable}`,
+        `The npm registry at ${this.url} answered ${url} with something that is not a packument (JSON that does not parse). Check ${this.variable}`,
+        this.url,
         this.url,
       );
     }
-    const packument = (await response.json()) as { versions?: Record<string, unknown> };
     return Object.keys(packument.versions ?? {});
   }
-
   async has(name: string, version: string): Promise<boolean> {
     return (await this.versions(name)).includes(version);
   }
@@ -62,6 +81,8 @@ export class NpmRegistry implements RegistryClient {
     throw new RegistryError(
       `${name}@${version} was published to ${this.url} but its packument does not list it after ${Math.round(timeoutMs / 1000)} s`,
       this.url,
+      this.url,
+      true,
     );
   }
 

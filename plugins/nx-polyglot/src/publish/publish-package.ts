@@ -1,6 +1,7 @@
 import { credentialDetail } from './publish-credentials';
 import { publishLockFile, withPublishLock } from './publish-lock';
-import { PublishRecord, recordPublish } from './publish-log';
+import { PUBLISH_LOG_ENV, PublishRecord, readPublishLog, recordPublish } from './publish-log';
+import { publishedSoFar } from './publish-summary';
 import type { RegistryClient } from './registry-client';
 import { RegistryError } from './registry-error';
 
@@ -76,16 +77,47 @@ export interface PublishResult {
 
 type Ending = Omit<PublishRecord, keyof PublishIdentity | 'seconds'>;
 
+/** What this process recorded, for "so far" when the run keeps no publish log (Nx runs a Cargo batch in one process). */
+const thisProcess: PublishRecord[] = [];
+
+function record(r: PublishRecord): void {
+  thisProcess.push(r);
+  recordPublish(r);
+}
+
+/**
+ * The message of a package whose registry stopped answering within the
+ * bounds: the registry's own words, what became of this package, what the
+ * run published so far (the publish log holds every task's; without one,
+ * this process's), and what to do.
+ */
+function outageMessage(e: RegistryError, job: PackagePublish, stage: 'before' | 'uploaded' | 'unknown'): string {
+  const file = process.env[PUBLISH_LOG_ENV];
+  const records = file ? readPublishLog(file) : thisProcess;
+  const fate = {
+    before: `${job.label} was not published.`,
+    uploaded: `${job.label} was uploaded but not seen in the registry yet.`,
+    unknown: `${job.label} may or may not have been stored (its upload failed and the registry could not be asked).`,
+  }[stage];
+  const registry = e.registry ? `\`${e.registry}\`` : (e.url ?? job.where);
+  return [
+    e.message,
+    `${fate} ${publishedSoFar(records, job.id)}`,
+    `Rerun \`nx run-many -t publish\` once ${registry} answers; already published packages are skipped.`,
+    '',
+  ].join('\n');
+}
+
 /** Records a package that failed before its registry could be asked (no repository, no version). */
 export function failedBeforeStart(id: PublishIdentity, detail: string, message: string): PublishResult {
-  recordPublish({ ...id, status: 'failed', detail, seconds: 0 });
+  record({ ...id, status: 'failed', detail, seconds: 0 });
   return { success: false, output: message };
 }
 
 export async function publishPackage(job: PackagePublish): Promise<PublishResult> {
   const started = Date.now();
   const done = (ending: Ending, success: boolean, output: string): PublishResult => {
-    recordPublish({ ...job.id, ...ending, seconds: (Date.now() - started) / 1000 });
+    record({ ...job.id, ...ending, seconds: (Date.now() - started) / 1000 });
     return { success, output };
   };
   const presence =
@@ -97,6 +129,8 @@ export async function publishPackage(job: PackagePublish): Promise<PublishResult
       `${output}${job.label} is already in ${job.where}${why}${files?.length ? ` (${files.join(', ')})` : ''}: skipped\n`,
     );
 
+  // where a registry that stopped answering caught the publish: before its upload, or after it
+  let stage: 'before' | 'uploaded' = 'before';
   try {
     const before = await presence();
     if (before.complete) return skipped(before.files);
@@ -120,7 +154,8 @@ export async function publishPackage(job: PackagePublish): Promise<PublishResult
     });
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
-    return done({ status: 'failed', detail: e.message }, false, `${e.message}\n`);
+    const output = e.boundHit ? outageMessage(e, job, stage) : `${e.message}\n`;
+    return done({ status: 'failed', detail: e.message }, false, output);
   }
 
   async function ended(outcome: UploadOutcome): Promise<PublishResult> {
@@ -132,12 +167,14 @@ export async function publishPackage(job: PackagePublish): Promise<PublishResult
         there = (await outcome.mayBeThere?.()) ?? false;
       } catch (e) {
         if (!(e instanceof RegistryError)) throw e;
-        return done({ status: 'failed', detail: e.message }, false, `${output}${e.message}\n`);
+        const said = e.boundHit ? outageMessage(e, job, 'unknown') : `${e.message}\n`;
+        return done({ status: 'failed', detail: e.message }, false, `${output}${said}`);
       }
       if (there) return skipped(undefined, output);
       const signal = outcome.signal ? { signal: outcome.signal } : {};
       return done({ status: 'failed', detail: outcome.detail, ...signal }, false, `${output}${outcome.message}`);
     }
+    stage = 'uploaded';
     const visibleAt = await (
       outcome.visible ?? (() => job.client.waitUntilVisible(job.id.name, job.id.version, job.visibilityTimeoutMs))
     )();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PublishRecord } from './publish-log';
-import { publishSummary } from './publish-summary';
+import { publishSummary, publishedSoFar } from './publish-summary';
 
 const record = (over: Partial<PublishRecord>): PublishRecord => ({
   project: 'micromegas-transit',
@@ -43,5 +43,22 @@ describe('publishSummary', () => {
     ]);
     expect(text).toMatch(/1 published, 1 skipped, 1 failed$/);
     expect(failed).toBe(1);
+  });
+});
+
+describe('publishedSoFar', () => {
+  it('says what the run got into its registries, the last word on each package winning, the failing one left out', () => {
+    const records = [
+      record({ name: 'a', status: 'failed', detail: 'registry down' }),
+      record({ name: 'a', status: 'published' }),
+      record({ name: 'b', status: 'skipped' }),
+      record({ name: 'c', status: 'failed' }),
+      record({ name: 'd', status: 'failed' }),
+      record({ name: 'micromegas', ecosystem: 'python', status: 'published' }),
+    ];
+    expect(publishedSoFar(records, { ecosystem: 'cargo', name: 'd' })).toBe(
+      'So far in this run: 2 published (a@0.12.0, micromegas@0.12.0), 1 already there, 1 other(s) failed (c@0.12.0).',
+    );
+    expect(publishedSoFar([])).toBe('Nothing else was published in this run so far.');
   });
 });

@@ -34,6 +34,32 @@ export function publishSummary(
   return { text, failed: count('failed') };
 }
 
+/**
+ * What the run has got into its registries so far, in a sentence, for the
+ * message of a package that failed because a registry stopped answering:
+ * the user sees at once what a rerun has left to do. The last word on each
+ * package wins, as in the summary; `except` (the failing package) is left
+ * out, its own message says what became of it.
+ */
+export function publishedSoFar(records: PublishRecord[], except?: { ecosystem: string; name: string }): string {
+  const key = (r: { ecosystem: string; name: string }) => `${r.ecosystem}:${r.name}`;
+  const latest = [...new Map(records.map((r) => [key(r), r])).values()].filter(
+    (r) => !except || key(r) !== key(except),
+  );
+  const named = (status: PublishRecord['status']) =>
+    latest.filter((r) => r.status === status).map((r) => `${r.name}@${r.version}`);
+  const published = named('published');
+  const skipped = named('skipped');
+  const failed = named('failed');
+  if (latest.every((r) => r.status === 'planned')) return 'Nothing else was published in this run so far.';
+  const list = (names: string[]) => (names.length ? ` (${names.join(', ')})` : '');
+  return [
+    `So far in this run: ${published.length} published${list(published)}`,
+    `${skipped.length} already there`,
+    `${failed.length} other(s) failed${list(failed)}.`,
+  ].join(', ');
+}
+
 /** `nx-polyglot-publish-summary <log-file>`: prints the summary; fails when a package failed or nothing was logged. */
 export function publishSummaryMain(argv: string[]): number {
   const records = readPublishLog(argv[0] ?? '');

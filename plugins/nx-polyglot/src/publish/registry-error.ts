@@ -10,6 +10,14 @@ export class RegistryError extends Error {
   constructor(
     message: string,
     readonly url?: string,
+    /** The registry as its configuration names it (`local`), for the rerun advice. */
+    readonly registry?: string,
+    /**
+     * The registry did not answer, or did not show an upload, within the
+     * bounds (registry-fetch.ts, poll.ts): nothing is wrong with the run
+     * itself, and a rerun once the registry answers publishes the rest.
+     */
+    readonly boundHit = false,
   ) {
     super(message);
   }

@@ -10,6 +10,18 @@ import {
   pythonRepository,
   sameVersion,
 } from './pypi-index';
+import type { ReadPolicy } from '../publish/registry-fetch';
+import { RegistryError } from '../publish/registry-error';
+
+// reads retried quickly: the retry policy itself is registry-fetch.spec.ts's
+const fast: ReadPolicy = {
+  attempts: 3,
+  timeoutMs: 300,
+  backoffMs: 10,
+  maxBackoffMs: 20,
+  budgetMs: 5_000,
+  maxRetryAfterMs: 1_000,
+};
 
 const FILES = ['micromegas-0.12.0-py3-none-any.whl', 'micromegas-0.12.0.tar.gz', 'micromegas-0.11.0.tar.gz'];
 
@@ -35,6 +47,7 @@ describe('PypiIndex against a real HTTP server', () => {
   let base: string;
   const requests: Array<{ url: string; accept: string }> = [];
   let lateCalls = 0;
+  let recoveringCalls = 0;
 
   beforeAll(async () => {
     ({ server, url: base } = await listen((req, res) => {
@@ -72,6 +85,10 @@ describe('PypiIndex against a real HTTP server', () => {
       } else if (url === '/simple/broken/') {
         res.writeHead(503, 'Service Unavailable');
         res.end();
+      } else if (url === '/simple/recovering/') {
+        recoveringCalls++;
+        if (recoveringCalls <= 2) res.writeHead(503, 'Service Unavailable').end();
+        else res.writeHead(200, { 'content-type': 'text/html' }).end(htmlPage(['recovering-0.12.0.tar.gz']));
       } else if (url === '/simple/late/') {
         lateCalls++;
         res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' });
@@ -143,32 +160,45 @@ describe('PypiIndex against a real HTTP server', () => {
     expect(await new PypiIndex(`${base}/simple/`).files('elsewhere')).toEqual([]);
   });
 
-  it('throws on 5xx, naming the repository, the URL and the variables to fix', async () => {
-    const index = new PypiIndex(`${base}/simple/`, {
-      repository: 'local',
-      variables: ['POETRY_REPOSITORIES_LOCAL_URL'],
-    });
-    await expect(index.files('broken')).rejects.toThrow(
-      `The Python repository \`local\` is not usable at ${base}/simple/broken/ (it answered 503 Service Unavailable). Start it, or fix POETRY_REPOSITORIES_LOCAL_URL`,
+  it('asks again after a 503 and reads the page that follows', async () => {
+    const index = new PypiIndex(`${base}/simple/`, { repository: 'local', variables: [] }, fast);
+    expect(await index.isPublished('recovering', '0.12.0')).toBe(true);
+    expect(recoveringCalls).toBe(3);
+  });
+
+  it('throws on 5xx that does not stop, naming the repository, the URL, the tries and the variables to fix', async () => {
+    const index = new PypiIndex(
+      `${base}/simple/`,
+      { repository: 'local', variables: ['POETRY_REPOSITORIES_LOCAL_URL'] },
+      fast,
+    );
+    const e = await index.files('broken').catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(RegistryError);
+    expect(e).toMatchObject({ registry: 'local', boundHit: true });
+    expect((e as Error).message).toMatch(
+      new RegExp(
+        `^The Python repository \`local\` is not usable at ${base}/simple/broken/ \\(it answered 503 Service Unavailable\\)\\. Start it, or fix POETRY_REPOSITORIES_LOCAL_URL\\. It was asked 3 times in \\d+ s\\.$`,
+      ),
     );
   });
 
   it('throws when the connection is refused', async () => {
     const { server: closed, url } = await listen(() => {});
     await new Promise((resolve) => closed.close(resolve));
-    const index = new PypiIndex(`${url}/simple/`, {
-      repository: 'local',
-      variables: ['POETRY_REPOSITORIES_LOCAL_URL'],
-    });
+    const index = new PypiIndex(
+      `${url}/simple/`,
+      { repository: 'local', variables: ['POETRY_REPOSITORIES_LOCAL_URL'] },
+      { ...fast, attempts: 1 },
+    );
     await expect(index.isPublished('micromegas', '0.12.0')).rejects.toThrow(
       `The Python repository \`local\` is not usable at ${url}/simple/micromegas/ (ECONNREFUSED). Start it, or fix POETRY_REPOSITORIES_LOCAL_URL`,
     );
   });
 
   it('gives up on an index that does not answer', async () => {
-    const index = new PypiIndex(`${base}/slow/simple/`, { repository: 'local', variables: [] }, 300);
+    const index = new PypiIndex(`${base}/slow/simple/`, { repository: 'local', variables: [] }, fast);
     await expect(index.files('micromegas')).rejects.toThrow(
-      /not usable at .*\/slow\/simple\/micromegas\/ \(no answer within 0\.3 s\)/,
+      /not usable at .*\/slow\/simple\/micromegas\/ \(no answer within 0\.3 s\)\. Start it, or fix its URL\. It was asked 3 times in \d+ s\./,
     );
   });
 

@@ -2,6 +2,7 @@ import { envName } from '../options';
 import { pollUntil } from '../publish/poll';
 import type { RegistryClient } from '../publish/registry-client';
 import { RegistryError } from '../publish/registry-error';
+import { ReadFailure, ReadPolicy, RegistryAnswer, readPolicy, readRegistry } from '../publish/registry-fetch';
 import { normalizeName } from './pyproject';
 
 /** An upload tool's way of saying the file is already there (PyPI 400, pypiserver 409, Nexus, Artifactory). */
@@ -177,7 +178,8 @@ export class PypiIndex implements RegistryClient {
     simpleUrl: string,
     /** Names the repository and the variables to fix, in messages. */
     private readonly describe: { repository: string; variables: string[] } = { repository: simpleUrl, variables: [] },
-    private readonly timeoutMs = 30_000,
+    /** How reads are retried; default: readPolicy() from the environment, when a read is made. */
+    private readonly policy?: ReadPolicy,
   ) {
     this.simpleUrl = simpleUrl.replace(/\/?$/, '/');
   }
@@ -186,13 +188,16 @@ export class PypiIndex implements RegistryClient {
     return this.simpleUrl;
   }
 
-  private unreachable(url: string, why: string): RegistryError {
+  /** `asked`: how often it was asked, when the retries ran out (a bound hit). */
+  private unreachable(url: string, why: string, asked?: string): RegistryError {
     const fix = this.describe.variables.length
       ? `Start it, or fix ${this.describe.variables.join(' / ')}`
       : 'Start it, or fix its URL';
     return new RegistryError(
-      `The Python repository \`${this.describe.repository}\` is not usable at ${url} (${why}). ${fix}`,
+      `The Python repository \`${this.describe.repository}\` is not usable at ${url} (${why}). ${fix}${asked ? `.${asked}` : ''}`,
       this.simpleUrl,
+      this.describe.repository,
+      asked !== undefined,
     );
   }
 
@@ -201,20 +206,16 @@ export class PypiIndex implements RegistryClient {
     let url = `${this.simpleUrl}${normalizeName(project)}/`;
     const origin = new URL(url).origin;
     for (let redirects = 0; ; redirects++) {
-      let response: Response;
+      let response: RegistryAnswer;
       try {
-        response = await fetch(url, {
-          headers: { accept: ACCEPT, 'cache-control': 'no-cache' },
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
+        response = await readRegistry(
+          url,
+          { headers: { accept: ACCEPT, 'cache-control': 'no-cache' }, redirect: 'manual' },
+          this.policy ?? readPolicy(),
+        );
       } catch (e) {
-        const err = e as Error & { cause?: { code?: string } };
-        const why =
-          err.name === 'TimeoutError'
-            ? `no answer within ${this.timeoutMs / 1000} s`
-            : (err.cause?.code ?? err.message);
-        throw this.unreachable(url, why);
+        if (!(e instanceof ReadFailure)) throw e;
+        throw this.unreachable(url, e.lastStatus === undefined ? e.last : `it answered ${e.last}`, e.asked());
       }
       if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
         const next = new URL(response.headers.get('location') as string, url).href;
@@ -226,8 +227,9 @@ export class PypiIndex implements RegistryClient {
         continue;
       }
       if (response.status === 404 || response.status === 410) return [];
-      if (!response.ok) throw this.unreachable(url, `it answered ${response.status} ${response.statusText}`.trim());
-      const body = await response.text();
+      if (response.status < 200 || response.status >= 300)
+        throw this.unreachable(url, `it answered ${response.status} ${response.statusText}`.trim());
+      const body = response.body;
       if ((response.headers.get('content-type') ?? '').includes('json')) {
         let page: { files?: Array<{ filename?: unknown }> };
         try {
@@ -279,6 +281,8 @@ export class PypiIndex implements RegistryClient {
     throw new RegistryError(
       `${project} ${version} was uploaded to \`${this.describe.repository}\` but ${this.simpleUrl}${normalizeName(project)}/ does not list it after ${Math.round(timeoutMs / 1000)} s; raise visibilityTimeout or check the repository`,
       this.simpleUrl,
+      this.describe.repository,
+      true,
     );
   }
 
