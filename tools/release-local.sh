@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job: a full release of this monorepo into local registries on this
 # machine (kellnr, pypiserver and verdaccio on 127.0.0.1): install what is
-# missing, start the registries, run the CI checks, publish every crate, the
-# Python package and the plugin through `nx run-many -t publish`, print a
-# summary, stop the registries. A second run finds everything published and
+# missing (the registries in the background), run the CI checks, start the
+# registries, publish every crate, the Python package and the plugin through
+# `nx run-many -t publish`, print a summary, stop the registries. A second run finds everything published and
 # uploads nothing.
 #
 # The registries keep their data in ${NX_POLYGLOT_REGISTRIES:-.registries}.
@@ -15,8 +15,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The registries' first install builds kellnr from source, minutes of CPU: it
+# runs in the background, in a process group of its own (so it can be stopped
+# whole), while setup and the CI checks run, which need no registry.
+# Publishing waits for it.
+install_log="$(mktemp)"
+setsid bash tools/registries/install.sh >"$install_log" 2>&1 &
+install_pid=$!
+registries_started=false
+cleanup() {
+  [ -z "$install_pid" ] || kill -TERM -- "-$install_pid" 2>/dev/null || true
+  rm -f "$install_log"
+  [ "$registries_started" = false ] || bash tools/registries/stop.sh "$data"
+}
+trap cleanup EXIT
+
 bash tools/setup.sh
-bash tools/registries/install.sh
+npx nx run micromegas-monorepo:version-check
+npx nx run-many -t test lint format
+
+if [ -n "$(cat "$install_log")" ]; then echo "release-local: waiting for the registries' install (log: $install_log)"; fi
+install_status=0
+wait "$install_pid" || install_status=$?
+install_pid=""
+if [ "$install_status" != 0 ]; then
+  cat "$install_log" >&2
+  echo "release-local: installing the registries failed (exit $install_status, output above)" >&2
+  exit "$install_status"
+fi
 
 data="${NX_POLYGLOT_REGISTRIES:-$PWD/.registries}"
 random_token() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
@@ -39,7 +65,7 @@ if [ "$start_status" = 3 ] && [ "$derived" = true ]; then
 elif [ "$start_status" != 0 ]; then
   exit "$start_status"
 fi
-trap 'bash tools/registries/stop.sh "$data"' EXIT
+registries_started=true
 # shellcheck source=/dev/null # written by start.sh at run time
 . "$data/registries.env"
 
@@ -64,7 +90,5 @@ fi
 
 NX_POLYGLOT_PUBLISH_LOG="$data/publish-$(date +%Y%m%d-%H%M%S).jsonl"
 export NX_POLYGLOT_PUBLISH_LOG
-npx nx run micromegas-monorepo:version-check
-npx nx run-many -t test lint format
 npx nx run-many -t publish
 npx --no-install nx-polyglot-publish-summary "$NX_POLYGLOT_PUBLISH_LOG"

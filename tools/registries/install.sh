@@ -12,14 +12,28 @@ mkdir -p "$cache"
 # shellcheck source=common.sh
 . "$here/common.sh"
 
+# One install at a time per cache: the first runs of two clones (or two CI
+# jobs) on one machine would otherwise build into one target dir and npm-install
+# into one prefix at once, and each break the other's files. The lock goes with
+# the process, so a killed install leaves nothing stuck.
+exec 9>"$cache/.install.lock"
+flock 9
+
 # kellnr: built from source (no prebuilt binary may be downloaded). --locked
 # because newer resolutions need crates missing from the mirror or a newer
 # rustc; the target dir lets an interrupted build resume.
+# Built for build time, not run time (the first `npm run main` waits for it):
+# the dev profile without debug info (no optimisation; a registry serving a
+# dozen small crates does not notice), and the system's OpenSSL where
+# pkg-config finds it instead of kellnr's default feature, which compiles
+# OpenSSL from source. Figures: tools/registries/README.md.
 kellnr="$cache/kellnr-$KELLNR_VERSION/bin/kellnr"
 if [ ! -x "$kellnr" ]; then
   echo "install: building kellnr $KELLNR_VERSION (takes long the first time)" >&2
-  CARGO_TARGET_DIR="$cache/kellnr-target" \
-    cargo install "kellnr@$KELLNR_VERSION" --locked --root "$cache/kellnr-$KELLNR_VERSION"
+  features=()
+  if pkg-config --exists openssl 2>/dev/null; then features=(--no-default-features); fi
+  CARGO_TARGET_DIR="$cache/kellnr-target" CARGO_PROFILE_DEV_DEBUG=0 \
+    cargo install "kellnr@$KELLNR_VERSION" --locked --debug "${features[@]}" --root "$cache/kellnr-$KELLNR_VERSION"
   rm -rf "$cache/kellnr-target" # ~2 GB, only needed to resume a build
 fi
 
