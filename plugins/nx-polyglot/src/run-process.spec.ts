@@ -24,4 +24,34 @@ describe('runProcess', () => {
     expect(r.exitCode).toBe(127);
     expect(r.output).toContain('`no-such-program-nx-polyglot` is not installed or not on PATH');
   });
+
+  it('adds to the environment, and removes a variable given as undefined', async () => {
+    process.env.NX_POLYGLOT_RUN_PROCESS_SPEC = 'inherited';
+    try {
+      const r = await runProcess('sh', ['-c', 'echo "${NX_POLYGLOT_RUN_PROCESS_SPEC-unset} $ADDED"'], {
+        cwd: process.cwd(),
+        env: { NX_POLYGLOT_RUN_PROCESS_SPEC: undefined, ADDED: 'added' },
+      });
+      expect(r.output).toBe('unset added\n');
+    } finally {
+      delete process.env.NX_POLYGLOT_RUN_PROCESS_SPEC;
+    }
+  });
+
+  it('gives whole stdout lines, stderr chunks and the output of both, without breaking a character', async () => {
+    const lines: string[] = [];
+    let stderr = '';
+    const r = await runProcess(
+      'sh',
+      ['-c', 'printf \'{"a":"é"}\\nnot\'; sleep 0.1; printf \' ended\'; echo warn >&2'],
+      {
+        cwd: process.cwd(),
+        onStdoutLine: (l) => lines.push(l),
+        onStderr: (c) => (stderr += c),
+      },
+    );
+    expect(lines).toEqual(['{"a":"é"}', 'not ended']);
+    expect(stderr).toBe('warn\n');
+    expect(r.output).toContain('{"a":"é"}\nnot ended');
+  });
 });
