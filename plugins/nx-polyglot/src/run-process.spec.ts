@@ -1,5 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { howItEnded, runProcess } from './run-process';
+import { ProcessHost, howItEnded, killChildrenWhenEnding, runProcess } from './run-process';
 
 describe('runProcess', () => {
   it('reports a process killed by a signal as that signal, keeping what it printed', async () => {
@@ -53,5 +54,24 @@ describe('runProcess', () => {
     expect(lines).toEqual(['{"a":"é"}', 'not ended']);
     expect(stderr).toBe('warn\n');
     expect(r.output).toContain('{"a":"é"}\nnot ended');
+  });
+
+  it('ends the processes it started when this process is ended by a signal, then lets the signal end it', async () => {
+    const host = Object.assign(new EventEmitter(), { pid: 4242, raised: [] as unknown[][] });
+    const fake = Object.assign(host, { kill: (...a: unknown[]) => host.raised.push(a) }) as unknown as ProcessHost;
+    killChildrenWhenEnding(fake);
+    let pid = 0;
+    const sleeping = runProcess('sleep', ['300'], { cwd: process.cwd(), onSpawn: (p) => (pid = p) });
+    expect(pid).toBeGreaterThan(0);
+    host.emit('SIGTERM');
+    // a guard against hangs only: without the clean-up, sleep would run for 300 s
+    let guard: NodeJS.Timeout | undefined;
+    const r = await Promise.race([
+      sleeping,
+      new Promise<undefined>((resolve) => (guard = setTimeout(() => resolve(undefined), 60_000))),
+    ]);
+    clearTimeout(guard);
+    expect(r?.signal).toBe('SIGTERM');
+    expect(host.raised).toEqual([[4242, 'SIGTERM']]);
   });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -41,6 +41,7 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
     if (value === undefined) delete env[key];
     else env[key] = value;
   const child = spawn(file, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  endWithThisProcess(child);
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
   // stdout and stderr interleaved as they arrive, as one text
   let output = '';
@@ -91,4 +92,36 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
       resolve({ exitCode: code ?? 1, output });
     });
   });
+}
+
+/** What of `process` the clean-up uses (a test passes its own). */
+export type ProcessHost = Pick<NodeJS.Process, 'once' | 'listenerCount' | 'kill' | 'pid'>;
+
+const running = new Set<ChildProcess>();
+const hooked = new WeakSet<ProcessHost>();
+
+function endWithThisProcess(child: ChildProcess): void {
+  running.add(child);
+  child.once('close', () => running.delete(child));
+  child.once('error', () => running.delete(child));
+  killChildrenWhenEnding(process);
+}
+
+/**
+ * When `host` exits or is ended by SIGTERM, SIGINT or SIGHUP, the processes
+ * still running are sent SIGTERM first: Nx ends a worker that way, and a
+ * cargo left behind would go on holding the target directory's lock. A
+ * signal nobody else handles is raised again, so it still ends `host` as it
+ * would have (what execa's `cleanup` did through signal-exit).
+ */
+export function killChildrenWhenEnding(host: ProcessHost): void {
+  if (hooked.has(host)) return;
+  hooked.add(host);
+  const killAll = () => running.forEach((c) => c.kill('SIGTERM'));
+  host.once('exit', killAll);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+    host.once(signal, () => {
+      killAll();
+      if (host.listenerCount(signal) === 0) host.kill(host.pid, signal);
+    });
 }
