@@ -23,3 +23,36 @@ measure() {
   done
   printf '| %s | %s | %s |\n' "$label" "$(printf '%s\n' "${times[@]}" | median)" "$(printf '%s ' "${times[@]}")"
 }
+
+# timed CMD...: runs CMD quietly, prints "WALL CPU" in seconds; CPU is user +
+# system of CMD and every process it waits for (not a daemon it talks to).
+timed() {
+  local TIMEFORMAT='%R %U %S' report
+  report=$( { time "$@" >/dev/null 2>&1 || echo "failed"; } 2>&1 )
+  case $report in *failed*) echo "benchmark command failed: $*" >&2; exit 1 ;; esac
+  awk 'NR == 1 { printf "%.2f %.2f\n", $1, $2 + $3 }' <<<"$report"
+}
+
+# measure_cpu KEY LABEL PREPARE CMD...: $reps runs of CMD, each after `eval
+# PREPARE`; prints a row "| LABEL | median wall | median CPU | walls |" and
+# sets WALL[KEY] and CPU[KEY] to the medians, for ratios.
+declare -A WALL=() CPU=()
+# shellcheck disable=SC2034 # WALL and CPU are read by the scripts that source this
+measure_cpu() {
+  local key=$1 label=$2 prepare=$3; shift 3
+  local walls=() cpus=() w c
+  for _ in $(seq "${reps:?set reps before measure_cpu}"); do
+    eval "$prepare"
+    read -r w c < <(timed "$@")
+    walls+=("$w")
+    cpus+=("$c")
+  done
+  w=$(printf '%s\n' "${walls[@]}" | median)
+  c=$(printf '%s\n' "${cpus[@]}" | median)
+  WALL[$key]=$w
+  CPU[$key]=$c
+  printf '| %s | %s | %s | %s |\n' "$label" "$w" "$c" "$(printf '%s ' "${walls[@]}")"
+}
+
+# ratio A B: A / B to two decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }

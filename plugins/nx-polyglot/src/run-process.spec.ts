@@ -1,5 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { howItEnded, runProcess } from './run-process';
+import { ProcessHost, howItEnded, killChildrenWhenEnding, runProcess } from './run-process';
 
 describe('runProcess', () => {
   it('reports a process killed by a signal as that signal, keeping what it printed', async () => {
@@ -23,5 +24,54 @@ describe('runProcess', () => {
     const r = await runProcess('no-such-program-nx-polyglot', [], { cwd: process.cwd() });
     expect(r.exitCode).toBe(127);
     expect(r.output).toContain('`no-such-program-nx-polyglot` is not installed or not on PATH');
+  });
+
+  it('adds to the environment, and removes a variable given as undefined', async () => {
+    process.env.NX_POLYGLOT_RUN_PROCESS_SPEC = 'inherited';
+    try {
+      const r = await runProcess('sh', ['-c', 'echo "${NX_POLYGLOT_RUN_PROCESS_SPEC-unset} $ADDED"'], {
+        cwd: process.cwd(),
+        env: { NX_POLYGLOT_RUN_PROCESS_SPEC: undefined, ADDED: 'added' },
+      });
+      expect(r.output).toBe('unset added\n');
+    } finally {
+      delete process.env.NX_POLYGLOT_RUN_PROCESS_SPEC;
+    }
+  });
+
+  it('gives whole stdout lines, stderr chunks and the output of both, without breaking a character', async () => {
+    const lines: string[] = [];
+    let stderr = '';
+    const r = await runProcess(
+      'sh',
+      ['-c', 'printf \'{"a":"é"}\\nnot\'; sleep 0.1; printf \' ended\'; echo warn >&2'],
+      {
+        cwd: process.cwd(),
+        onStdoutLine: (l) => lines.push(l),
+        onStderr: (c) => (stderr += c),
+      },
+    );
+    expect(lines).toEqual(['{"a":"é"}', 'not ended']);
+    expect(stderr).toBe('warn\n');
+    expect(r.output).toContain('{"a":"é"}\nnot ended');
+  });
+
+  it('ends the processes it started when this process is ended by a signal, then lets the signal end it', async () => {
+    const host = Object.assign(new EventEmitter(), { pid: 4242, raised: [] as unknown[][] });
+    const fake = Object.assign(host, { kill: (...a: unknown[]) => host.raised.push(a) }) as unknown as ProcessHost;
+    killChildrenWhenEnding(fake);
+    let pid = 0;
+    const sleeping = runProcess('sleep', ['300'], { cwd: process.cwd(), onSpawn: (p) => (pid = p) });
+    expect(pid).toBeGreaterThan(0);
+    host.emit('SIGTERM');
+    // a guard against hangs only: without the clean-up, sleep would run for 300 s
+    let guard: NodeJS.Timeout | undefined;
+    const r = await Promise.race([
+      sleeping,
+      new Promise<undefined>((resolve) => (guard = setTimeout(() => resolve(undefined), 60_000))),
+    ]);
+    clearTimeout(guard);
+    expect(r?.signal).toBe('SIGTERM');
+    expect(host.raised).toEqual([[4242, 'SIGTERM']]);
   });
 });

@@ -161,6 +161,9 @@ function ownerOf(file: string, crates: CrateRef[], outcomes: Map<string, CrateOu
  * crate's tests run in a `cargo test -p <crate>` of its own, several at once:
  * cargo releases its build lock before running tests, so a slow crate holds
  * up no other, each crate's output is its own, and each is reported as it ends.
+ * The price is one cargo start per crate (≈30 ms of CPU each, a third of it
+ * rustup's proxy): on this repository's 15 crates, warm, 1.70 s of CPU against
+ * 1.23 s for one `cargo test --workspace`, which runs every binary in turn.
  */
 async function* compileCrates(
   invocation: CargoInvocation,

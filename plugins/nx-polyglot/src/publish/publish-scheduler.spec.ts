@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Finished, TaskOutcome, schedule } from './publish-scheduler';
+import { Finished, TaskOutcome, criticalFirst, schedule } from './publish-scheduler';
 
 /** A DAG from { task: [its dependencies] }. */
 const dag = (edges: Record<string, string[]>) => ({ tasks: Object.keys(edges), dependsOn: (id: string) => edges[id] });
@@ -115,5 +115,30 @@ describe('schedule', () => {
     await expect(collect(schedule(dag({ a: ['b'], b: ['a'] }), run, { maxParallel: 1 }))).rejects.toThrow(
       /cycle: a, b/,
     );
+  });
+
+  it('starts, among the ready tasks, the one with the longest chain waiting on it', async () => {
+    // leaf and other need nothing and nothing needs them; transit → tracing → telemetry is the critical path
+    const c = controlled();
+    const edges = { leaf: [], other: [], transit: [], tracing: ['transit'], telemetry: ['tracing'] };
+    const result = collect(schedule(dag(edges), c.run, { maxParallel: 1 }));
+    await c.startedCount(1);
+    expect(c.started).toEqual(['transit']);
+    c.pending.get('transit')!();
+    await c.startedCount(2);
+    // tracing heads the longest chain left; then the given order among equals
+    expect(c.started).toEqual(['transit', 'tracing']);
+    for (let n = 3; n <= 5; n++) {
+      c.pending.get(c.started[n - 2])!();
+      await c.startedCount(n);
+    }
+    c.pending.get(c.started[4])!();
+    expect((await result).map((f) => f.id)).toEqual(['transit', 'tracing', 'leaf', 'other', 'telemetry']);
+  });
+
+  it('orders by chain length, keeping the given order among equals, and survives a cycle', () => {
+    const deps = (edges: Record<string, string[]>) => new Map(Object.entries(edges));
+    expect(criticalFirst(['a', 'b', 'c', 'd'], deps({ a: [], b: [], c: ['b'], d: [] }))).toEqual(['b', 'a', 'c', 'd']);
+    expect(criticalFirst(['a', 'b'], deps({ a: ['b'], b: ['a'] }))).toEqual(['a', 'b']);
   });
 });
