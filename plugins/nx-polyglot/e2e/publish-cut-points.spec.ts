@@ -62,7 +62,14 @@ describe.sequential('every cut point of the publish plan: the registry goes down
   const found = { cuts: 0, duplicates: 0, missing: 0 };
 
   beforeAll(async () => {
-    s = await proxiedRelease('nx-polyglot-cuts-');
+    // the registry is stopped at every cut point, and each read of it is
+    // retried before the run gives up (publish/registry-fetch.ts): short
+    // backoffs keep the retries in the path without waiting out their
+    // production bounds at each of the cut points
+    s = await proxiedRelease('nx-polyglot-cuts-', {
+      NX_POLYGLOT_REGISTRY_BACKOFF_MS: '100',
+      NX_POLYGLOT_REGISTRY_MAX_BACKOFF_MS: '400',
+    });
     plan = await s.plan();
   });
   afterAll(async () => {
