@@ -108,9 +108,10 @@ describe('a release stopped at any point is finished by running it again, doing 
       const killed = await release(root, { killAt });
       expect(killed.killed).toBe(true);
       expect(readReleaseRecord(root)?.tag).toBe('v0.12.0');
-      // git killed while it held its index lock, as a kill during `git add` or `git commit` leaves it
+      // git killed while it held its lock files, as a kill during `git add` or `git commit` leaves them
       if (where.includes('staged') || where.includes('before the commit'))
-        writeFileSync(join(root, '.git', 'index.lock'), '');
+        for (const lock of ['index.lock', 'HEAD.lock', 'refs/heads/main.lock'])
+          writeFileSync(join(root, '.git', lock), '');
       const rerun = await release(root);
       expect(rerun.result, rerun.said.join('\n')).toEqual({ success: true });
       expect(rerun.said.join('\n')).toMatch(/release: finishing v0\.12\.0, interrupted \(begun .* by pid \d+\): found/);
