@@ -155,7 +155,17 @@ describe.sequential('SIGKILL of the release flow at seeded points: the rerun fin
     console.log(
       `release flow kill points, seed ${FAULT_SEED} (NX_POLYGLOT_FAULT_SEED): ${chosen.map((p) => p.what).join('; ')}`,
     );
+    const skipped: string[] = [];
     for (const point of chosen) {
+      if (point.kind === 'upload') {
+        // an earlier point's run may have uploaded them all before it was killed: then this point is not in the flow any more
+        const present = await s.present(plan);
+        const left = plan.filter((p) => p.ecosystem === point.ecosystem && !present.has(label(p))).length;
+        if (left < point.nth) {
+          skipped.push(point.what);
+          continue;
+        }
+      }
       let killed: number[] = [];
       const group: { pid?: number } = {};
       const kill = () => {
@@ -216,6 +226,7 @@ describe.sequential('SIGKILL of the release flow at seeded points: the rerun fin
       found.points++;
     }
 
+    if (skipped.length) console.log(`kill points no longer in the flow when their turn came: ${skipped.join('; ')}`);
     const last = await release();
     expect(last.exitCode, `the last rerun\n${last.all}`).toBe(0);
     // it says it finishes the release begun before, and runs no CI check again
