@@ -71,8 +71,6 @@ export async function resumeOf(
   const { git, root } = flow;
   const { tag } = record;
   const giveUp = `remove ${relative(root, releaseRecordFile(root))} to give that release up`;
-  const found: string[] = [];
-  found.push(...removeStaleGitLocks(root, await gitDir(flow), record, await branchRef(flow), tag));
   const head = (await git('rev-parse', 'HEAD')).output.trim();
   const subject = (await git('log', '-1', '--format=%s', 'HEAD')).output.trim();
   const parent = await git('rev-parse', 'HEAD^');
@@ -87,6 +85,8 @@ export async function resumeOf(
     return {
       refusal: `the release of ${tag} did not finish, and the tag ${tag} points at ${tagAt.output.trim().slice(0, 12)}, not at its release commit. Delete or move the tag (\`git tag -d ${tag}\`) and run this again, or ${giveUp}.`,
     };
+  // reading refs works beside git's lock files; what needs them gone comes after the refusals
+  const found = removeStaleGitLocks(root, await gitDir(flow), record, await branchRef(flow), tag);
   if (!committed) {
     // the section written (or half-staged) by the killed run: back to HEAD's, written again below
     removeQuietly(temporaryFor(changelogFile(root)));
