@@ -1,5 +1,6 @@
 import { execaSync } from 'execa';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Fault injection for the end-to-end tests: strace's `inject` makes one
@@ -153,4 +154,84 @@ export function killMatching(matches: (argv: string[], cwd: string) => boolean):
     }
   }
   return pids;
+}
+
+/**
+ * SIGKILL of a whole run: the process group of `groupPid` (a detached child:
+ * nx, its task processes and the tools they run), then anything still
+ * working in one of `dirs` (a task runner may give its tasks their own
+ * group). What the kill leaves is what a user's kill -9 of the terminal's
+ * job, or a CI runner's timeout, leaves.
+ */
+export function killRun(groupPid: number, dirs: string[]): number[] {
+  const killed: number[] = [];
+  try {
+    process.kill(-groupPid, 'SIGKILL');
+    killed.push(groupPid);
+  } catch {
+    // ended meanwhile
+  }
+  killed.push(...killMatching((_, cwd) => dirs.some((d) => cwd === d || cwd.startsWith(`${d}/`))));
+  return killed;
+}
+
+/**
+ * git hooks that stop a run at a named point of git's own work, so a kill
+ * lands exactly there: `pre-commit` (the changelog staged, no commit yet),
+ * `post-commit` (the commit made, nothing after it), `reference-transaction
+ * prepared <ref>` (the objects written, git holding the ref's lock file),
+ * `reference-transaction committed <ref>` (the ref updated, git still
+ * running), `pre-receive` (in a bare remote: a push arriving). The hook is
+ * inert until a point is armed in `<gitDir>/stop-at`; the first hook at
+ * that point disarms it, writes `<gitDir>/stop-reached` and sleeps,
+ * to be killed. Armed as `hold:<point>`, it waits at that point until
+ * `<gitDir>/hold` is removed instead, and the run goes on.
+ */
+export function installStopHooks(gitDir: string): void {
+  const script = `#!/bin/sh
+dir='${gitDir}'
+hook="$(basename "$0")"
+# the points this call of the hook is at: the hook's name; for reference-transaction, one per ref it updates
+case "$hook" in
+  reference-transaction) points="$(awk -v s="$1" '{print "reference-transaction " s " " $3}')" ;;
+  pre-receive) cat >/dev/null; points="$hook" ;;
+  *) points="$hook" ;;
+esac
+[ -f "$dir/stop-at" ] || exit 0
+want="$(cat "$dir/stop-at")"
+hold=false
+case "$want" in hold:*) hold=true; want="\${want#hold:}" ;; esac
+printf '%s\\n' "$points" | grep -qxF "$want" || exit 0
+rm -f "$dir/stop-at"
+echo "$want" > "$dir/stop-reached"
+if $hold; then
+  i=0
+  while [ -f "$dir/hold" ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i + 1)); done
+  exit 0
+fi
+sleep 600
+`;
+  mkdirSync(join(gitDir, 'hooks'), { recursive: true });
+  for (const hook of ['pre-commit', 'post-commit', 'reference-transaction', 'pre-receive'])
+    writeFileSync(join(gitDir, 'hooks', hook), script, { mode: 0o755 });
+}
+
+/** Arms the stop hooks of `gitDir` at `point` (`hold:<point>` to hold there until `<gitDir>/hold` is removed). */
+export function armStop(gitDir: string, point: string): void {
+  rmSync(join(gitDir, 'stop-reached'), { force: true });
+  if (point.startsWith('hold:')) writeFileSync(join(gitDir, 'hold'), '');
+  writeFileSync(join(gitDir, 'stop-at'), point);
+}
+
+/** The point a stop hook of `gitDir` stopped at, once one did. */
+export function stopReached(gitDir: string): string | undefined {
+  try {
+    return readFileSync(join(gitDir, 'stop-reached'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function disarmStops(gitDir: string): void {
+  for (const f of ['stop-at', 'stop-reached', 'hold']) rmSync(join(gitDir, f), { force: true });
 }

@@ -1,9 +1,11 @@
 import { execa } from 'execa';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPublishLog } from '../src/publish/publish-log';
 import { cargoMetadata, isPublished, pathDependencies } from './cargo-metadata';
+import { startGithubApiStandIn } from './github-api-stand-in';
+import { startRegistryProxy } from './registry-proxy';
 import { releaseEnv, startRegistries, stopRegistries, verdaccioToken } from './registries';
 import { copyRepository } from './repo-copy';
 
@@ -72,4 +74,41 @@ export async function releaseSetup(
     rmSync(data, { recursive: true, force: true });
   };
   return { copy, data, urls, env, log, publish, cleanup, records: () => readPublishLog(log) };
+}
+
+/**
+ * The GitHub side of a release, on loopback: the API stand-in behind a proxy
+ * (so a test can hold, drop or deliver Nx's requests to it), and the git
+ * remote `origin` naming github.example.test while pushes go to a local bare
+ * repository. The copy's release target is pointed at the stand-in (committed),
+ * and its main branch pushed. `env` gets what a release with a token needs.
+ */
+export async function githubSide(copy: string, env: Record<string, string>) {
+  const slug = 'micromegas/micromegas';
+  const api = await startGithubApiStandIn(slug);
+  const proxy = await startRegistryProxy(new URL(api.apiBaseUrl).origin);
+  const file = join(copy, 'package.json');
+  const pkg = JSON.parse(readFileSync(file, 'utf8'));
+  pkg.nx.targets.release.options.createRelease = {
+    provider: 'github-enterprise-server',
+    hostname: 'github.example.test',
+    apiBaseUrl: `${proxy.origin.replace(/\/$/, '')}/api/v3`,
+  };
+  writeFileSync(file, JSON.stringify(pkg, null, 2) + '\n');
+  const git = (cwd: string, ...args: string[]) => execa('git', args, { cwd, env });
+  await git(copy, '-c', 'user.name=test', '-c', 'user.email=test@localhost', 'commit', '-qam', 'GitHub stand-in');
+  const origin = mkdtempSync(join(tmpdir(), 'nx-polyglot-origin-'));
+  await git(origin, 'init', '-q', '--bare');
+  await git(copy, 'remote', 'add', 'origin', `https://github.example.test/${slug}.git`);
+  await git(copy, 'config', `url.${origin}.pushInsteadOf`, `https://github.example.test/${slug}.git`);
+  await git(copy, 'push', '-q', '-u', 'origin', 'main');
+  /** The GitHub releases the stand-in created (each accepted POST). */
+  const created = () =>
+    proxy.writes.filter((w) => w.method === 'POST' && w.path.endsWith('/releases') && w.status === 201);
+  const cleanup = async () => {
+    await proxy.close();
+    await api.close();
+    rmSync(origin, { recursive: true, force: true });
+  };
+  return { slug, api, proxy, origin, created, cleanup, token: `ghp_${Math.random().toString(36).slice(2)}` };
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { FlowContext, StepResult } from './context';
 import { GithubCreate, GithubPlan, planGithubRelease, runGithubRelease } from './github-plan';
+import { clearReleaseRecord, readReleaseRecord } from './interrupted-release';
 import { notesFileOf } from './notes';
 import type { ReleaseFlowOptions } from './options';
 
@@ -66,7 +67,9 @@ export async function githubRelease(
     );
     return { success: true };
   }
-  return (await createOnGithub(flow, github, target, notesFile))
-    ? { success: true }
-    : log.fail(`github-release: the GitHub release ${tag} was not created (see above).`);
+  if (!(await createOnGithub(flow, github, target, notesFile)))
+    return log.fail(`github-release: the GitHub release ${tag} was not created (see above).`);
+  // the last part of a release that stopped at its GitHub release: it is finished now
+  if (readReleaseRecord(root)?.tag === tag) clearReleaseRecord(root);
+  return { success: true };
 }

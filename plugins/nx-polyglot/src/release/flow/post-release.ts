@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { openUnreleased } from '../changelog';
 import { changelogFile, FlowContext, readChangelog, StepResult } from './context';
+import { readReleaseRecord } from './interrupted-release';
 
 /** The lockstep bump of the release group (the bump executor), as the step runs it. */
 export type BumpVersions = (to: string | undefined, dryRun: boolean) => Promise<StepResult>;
@@ -12,6 +13,11 @@ export async function postRelease(
   bump: BumpVersions,
 ): Promise<StepResult> {
   const { log, git } = flow;
+  const unfinished = readReleaseRecord(flow.root);
+  if (unfinished)
+    return log.fail(
+      `post-release: the release of ${unfinished.tag} (begun ${unfinished.since}) did not finish; run \`npx nx run ${flow.target} --step=release\` to finish it first. Nothing was done.`,
+    );
   const bumped = await bump(options.to, flow.dryRun);
   if (!bumped.success) return log.fail('post-release: the bump failed; nothing was committed.');
   if (flow.dryRun) {

@@ -3,11 +3,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { readPublishLog } from '../../publish/publish-log';
 import { releaseSection, sectionBody } from '../changelog';
+import { writeFileDurably } from '../durable-write';
 import { lockMismatches } from '../lock-consistency';
 import { versionMismatches } from '../version-consistency';
 import { changelogFile, FlowContext, readChangelog, StepResult } from './context';
 import type { GithubPlan } from './github-plan';
 import { createOnGithub, GithubOptions, planGithub, rerunCommand } from './github-release';
+import {
+  clearReleaseRecord,
+  readReleaseRecord,
+  releaseRecordFile,
+  Resume,
+  resumeOf,
+  writeReleaseRecord,
+} from './interrupted-release';
 import { notesDirOf, notesFileOf, notesFromPublishLog } from './notes';
 
 export type ReleaseOptions = GithubOptions & { product?: string };
@@ -30,19 +39,45 @@ interface ReleasePlan {
  * commit and tag, publish, release notes, and the GitHub release when a token
  * is set. Refuses before changing anything when the tree is dirty, the tag
  * exists or a token has nowhere to send the release.
+ *
+ * A release interrupted after the checks (killed, a registry down, GitHub
+ * refusing) left its record (interrupted-release.ts): the same command then
+ * finishes it, doing only what git and the registries show is not done yet
+ * (the commit, the tag, each upload; Nx updates a GitHub release that exists
+ * rather than creating a second). The caller holds the release lock.
  */
 export async function releaseVersionOnDisk(flow: FlowContext, options: ReleaseOptions): Promise<StepResult> {
-  const refusal = await refusalBeforeRelease(flow);
+  const resumed = flow.dryRun ? undefined : await interruptedRelease(flow);
+  if (resumed && 'refusal' in resumed) return flow.log.fail(`release: ${resumed.refusal} Nothing was done.`);
+  const resume = resumed?.resume;
+  const refusal = await refusalBeforeRelease(flow, resume);
   if (refusal) return flow.log.fail(`release: ${refusal} Nothing was done.`);
-  const plan = await planRelease(flow, options);
+  const plan = await planRelease(flow, options, resume);
   if ('error' in plan) return flow.log.fail(`release: ${plan.error} Nothing was done.`);
   if (flow.dryRun) return previewRelease(flow, options, plan);
 
-  const checks = await flow.run('npx', ['nx', 'run-many', '-t', 'test', 'lint', 'format']);
-  if (checks.exitCode !== 0)
-    return flow.log.fail('release: the CI checks failed; nothing was committed, tagged or published.');
-  const committed = await commitAndTag(flow, plan);
-  if (committed) return flow.log.fail(`release: ${committed}`);
+  if (resume) {
+    const { record, found } = resume;
+    flow.log.say(
+      `release: finishing ${plan.tag}, interrupted (begun ${record.since} by pid ${record.pid}): found ${found.join('; ')}. ` +
+        'Its CI checks passed before it began; what is done is not done again.',
+    );
+  } else {
+    const checks = await flow.run('npx', ['nx', 'run-many', '-t', 'test', 'lint', 'format']);
+    if (checks.exitCode !== 0)
+      return flow.log.fail('release: the CI checks failed; nothing was committed, tagged or published.');
+    const base = (await flow.git('rev-parse', 'HEAD')).output.trim();
+    writeReleaseRecord(flow.root, {
+      version: plan.version,
+      tag: plan.tag,
+      base,
+      date: plan.date,
+      since: new Date().toISOString(),
+      pid: process.pid,
+    });
+  }
+  const committed = await commitAndTag(flow, plan, resume);
+  if (committed) return flow.log.fail(`release: ${committed}\n${finishHint(flow, plan.tag)}`);
   const published = await publishEverything(flow, options, plan);
   // written in every case: the record of the release, and the body to retry with
   writeFileSync(plan.notesFile, published.notes);
@@ -51,18 +86,40 @@ export async function releaseVersionOnDisk(flow: FlowContext, options: ReleaseOp
       `Release notes: ${plan.notesPath}, listing what was published; no GitHub release while packages are missing.`,
     );
     return flow.log.fail(
-      `release: publishing failed part-way; the registries are the source of truth: run \`nx run-many -t publish\` again to finish ${plan.tag}.`,
+      `release: publishing failed part-way; the registries are the source of truth. ${finishHint(flow, plan.tag)}`,
     );
   }
-  return announce(flow, options, plan);
+  const announced = await announce(flow, options, plan);
+  if (announced.success) clearReleaseRecord(flow.root);
+  return announced;
 }
 
-/** Why the version on disk cannot be released now, if it cannot: the manifests disagree, the tree is dirty, the tag exists. */
-async function refusalBeforeRelease(flow: FlowContext): Promise<string | undefined> {
+/** What to run after a release stopped part-way: the same step, which finishes it. */
+function finishHint(flow: FlowContext, tag: string): string {
+  return `Run \`npx nx run ${flow.target}\` again to finish ${tag}: it uploads only what the registries lack and does nothing twice.`;
+}
+
+/** The release this one finishes, if one was interrupted; a refusal when it cannot be finished from here. */
+async function interruptedRelease(flow: FlowContext): Promise<{ resume: Resume } | { refusal: string } | undefined> {
+  const record = readReleaseRecord(flow.root);
+  if (!record) return undefined;
+  if (record.version !== flow.version)
+    return {
+      refusal: `the release of ${record.tag} (begun ${record.since}) did not finish, and the manifests now say ${flow.version}. Put them back at ${record.version} and run this again to finish it, or remove ${relative(flow.root, releaseRecordFile(flow.root))} to give it up.`,
+    };
+  return resumeOf(flow, record);
+}
+
+/**
+ * Why the version on disk cannot be released now, if it cannot: the manifests disagree, the tree is dirty, the tag
+ * exists (an interrupted release being finished has checked its tree and tag itself).
+ */
+async function refusalBeforeRelease(flow: FlowContext, resume: Resume | undefined): Promise<string | undefined> {
   const { version, git } = flow;
   const mismatches = [...versionMismatches(flow.manifests, version), ...lockMismatches(flow.manifests, flow.root)];
   if (mismatches.length)
     return `the manifests and lock files do not agree on ${version}; run the version-check target.`;
+  if (resume) return undefined;
   // a dry run changes nothing, so it may preview a tree with edits in progress
   if (!flow.dryRun && (await git('status', '--porcelain')).output.trim() !== '')
     return 'the work tree has uncommitted changes; commit or stash them first.';
@@ -72,18 +129,23 @@ async function refusalBeforeRelease(flow: FlowContext): Promise<string | undefin
 }
 
 /** The changelog section, the notes file and where the GitHub release goes (a token with nowhere to send it is an error). */
-async function planRelease(flow: FlowContext, options: ReleaseOptions): Promise<ReleasePlan | { error: string }> {
+async function planRelease(
+  flow: FlowContext,
+  options: ReleaseOptions,
+  resume: Resume | undefined,
+): Promise<ReleasePlan | { error: string }> {
   const { version, root } = flow;
   const tag = `v${version}`;
   const github = await planGithub(flow, options, tag);
   if ('error' in github) return github;
-  const date = new Date().toISOString().slice(0, 10);
+  // a finished release commit has its section already; an unfinished one writes the same section again
+  const date = resume?.record.date ?? new Date().toISOString().slice(0, 10);
   const notesFile = notesFileOf(root, options, tag);
   return {
     version,
     tag,
     date,
-    changelog: releaseSection(readChangelog(root), version, date),
+    changelog: resume?.committed ? readChangelog(root) : releaseSection(readChangelog(root), version, date),
     notesFile,
     notesPath: relative(root, notesFile),
     github,
@@ -135,13 +197,24 @@ async function previewRelease(flow: FlowContext, options: ReleaseOptions, plan: 
   }
 }
 
-/** The changelog section committed as `Release v<version>` and tagged; the failure's message if git refuses. */
-async function commitAndTag(flow: FlowContext, plan: ReleasePlan): Promise<string | undefined> {
+/**
+ * The changelog section committed as `Release v<version>` and tagged, each unless an interrupted release did it
+ * already; the failure's message if git refuses. The section is written whole or not at all (a kill mid-write
+ * leaves the old file and a temporary file the resume removes).
+ */
+async function commitAndTag(
+  flow: FlowContext,
+  plan: ReleasePlan,
+  resume: Resume | undefined,
+): Promise<string | undefined> {
   const { git } = flow;
-  writeFileSync(changelogFile(flow.root), plan.changelog);
-  await git('add', '--', 'CHANGELOG.md');
-  const commit = await git('commit', '-q', '-m', `Release ${plan.tag}`);
-  if (commit.exitCode !== 0) return `git commit failed:\n${commit.output}`;
+  if (!resume?.committed) {
+    writeFileDurably(changelogFile(flow.root), plan.changelog);
+    await git('add', '--', 'CHANGELOG.md');
+    const commit = await git('commit', '-q', '-m', `Release ${plan.tag}`);
+    if (commit.exitCode !== 0) return `git commit failed:\n${commit.output}`;
+  }
+  if (resume?.tagged) return undefined;
   const tagged = await git('tag', '-a', plan.tag, '-m', `Release ${plan.tag}`);
   if (tagged.exitCode !== 0) return `git tag failed:\n${tagged.output}`;
   return undefined;
