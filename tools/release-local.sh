@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 # whole), while setup and the CI checks run, which need no registry.
 # Publishing waits for it.
 install_log="$(mktemp)"
-setsid bash tools/registries/install.sh >"$install_log" 2>&1 &
+setsid --wait bash tools/registries/install.sh >"$install_log" 2>&1 &
 install_pid=$!
 registries_started=false
 cleanup() {
