@@ -1,18 +1,8 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadPolicy } from '../publish/registry-fetch';
+import { FAST_READ_POLICY as fast } from '../publish/__fixtures__/fast-read-policy';
 import { RegistryError, SparseIndex, indexPath } from './sparse-index';
-
-// reads retried quickly: the retry policy itself is registry-fetch.spec.ts's
-const fast: ReadPolicy = {
-  attempts: 3,
-  timeoutMs: 300,
-  backoffMs: 10,
-  maxBackoffMs: 20,
-  budgetMs: 5_000,
-  maxRetryAfterMs: 1_000,
-};
 
 /** A real HTTP server on loopback that serves a tiny sparse index. */
 let server: Server;

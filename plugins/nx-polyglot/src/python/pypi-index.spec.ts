@@ -10,18 +10,8 @@ import {
   pythonRepository,
   sameVersion,
 } from './pypi-index';
-import type { ReadPolicy } from '../publish/registry-fetch';
+import { FAST_READ_POLICY as fast } from '../publish/__fixtures__/fast-read-policy';
 import { RegistryError } from '../publish/registry-error';
-
-// reads retried quickly: the retry policy itself is registry-fetch.spec.ts's
-const fast: ReadPolicy = {
-  attempts: 3,
-  timeoutMs: 300,
-  backoffMs: 10,
-  maxBackoffMs: 20,
-  budgetMs: 5_000,
-  maxRetryAfterMs: 1_000,
-};
 
 const FILES = ['micromegas-0.12.0-py3-none-any.whl', 'micromegas-0.12.0.tar.gz', 'micromegas-0.11.0.tar.gz'];
 
