@@ -1,16 +1,24 @@
+import {
+  ReadFailure,
+  ReadPolicy,
+  RegistryAnswer,
+  readPolicy,
+  readRegistry,
+  readRegistryBytes,
+} from '../publish/registry-fetch';
 import { IndexEntry, RegistryError, indexPath } from './sparse-index';
 
 /** One file of a sparse index as its server answered: what the rehearsal index passes on to cargo. */
 export interface IndexFile {
   status: number;
   body: string;
-  retryAfter?: string;
 }
 
 /**
- * One sparse index read as files (`config.json`, a crate's file), for the
- * rehearsal index to serve from: unlike the publish client (SparseIndex) it
- * passes the registry's bytes on unparsed, and knows the download template.
+ * One sparse index read as files (`config.json`, a crate's file, a `.crate`
+ * download), for the rehearsal index to serve from: unlike the publish client
+ * (SparseIndex) it passes the registry's bytes on unparsed, and knows the
+ * download template. Its reads go through the registries' one retry policy.
  */
 export class IndexSource {
   /** The index URL without `sparse+`, ending in `/`. */
@@ -23,26 +31,53 @@ export class IndexSource {
     url: string,
     /** Sent to this source only; never to the other one, never to cargo. */
     readonly token?: string,
+    /** How reads are retried; default: readPolicy() from the environment, when a read is made. */
+    private readonly policy?: ReadPolicy,
   ) {
     this.url = url.replace(/^sparse\+/, '').replace(/\/?$/, '/');
   }
 
+  /**
+   * A file of the index, or the status it still answered when the retries
+   * ran out (a 5xx, a 429 whose Retry-After was waited out or was too long:
+   * the rehearsal index passes that on to cargo).
+   */
   async file(path: string): Promise<IndexFile> {
-    const url = this.url + path;
-    let response: Response;
     try {
-      response = await fetch(url, {
-        headers: this.token ? { authorization: this.token } : {},
-        signal: AbortSignal.timeout(30_000),
-      });
+      const answer = await this.read(path, readRegistry);
+      return { status: answer.status, body: answer.body };
     } catch (e) {
-      const reason = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new RegistryError(
-        `${this.label} is not reachable at ${this.url} (${reason?.code ?? reason?.message ?? (e as Error).message})`,
-      );
+      if (e instanceof ReadFailure && e.lastStatus !== undefined) return { status: e.lastStatus, body: '' };
+      throw e;
     }
-    const retryAfter = response.headers.get('retry-after') ?? undefined;
-    return { status: response.status, body: await response.text(), ...(retryAfter ? { retryAfter } : {}) };
+  }
+
+  /** A `.crate` from `url` (where this source's download template points), with this source's token. */
+  async download(url: string): Promise<RegistryAnswer<Buffer>> {
+    try {
+      return await this.read(url, readRegistryBytes);
+    } catch (e) {
+      if (!(e instanceof ReadFailure)) throw e;
+      throw new RegistryError(`${this.label} answered ${e.last} for ${url}.${e.asked()}`);
+    }
+  }
+
+  private async read<Body>(
+    pathOrUrl: string,
+    reader: (url: string, init: { headers: Record<string, string> }, policy: ReadPolicy) => Promise<Body>,
+  ): Promise<Body> {
+    const url = new URL(pathOrUrl, this.url).href;
+    try {
+      return await reader(
+        url,
+        { headers: this.token ? { authorization: this.token } : {} },
+        this.policy ?? readPolicy(),
+      );
+    } catch (e) {
+      // a status is the caller's to report; no answer at all is this source's failure
+      if (!(e instanceof ReadFailure) || e.lastStatus !== undefined) throw e;
+      throw new RegistryError(`${this.label} is not reachable at ${this.url} (${e.last}).${e.asked(url)}`);
+    }
   }
 
   /** The crate's versions; none when the index has no file for it. */

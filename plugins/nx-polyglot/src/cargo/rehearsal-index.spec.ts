@@ -1,6 +1,7 @@
 import { IncomingHttpHeaders, Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAST_READ_POLICY as fast } from '../publish/__fixtures__/fast-read-policy';
 import { IndexSource, downloadUrl } from './index-source';
 import { RehearsalIndex, crateKey, routeOf, startRehearsalIndex, steadyPort } from './rehearsal-index';
 import { indexPath } from './sparse-index';
@@ -9,6 +10,8 @@ import { indexPath } from './sparse-index';
 class FakeIndex {
   readonly files = new Map<string, string>();
   readonly asked: Array<{ path: string; headers: IncomingHttpHeaders }> = [];
+  /** Paths answered 503 that many more times before their real answer. */
+  readonly failing = new Map<string, number>();
   private server!: Server;
   url = '';
 
@@ -24,6 +27,11 @@ class FakeIndex {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').slice(1);
       this.asked.push({ path, headers: req.headers });
+      const failures = this.failing.get(path) ?? 0;
+      if (failures > 0) {
+        this.failing.set(path, failures - 1);
+        return res.writeHead(503).end('busy');
+      }
       if (path === 'config.json') return res.end(JSON.stringify({ dl: this.dl(this.url) }));
       if (path.startsWith('files/')) return res.end(`bytes of ${path}`);
       const file = this.files.get(path);
@@ -50,8 +58,8 @@ beforeAll(async () => {
   upstream.publish('Inflector', '0.11.4');
   rehearsal = await startRehearsalIndex(
     {
-      local: new IndexSource('the Cargo registry `local`', `sparse+${local.url}`, 'local-token'),
-      upstream: new IndexSource('crates.io', upstream.url),
+      local: new IndexSource('the Cargo registry `local`', `sparse+${local.url}`, 'local-token', fast),
+      upstream: new IndexSource('crates.io', upstream.url, undefined, fast),
     },
     ['micromegas-tracing', 'micromegas_transit'],
   );
@@ -111,19 +119,58 @@ describe('the rehearsal index', () => {
     expect(local.asked.find((a) => a.path.startsWith('files/'))?.headers.authorization).toBe('local-token');
   });
 
-  it('answers 502 naming the index when upstream cannot be reached', async () => {
+  it('answers 502 naming the index when upstream cannot be reached, after the read policy tried it', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
+    await new Promise((resolve) => closed.close(resolve));
     const down = await startRehearsalIndex(
-      { local: new IndexSource('local', local.url), upstream: new IndexSource('crates.io', 'http://127.0.0.1:9/') },
+      {
+        local: new IndexSource('local', local.url, undefined, fast),
+        upstream: new IndexSource('crates.io', url, undefined, fast),
+      },
       [],
     );
     try {
       const response = await fetch(new URL(indexPath('serde'), down.url));
       expect(response.status).toBe(502);
-      expect(await response.text()).toContain('crates.io is not reachable at http://127.0.0.1:9/');
+      expect(await response.text()).toContain(
+        `crates.io is not reachable at ${url} (ECONNREFUSED). It was asked for ${url}${indexPath('serde')} ${fast.attempts} times`,
+      );
       await expect(down.versions('serde')).rejects.toThrow('crates.io is not reachable');
     } finally {
       await down.close();
     }
+  });
+
+  it('rides out an index file that answers 503 a few times, as the publish client does', async () => {
+    upstream.publish('serde', '1.0.200');
+    upstream.failing.set(indexPath('serde'), 2);
+    const response = await get(indexPath('serde'));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('"vers":"1.0.200"');
+    expect(upstream.asked.filter((a) => a.path === indexPath('serde')).length).toBe(3);
+  });
+
+  it('passes on a status the index kept answering once the tries ran out, and asks again next time', async () => {
+    upstream.publish('log', '0.4.22');
+    upstream.failing.set(indexPath('log'), fast.attempts);
+    const failed = await get(indexPath('log'));
+    expect(failed.status).toBe(502);
+    expect(await failed.text()).toContain(`crates.io answered 503 for ${upstream.url}${indexPath('log')}`);
+    // not remembered: cargo's own retry gets the file
+    expect((await get(indexPath('log'))).status).toBe(200);
+  });
+
+  it('answers 502 naming the registry when a download with the local token keeps failing', async () => {
+    const path = 'files/micromegas-tracing/0.12.0/download';
+    local.failing.set(path, fast.attempts);
+    const response = await get('dl/micromegas-tracing/0.12.0/ab12');
+    expect(response.status).toBe(502);
+    expect(await response.text()).toContain(
+      `the Cargo registry \`local\` answered 503 Service Unavailable for ${local.url}${path}. It was asked ${fast.attempts} times`,
+    );
+    expect(local.asked.filter((a) => a.path === path).length).toBeGreaterThanOrEqual(fast.attempts);
   });
 
   it('listens on the port it is given, and on another one when that port is taken', async () => {

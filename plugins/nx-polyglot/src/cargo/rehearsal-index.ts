@@ -161,11 +161,11 @@ async function answer(
     const url = downloadUrl(await source.downloadTemplate(), crate, version, checksum);
     if (!source.token) return text(302, '', { location: url });
     // the token stays here: cargo has none for this index, and the registry may want one for downloads
-    const upstream = await fetch(url, { headers: { authorization: source.token } });
+    const upstream = await source.download(url);
     response.writeHead(upstream.status, {
       'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
     });
-    response.end(Buffer.from(await upstream.arrayBuffer()));
+    response.end(upstream.body);
     return;
   }
   const crate = path.split('/').pop() ?? '';
@@ -175,9 +175,7 @@ async function answer(
   if (f.status === 404 || f.status === 410)
     return text(404, `${crate} is not in ${sources[routeOf(crate, ours)].label}\n`);
   const source = sources[routeOf(crate, ours)];
-  return text(f.status === 429 ? 429 : 502, `${source.label} answered ${f.status} for ${source.url}${path}\n`, {
-    ...(f.retryAfter ? { 'retry-after': f.retryAfter } : {}),
-  });
+  return text(f.status === 429 ? 429 : 502, `${source.label} answered ${f.status} for ${source.url}${path}\n`);
 }
 
 /** A port for the rehearsal of `key` (the local index URL) that stays the same from run to run: 20000–29999. */

@@ -85,11 +85,11 @@ export function readPolicy(env: NodeJS.ProcessEnv = process.env): ReadPolicy {
 }
 
 /** A registry's answer to a read, its body read in full (within the try's timeout). */
-export interface RegistryAnswer {
+export interface RegistryAnswer<Body = string> {
   status: number;
   statusText: string;
   headers: Headers;
-  body: string;
+  body: Body;
 }
 
 /**
@@ -162,16 +162,36 @@ function thrown(e: unknown, timeoutMs: number): { last: string; transient: boole
   return { last, transient: code !== undefined && TRANSIENT_CODE.has(code) };
 }
 
+type ReadInit = { headers?: Record<string, string>; redirect?: 'follow' | 'manual' | 'error' };
+
 /**
  * GETs `url` until it answers with something other than a transient
  * failure, within `policy`; the answer (any status the caller should see:
  * 2xx, 3xx with `redirect: 'manual'`, 404...) or a ReadFailure.
  */
-export async function readRegistry(
+export function readRegistry(
   url: string,
-  init: { headers?: Record<string, string>; redirect?: 'follow' | 'manual' | 'error' } = {},
+  init: ReadInit = {},
   policy: ReadPolicy = readPolicy(),
 ): Promise<RegistryAnswer> {
+  return read(url, init, policy, (response) => response.text());
+}
+
+/** readRegistry for a binary body (a `.crate` file). */
+export function readRegistryBytes(
+  url: string,
+  init: ReadInit = {},
+  policy: ReadPolicy = readPolicy(),
+): Promise<RegistryAnswer<Buffer>> {
+  return read(url, init, policy, async (response) => Buffer.from(await response.arrayBuffer()));
+}
+
+async function read<Body>(
+  url: string,
+  init: ReadInit,
+  policy: ReadPolicy,
+  readBody: (response: Response) => Promise<Body>,
+): Promise<RegistryAnswer<Body>> {
   const started = Date.now();
   let rateLimitWaited = 0;
   for (let attempt = 1; ; attempt++) {
@@ -182,7 +202,7 @@ export async function readRegistry(
       const signal = AbortSignal.timeout(policy.timeoutMs);
       const response = await fetch(url, { ...init, signal });
       // the body under the same signal: a registry that stalls mid-answer is a timeout too
-      const body = await response.text();
+      const body = await readBody(response);
       if (!TRANSIENT_STATUS.has(response.status))
         return { status: response.status, statusText: response.statusText, headers: response.headers, body };
       status = response.status;

@@ -186,7 +186,11 @@ describe('PypiIndex against a real HTTP server', () => {
   });
 
   it('gives up on an index that does not answer', async () => {
-    const index = new PypiIndex(`${base}/slow/simple/`, { repository: 'local', variables: [] }, fast);
+    const index = new PypiIndex(
+      `${base}/slow/simple/`,
+      { repository: 'local', variables: [] },
+      { ...fast, timeoutMs: 300 },
+    );
     await expect(index.files('micromegas')).rejects.toThrow(
       /not usable at .*\/slow\/simple\/micromegas\/ \(no answer within 0\.3 s\)\. Start it, or fix its URL\. It was asked 3 times in \d+ s\./,
     );
