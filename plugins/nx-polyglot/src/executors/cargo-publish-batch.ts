@@ -172,6 +172,20 @@ export async function* cargoPublishBatch(
       describe,
     })) {
       process.stdout.write(f.result.output);
+      // a crate never tried is in the log too: the summary and a later failure's "so far" line count it
+      if (f.blockedBy) {
+        const crate = crateOf.get(f.id)!;
+        recordPublish({
+          project: taskGraph.tasks[f.id].target.project,
+          name: crate.name,
+          version: crate.version,
+          ecosystem: 'cargo',
+          registry: options.registry,
+          status: 'failed',
+          detail: `not tried: ${describe(f.blockedBy)}, which it needs, was not published`,
+          seconds: 0,
+        });
+      }
       const result = {
         success: f.result.success,
         terminalOutput: f.result.output,

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { resetCredentialCheck } from '../publish/publish-credentials';
 import { publishLockFile } from '../publish/publish-lock';
 import { readPublishLog } from '../publish/publish-log';
-import cargoPublish, { CargoPublishOptions } from './cargo-publish';
+import cargoPublish, { CargoPublishOptions, cargoPublishBatch } from './cargo-publish';
 
 // A stand-in `cargo` on PATH, doing what FAKE_CARGO says: `kill` (killed by
 // SIGKILL mid-upload), `ok` (the crate appears in the index).
@@ -144,6 +144,44 @@ describe('cargo-publish', () => {
     expect(log()[0].detail).toMatch(message);
     expect(output + readFileSync(join(work, 'log.jsonl'), 'utf8')).not.toContain('SECRET');
     if (token) expect(output).not.toContain(token);
+  });
+
+  it('in a batch, logs a crate it never tried because a crate it needs failed, so the summary lists it', async () => {
+    mkdirSync(join(work, 'ws', 'app', 'src'), { recursive: true });
+    writeFileSync(join(work, 'ws', 'Cargo.toml'), '[workspace]\nmembers = ["demo", "app"]\n');
+    writeFileSync(
+      join(work, 'ws', 'app', 'Cargo.toml'),
+      '[package]\nname = "app"\nversion = "0.1.0"\ndescription = "a"\nlicense = "MIT"\n\n[dependencies]\ndemo = { path = "../demo", version = "0.1.0" }\n',
+    );
+    writeFileSync(join(work, 'ws', 'app', 'src', 'lib.rs'), '');
+    process.env.FAKE_CARGO = 'kill';
+    const appOptions = { ...options, package: 'app' };
+    const ctx = context();
+    ctx.projectGraph.nodes.app = {
+      name: 'app',
+      type: 'lib',
+      data: { root: 'app', targets: { publish: { executor: 'nx-polyglot:cargo-publish', options: appOptions } } },
+    };
+    const tasks = {
+      'demo:publish': { id: 'demo:publish', target: { project: 'demo', target: 'publish' }, overrides: {} },
+      'app:publish': { id: 'app:publish', target: { project: 'app', target: 'publish' }, overrides: {} },
+    };
+    const taskGraph = { roots: ['demo:publish'], tasks, dependencies: { 'app:publish': ['demo:publish'] } };
+    const results = new Map<string, boolean>();
+    for await (const { task, result } of cargoPublishBatch(
+      taskGraph as unknown as Parameters<typeof cargoPublishBatch>[0],
+      { 'demo:publish': options, 'app:publish': appOptions },
+      {},
+      ctx,
+    ))
+      results.set(task, result.success);
+    expect(Object.fromEntries(results)).toEqual({ 'demo:publish': false, 'app:publish': false });
+    expect(calls()).toHaveLength(1); // app was never handed to cargo
+    expect(log()).toMatchObject([
+      { name: 'demo', status: 'failed', signal: 'SIGKILL' },
+      { project: 'app', name: 'app', version: '0.1.0', status: 'failed', detail: expect.stringMatching(/demo/) },
+    ]);
+    expect(log()[1].detail).toBe('not tried: demo, which it needs, was not published');
   });
 
   describe('while another publish run holds the crate', () => {

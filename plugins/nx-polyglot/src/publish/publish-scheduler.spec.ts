@@ -92,6 +92,13 @@ describe('schedule', () => {
       'telemetry was not published: micromegas-tracing, which it needs, was not.\n',
     );
     expect(by.get('other')?.success).toBe(true);
+    // the caller learns which ones were never run, and why
+    expect(Object.fromEntries(done.map((f) => [f.id, f.blockedBy]))).toEqual({
+      transit: undefined,
+      tracing: 'transit',
+      telemetry: 'tracing',
+      other: undefined,
+    });
   });
 
   it('turns a rejected run into that task failing, and goes on with the rest', async () => {

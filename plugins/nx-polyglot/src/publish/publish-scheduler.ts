@@ -28,6 +28,8 @@ export interface Finished<R extends TaskOutcome> {
   result: R | TaskOutcome;
   startTime: number;
   endTime: number;
+  /** The dependency whose failure kept this task from running (it was never run). */
+  blockedBy?: string;
 }
 
 export interface ScheduleOptions {
@@ -67,7 +69,7 @@ export async function* schedule<R extends TaskOutcome>(
     void work.then((result) => {
       running.delete(id);
       outcome.set(id, result.success);
-      finished.push({ id, result, startTime, endTime: Date.now() });
+      finished.push({ id, result, startTime, endTime: Date.now(), ...(failedDep ? { blockedBy: failedDep } : {}) });
       wake();
     });
   };
