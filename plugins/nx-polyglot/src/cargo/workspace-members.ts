@@ -27,11 +27,7 @@ export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): st
   const members: string[] = [];
   const seen = new Set<string>();
 
-  const isExcluded = (manifestPath: string): boolean => {
-    const excluded = ws.exclude.some((ex) => isWithin(manifestPath, join(rootDir, ex)));
-    const explicitMember = ws.members.some((m) => isWithin(manifestPath, join(rootDir, m)));
-    return excluded && !explicitMember;
-  };
+  const isExcluded = (manifestPath: string): boolean => excludedFromWorkspace(root, manifestPath);
 
   const visit = (manifestPath: string, viaPathDependency: { from: string; key: string } | undefined): void => {
     if (seen.has(manifestPath)) return;
@@ -68,6 +64,18 @@ export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): st
   }
   if (root.package) visit(root.file, undefined);
   return members;
+}
+
+/**
+ * Cargo's `is_excluded`: under a `workspace.exclude` prefix and under no
+ * `workspace.members` entry (an explicit member wins over an exclude).
+ */
+export function excludedFromWorkspace(root: CargoManifest, manifestPath: string): boolean {
+  const ws = root.workspace as CargoWorkspaceSection;
+  const rootDir = dirname(root.file);
+  const excluded = ws.exclude.some((ex) => isWithin(manifestPath, join(rootDir, ex)));
+  const explicitMember = ws.members.some((m) => isWithin(manifestPath, join(rootDir, m)));
+  return excluded && !explicitMember;
 }
 
 /** The absolute directory of a path dependency (resolving `workspace = true`), or undefined. */
