@@ -301,3 +301,54 @@ describe('a package inside a workspace that does not list it', () => {
     ]);
   });
 });
+
+describe('a path dependency into a git submodule that is not checked out', () => {
+  const gitmodules = '[submodule "core"]\n\tpath = vendor/core\n\turl = https://example.com/core.git\n';
+  const fix = (dir: string) =>
+    `It is in the git submodule vendor/core, which is not checked out: run \`git submodule update --init\` in ${dir}, or fix the path`;
+
+  it('says to check the submodule out, for a workspace member', () => {
+    const dir = workspace({
+      '.gitmodules': gitmodules,
+      'Cargo.toml': '[workspace]\nmembers = ["a"]\n',
+      'a/Cargo.toml': crate('a', '\n[dependencies]\nx = { path = "../vendor/core/crates/x" }\n'),
+    });
+    mkdirSync(join(dir, 'vendor/core'), { recursive: true }); // git leaves the submodule's directory empty
+    expect(() => cargoMetadata(join(dir, 'Cargo.toml'))).toThrow();
+    expect(modelError(() => loadModel(dir)).message).toBe(
+      `${dir}/a/Cargo.toml: \`dependencies.x\`: is a path dependency on ../vendor/core/crates/x, which has no Cargo.toml. ${fix(dir)}`,
+    );
+  });
+
+  it('says to check the submodule out, for a standalone crate (caught when edges are drawn)', () => {
+    const dir = workspace({
+      '.gitmodules': gitmodules,
+      'bridge/Cargo.toml': crate('bridge', '\n[dependencies]\nx = { path = "../vendor/core/crates/x" }\n'),
+    });
+    mkdirSync(join(dir, 'vendor/core'), { recursive: true });
+    const projects: CargoProject[] = loadModel(dir).flatMap((workspace) =>
+      workspace.members.map((pkg) => ({
+        kind: 'cargo' as const,
+        name: pkg.name,
+        root: dirname(pkg.manifestPath),
+        pkg,
+        workspace,
+      })),
+    );
+    expect(modelError(() => polyglotEdges(projects)).message).toBe(
+      `${dir}/bridge/Cargo.toml: \`dependencies.x\`: is a path dependency on ${dir}/vendor/core/crates/x, which has no Cargo.toml. ${fix(dir)}`,
+    );
+  });
+
+  it('keeps the plain fix when the submodule is checked out or the path is in no submodule', () => {
+    const dir = workspace({
+      '.gitmodules': gitmodules,
+      'vendor/core/README.md': 'checked out\n',
+      'Cargo.toml': '[workspace]\nmembers = ["a"]\n',
+      'a/Cargo.toml': crate('a', '\n[dependencies]\nx = { path = "../vendor/core/crates/x" }\n'),
+    });
+    expect(modelError(() => loadModel(dir)).message).toMatch(
+      /which has no Cargo.toml\. Fix the path, or create the crate there$/,
+    );
+  });
+});
