@@ -119,6 +119,16 @@ function cargoTruth(dir, manifests, inScope) {
     const wsManifest = wsRoot === '.' ? 'Cargo.toml' : `${wsRoot}/Cargo.toml`;
     covered.add(wsManifest);
     if (workspaces.some((w) => w.root === wsRoot)) continue;
+    // `--no-deps` does not load the path dependencies of a package without a [workspace] table:
+    // one onto a directory without Cargo.toml (an uninitialised git submodule) passes here, while
+    // every command that resolves the workspace (cargo build, cargo metadata without --no-deps)
+    // refuses it: "failed to load source for dependency"
+    const dangling = meta.packages.flatMap((p) => p.dependencies.filter((d) => d.path && !existsSync(join(d.path, 'Cargo.toml'))).map((d) => `${relative(dir, p.manifest_path)}: ${d.name} = { path = ${relative(dir, d.path)} }`));
+    if (dangling.length) {
+      refused.push({ manifest: wsManifest, inScope: inScope(wsManifest), error: `path dependencies onto directories without Cargo.toml (cargo refuses them when it resolves: "failed to load source for dependency"): ${dangling.join('; ')}` });
+      for (const p of meta.packages) covered.add(relative(dir, p.manifest_path));
+      continue;
+    }
     const members = [];
     for (const p of meta.packages) {
       const manifest = relative(dir, p.manifest_path);

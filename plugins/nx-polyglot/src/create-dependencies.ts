@@ -6,6 +6,7 @@ import { ManifestError } from './manifest-error';
 import type { NxPolyglotOptions } from './options';
 import { CargoProject, PolyglotProject, PythonProject, loadPolyglotModel, rememberedModel } from './polyglot-model';
 import { normalizeName } from './python/pyproject';
+import { missingCrateFix } from './cargo/workspace-members';
 
 /**
  * Static edges between Cargo and Python projects, with the dependent's
@@ -80,7 +81,7 @@ export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
           throw new ManifestError(
             project.pkg.manifestPath,
             `is a path dependency on ${dep.path}, which has no Cargo.toml`,
-            'Fix the path, or create the crate there',
+            missingCrateFix(dep.path),
             dep.manifestKey,
           );
         }

@@ -107,7 +107,7 @@ describe('createNodes', () => {
   it('stops on a path dependency onto nothing, naming the manifest and the key (Nx would carry on without edges from createDependencies)', async () => {
     const run = () =>
       projects({
-        'Cargo.toml': '[workspace]\nmembers = ["a"]\n',
+        'Cargo.toml': '[workspace]\nmembers = ["a"]\nexclude = ["stray"]\n',
         'a/Cargo.toml': crate('a'),
         'stray/Cargo.toml': crate('stray', '\n[dependencies]\nb = { path = "../missing/" }\n'),
         'py/pyproject.toml': '[project]\nname = "py"\n',

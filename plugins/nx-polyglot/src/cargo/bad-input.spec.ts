@@ -260,3 +260,95 @@ describe('bad input caught when edges are drawn', () => {
     );
   });
 });
+
+describe('a package inside a workspace that does not list it', () => {
+  const metadataOf = (dir: string, manifest: string) => () =>
+    execFileSync(
+      'cargo',
+      ['metadata', '--no-deps', '--offline', '--format-version', '1', '--manifest-path', manifest],
+      {
+        cwd: dir,
+        stdio: 'pipe',
+      },
+    );
+
+  it('is refused, as cargo refuses it, naming the package, the workspace and the fix', () => {
+    const dir = workspace({
+      'Cargo.toml': '[workspace]\nmembers = ["crates/a"]\n',
+      'crates/a/Cargo.toml': crate('a'),
+      'crates/stray/Cargo.toml': crate('stray', '\n[dependencies]\na = { path = "../a" }\n'),
+    });
+    expect(metadataOf(dir, join(dir, 'Cargo.toml')), 'the workspace itself is fine').not.toThrow();
+    expect(metadataOf(dir, join(dir, 'crates/stray/Cargo.toml'))).toThrow(/believes it's in a workspace when it's not/);
+    expect(modelError(() => loadModel(dir)).message).toBe(
+      `${dir}/crates/stray/Cargo.toml: \`package\`: is inside the Cargo workspace ${dir}/Cargo.toml, which lists it neither in \`workspace.members\` nor in \`workspace.exclude\`: Cargo refuses the package ("current package believes it's in a workspace when it's not"). Add "crates/stray" to \`workspace.members\` or \`workspace.exclude\` of ${dir}/Cargo.toml, or give this manifest an empty [workspace] table`,
+    );
+  });
+
+  it('is its own workspace when the enclosing workspace excludes it, or when it has a [workspace] table', () => {
+    const dir = workspace({
+      'Cargo.toml': '[workspace]\nmembers = ["crates/a"]\nexclude = ["fuzz"]\n',
+      'crates/a/Cargo.toml': crate('a'),
+      'fuzz/Cargo.toml': crate('fuzz', '\n[dependencies]\na = { path = "../crates/a" }\n'),
+      'tools/own/Cargo.toml': crate('own', '\n[workspace]\n'),
+    });
+    for (const m of ['fuzz/Cargo.toml', 'tools/own/Cargo.toml']) expect(metadataOf(dir, join(dir, m))).not.toThrow();
+    const roots = loadModel(dir).map((w) => [w.rootManifest.slice(dir.length + 1), w.members.map((p) => p.name)]);
+    expect(roots.sort()).toEqual([
+      ['Cargo.toml', ['a']],
+      ['fuzz/Cargo.toml', ['fuzz']],
+      ['tools/own/Cargo.toml', ['own']],
+    ]);
+  });
+});
+
+describe('a path dependency into a git submodule that is not checked out', () => {
+  const gitmodules = '[submodule "core"]\n\tpath = vendor/core\n\turl = https://example.com/core.git\n';
+  const fix = (dir: string) =>
+    `It is in the git submodule vendor/core, which is not checked out: run \`git submodule update --init\` in ${dir}, or fix the path`;
+
+  it('says to check the submodule out, for a workspace member', () => {
+    const dir = workspace({
+      '.gitmodules': gitmodules,
+      'Cargo.toml': '[workspace]\nmembers = ["a"]\n',
+      'a/Cargo.toml': crate('a', '\n[dependencies]\nx = { path = "../vendor/core/crates/x" }\n'),
+    });
+    mkdirSync(join(dir, 'vendor/core'), { recursive: true }); // git leaves the submodule's directory empty
+    expect(() => cargoMetadata(join(dir, 'Cargo.toml'))).toThrow();
+    expect(modelError(() => loadModel(dir)).message).toBe(
+      `${dir}/a/Cargo.toml: \`dependencies.x\`: is a path dependency on ../vendor/core/crates/x, which has no Cargo.toml. ${fix(dir)}`,
+    );
+  });
+
+  it('says to check the submodule out, for a standalone crate (caught when edges are drawn)', () => {
+    const dir = workspace({
+      '.gitmodules': gitmodules,
+      'bridge/Cargo.toml': crate('bridge', '\n[dependencies]\nx = { path = "../vendor/core/crates/x" }\n'),
+    });
+    mkdirSync(join(dir, 'vendor/core'), { recursive: true });
+    const projects: CargoProject[] = loadModel(dir).flatMap((workspace) =>
+      workspace.members.map((pkg) => ({
+        kind: 'cargo' as const,
+        name: pkg.name,
+        root: dirname(pkg.manifestPath),
+        pkg,
+        workspace,
+      })),
+    );
+    expect(modelError(() => polyglotEdges(projects)).message).toBe(
+      `${dir}/bridge/Cargo.toml: \`dependencies.x\`: is a path dependency on ${dir}/vendor/core/crates/x, which has no Cargo.toml. ${fix(dir)}`,
+    );
+  });
+
+  it('keeps the plain fix when the submodule is checked out or the path is in no submodule', () => {
+    const dir = workspace({
+      '.gitmodules': gitmodules,
+      'vendor/core/README.md': 'checked out\n',
+      'Cargo.toml': '[workspace]\nmembers = ["a"]\n',
+      'a/Cargo.toml': crate('a', '\n[dependencies]\nx = { path = "../vendor/core/crates/x" }\n'),
+    });
+    expect(modelError(() => loadModel(dir)).message).toMatch(
+      /which has no Cargo.toml\. Fix the path, or create the crate there$/,
+    );
+  });
+});

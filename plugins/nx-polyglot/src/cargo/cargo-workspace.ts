@@ -1,7 +1,7 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ManifestError } from '../manifest-error';
 import { CargoManifest, DependencyKind, ManifestDependency, isSemver, workspaceDependency } from './cargo-manifest';
-import { CargoFiles, dependencyKey, findWorkspaceMembers, pathOf } from './workspace-members';
+import { CargoFiles, dependencyKey, excludedFromWorkspace, findWorkspaceMembers, pathOf } from './workspace-members';
 
 /** A dependency of a package after `workspace = true` and renames are resolved. */
 export interface CargoDependency {
@@ -63,12 +63,36 @@ export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles):
     ws.members.forEach((m) => claimed.add(m.manifestPath));
     workspaces.push(ws);
   }
+  const rootByFile = new Map(roots.map((r) => [r.file, r]));
   for (const file of manifestFiles) {
     const manifest = files.manifest(file);
     if (!manifest?.package || claimed.has(file)) continue;
+    const enclosing = enclosingWorkspace(file, rootByFile);
+    if (enclosing) {
+      const where = relative(dirname(enclosing.file), dirname(file));
+      throw new ManifestError(
+        file,
+        `is inside the Cargo workspace ${enclosing.file}, which lists it neither in \`workspace.members\` nor in \`workspace.exclude\`: Cargo refuses the package ("current package believes it's in a workspace when it's not")`,
+        `Add "${where}" to \`workspace.members\` or \`workspace.exclude\` of ${enclosing.file}, or give this manifest an empty [workspace] table`,
+        'package',
+      );
+    }
     workspaces.push(resolveWorkspace(manifest, [file], files));
   }
   return workspaces;
+}
+
+/**
+ * The workspace Cargo finds for a package that has no [workspace] of its own
+ * (cargo's `find_workspace_root`): the nearest manifest with a [workspace] in
+ * a parent directory whose `exclude` does not leave the package out.
+ */
+function enclosingWorkspace(file: string, roots: Map<string, CargoManifest>): CargoManifest | undefined {
+  for (let dir = dirname(dirname(file)); ; dir = dirname(dir)) {
+    const root = roots.get(join(dir, 'Cargo.toml'));
+    if (root && !excludedFromWorkspace(root, file)) return root;
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 function resolveWorkspace(root: CargoManifest, memberFiles: string[], files: CargoFiles): CargoWorkspace {

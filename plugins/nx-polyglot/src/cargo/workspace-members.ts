@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { minimatch } from 'minimatch';
 import { ManifestError } from '../manifest-error';
@@ -27,11 +28,7 @@ export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): st
   const members: string[] = [];
   const seen = new Set<string>();
 
-  const isExcluded = (manifestPath: string): boolean => {
-    const excluded = ws.exclude.some((ex) => isWithin(manifestPath, join(rootDir, ex)));
-    const explicitMember = ws.members.some((m) => isWithin(manifestPath, join(rootDir, m)));
-    return excluded && !explicitMember;
-  };
+  const isExcluded = (manifestPath: string): boolean => excludedFromWorkspace(root, manifestPath);
 
   const visit = (manifestPath: string, viaPathDependency: { from: string; key: string } | undefined): void => {
     if (seen.has(manifestPath)) return;
@@ -43,7 +40,7 @@ export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): st
         throw new ManifestError(
           viaPathDependency.from,
           `is a path dependency on ${relative(dirname(viaPathDependency.from), dirname(manifestPath)) || '.'}, which has no Cargo.toml`,
-          'Fix the path, or create the crate there',
+          missingCrateFix(dirname(manifestPath)),
           viaPathDependency.key,
         );
       }
@@ -68,6 +65,46 @@ export function findWorkspaceMembers(root: CargoManifest, files: CargoFiles): st
   }
   if (root.package) visit(root.file, undefined);
   return members;
+}
+
+/**
+ * What to do about a path dependency onto a directory without Cargo.toml. In
+ * a clone made without `--recurse-submodules` the directory is inside a git
+ * submodule that is not checked out (listed in a `.gitmodules` above it, its
+ * directory empty or absent): then the fix is to check it out.
+ */
+export function missingCrateFix(dir: string): string {
+  for (let repo = dirname(dir); ; repo = dirname(repo)) {
+    const gitmodules = join(repo, '.gitmodules');
+    if (existsSync(gitmodules)) {
+      const paths = [...readFileSync(gitmodules, 'utf8').matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)].map((m) => m[1]);
+      const submodule = paths.find((p) => isWithin(dir, join(repo, p)) && isEmptyDir(join(repo, p)));
+      if (submodule !== undefined) {
+        return `It is in the git submodule ${submodule}, which is not checked out: run \`git submodule update --init\` in ${repo}, or fix the path`;
+      }
+    }
+    if (dirname(repo) === repo) return 'Fix the path, or create the crate there';
+  }
+}
+
+function isEmptyDir(dir: string): boolean {
+  try {
+    return readdirSync(dir).length === 0;
+  } catch {
+    return !existsSync(dir);
+  }
+}
+
+/**
+ * Cargo's `is_excluded`: under a `workspace.exclude` prefix and under no
+ * `workspace.members` entry (an explicit member wins over an exclude).
+ */
+export function excludedFromWorkspace(root: CargoManifest, manifestPath: string): boolean {
+  const ws = root.workspace as CargoWorkspaceSection;
+  const rootDir = dirname(root.file);
+  const excluded = ws.exclude.some((ex) => isWithin(manifestPath, join(rootDir, ex)));
+  const explicitMember = ws.members.some((m) => isWithin(manifestPath, join(rootDir, m)));
+  return excluded && !explicitMember;
 }
 
 /** The absolute directory of a path dependency (resolving `workspace = true`), or undefined. */
