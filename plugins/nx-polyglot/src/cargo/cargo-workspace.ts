@@ -1,4 +1,4 @@
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ManifestError } from '../manifest-error';
 import { CargoManifest, DependencyKind, ManifestDependency, isSemver, workspaceDependency } from './cargo-manifest';
 import { CargoFiles, dependencyKey, excludedFromWorkspace, findWorkspaceMembers, pathOf } from './workspace-members';
@@ -67,16 +67,11 @@ export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles):
   for (const file of manifestFiles) {
     const manifest = files.manifest(file);
     if (!manifest?.package || claimed.has(file)) continue;
-    const enclosing = enclosingWorkspace(file, rootByFile);
-    if (enclosing) {
-      const where = relative(dirname(enclosing.file), dirname(file));
-      throw new ManifestError(
-        file,
-        `is inside the Cargo workspace ${enclosing.file}, which lists it neither in \`workspace.members\` nor in \`workspace.exclude\`: Cargo refuses the package ("current package believes it's in a workspace when it's not")`,
-        `Add "${where}" to \`workspace.members\` or \`workspace.exclude\` of ${enclosing.file}, or give this manifest an empty [workspace] table`,
-        'package',
-      );
-    }
+    // inside a workspace that neither lists nor excludes it: cargo refuses the
+    // package on its own ("current package believes it's in a workspace when
+    // it's not") and every command at the workspace root leaves it out, so it
+    // is nobody's project, as for cargo (deno's deprecated ext/console)
+    if (enclosingWorkspace(file, rootByFile)) continue;
     workspaces.push(resolveWorkspace(manifest, [file], files));
   }
   return workspaces;
