@@ -219,20 +219,21 @@ describe('bad input through loadCargoWorkspaces', () => {
   });
 });
 
-describe('bad input caught when edges are drawn', () => {
-  const edgesOf = (dir: string) => {
-    const projects: CargoProject[] = loadModel(dir).flatMap((workspace) =>
-      workspace.members.map((pkg) => ({
-        kind: 'cargo' as const,
-        name: pkg.name,
-        root: dirname(pkg.manifestPath),
-        pkg,
-        workspace,
-      })),
-    );
-    return polyglotEdges(projects);
-  };
+/** The edges createDependencies draws between the crates of `dir`. */
+const edgesOf = (dir: string) => {
+  const projects: CargoProject[] = loadModel(dir).flatMap((workspace) =>
+    workspace.members.map((pkg) => ({
+      kind: 'cargo' as const,
+      name: pkg.name,
+      root: dirname(pkg.manifestPath),
+      pkg,
+      workspace,
+    })),
+  );
+  return polyglotEdges(projects);
+};
 
+describe('bad input caught when edges are drawn', () => {
   it('a path dependency outside the workspace root onto a missing directory', () => {
     const dir = workspace({
       'ws/Cargo.toml': '[workspace]\nmembers = ["a"]\n',
@@ -327,16 +328,7 @@ describe('a path dependency into a git submodule that is not checked out', () =>
       'bridge/Cargo.toml': crate('bridge', '\n[dependencies]\nx = { path = "../vendor/core/crates/x" }\n'),
     });
     mkdirSync(join(dir, 'vendor/core'), { recursive: true });
-    const projects: CargoProject[] = loadModel(dir).flatMap((workspace) =>
-      workspace.members.map((pkg) => ({
-        kind: 'cargo' as const,
-        name: pkg.name,
-        root: dirname(pkg.manifestPath),
-        pkg,
-        workspace,
-      })),
-    );
-    expect(modelError(() => polyglotEdges(projects)).message).toBe(
+    expect(modelError(() => edgesOf(dir)).message).toBe(
       `${dir}/bridge/Cargo.toml: \`dependencies.x\`: is a path dependency on ${dir}/vendor/core/crates/x, which has no Cargo.toml. ${fix(dir)}`,
     );
   });
