@@ -319,7 +319,7 @@ describe('when the rollback itself cannot write', () => {
     expect(await git(copy, 'status', '--porcelain', '--untracked-files=all')).toBe('');
   });
 
-  it('a bump killed while cargo update runs: recovery waits for the orphaned cargo, then rolls back', async () => {
+  it('a bump killed while cargo update runs: recovery waits for the orphaned cargo, then rolls back what the bump and cargo wrote and leaves what the user edited since', async () => {
     await reset(copy);
     // a cargo that says it started, then waits for the test before doing the real work
     const bin = mkdtempSync(join(tmpdir(), 'waiting-cargo-'));
@@ -364,9 +364,29 @@ describe('when the rollback itself cannot write', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     rmSync(bin, { recursive: true, force: true });
+    // before any Nx command, the user edits two of the bumped manifests: those are theirs now
+    const edited = ['python/micromegas/pyproject.toml', 'rust/Cargo.toml'];
+    for (const f of edited) writeFileSync(join(copy, f), `${readFileSync(join(copy, f), 'utf8')}# my edit\n`);
+    const graph = await nx(copy, ['show', 'projects']);
+    expect(graph.exitCode, graph.all).toBe(0);
+    const said = text(graph);
+    // every other manifest is put back (and Cargo.lock, if the orphaned cargo rewrote it); the edited ones are named
+    expect(said).toMatch(/Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0 .*: put back .*rust\/public\/Cargo\.toml/);
+    const leftAlone =
+      /Left alone, because their content is neither the bump's nor the original .*: (.*)\. Their bytes from before the bump are kept in (\.nx\/polyglot-bump-kept\/\S+)\//.exec(
+        said,
+      );
+    expect(leftAlone?.[1].split(', ').sort()).toEqual(edited);
+    expect(said).not.toMatch(/Every file is as it was/);
+    const changed = (await git(copy, 'status', '--porcelain', '--untracked-files=all')).split('\n').sort();
+    expect(changed).toEqual(edited.map((f) => ` M ${f}`));
+    for (const f of edited) expect(readFileSync(join(copy, f), 'utf8')).toMatch(/# my edit\n$/);
+    // the user takes the kept bytes back: the tree is as it was before that bump
+    const kept = leftAlone![2];
+    for (const f of edited) writeFileSync(join(copy, f), readFileSync(join(copy, kept, f)));
+    rmSync(join(copy, kept), { recursive: true });
     const check = await versionCheck(copy);
     expect(check.exitCode, check.all).toBe(0);
-    expect(text(check)).toMatch(/Recovered an interrupted bump 0\.12\.0 -> 0\.13\.0/);
     expect(await git(copy, 'status', '--porcelain', '--untracked-files=all')).toBe('');
   }, 1_200_000);
 

@@ -5,12 +5,24 @@ import semver from 'semver';
 import { howItEnded } from '../run-process';
 import { FileChange, planFileContents } from '../release/apply-edits';
 import { BumpJournal } from '../release/bump-journal';
-import { JOURNAL_DIR, JournalBusyError, RollbackResult, rollbackFailureText } from '../release/journal-format';
+import {
+  JOURNAL_DIR,
+  JournalBusyError,
+  RollbackResult,
+  leftAloneText,
+  rollbackFailureText,
+} from '../release/journal-format';
 import { recoverBeforeStarting } from '../release/journal-recovery';
 import { bumpPlan } from '../release/bump-plan';
 import { writeFileDurably } from '../release/durable-write';
 import { lockMismatches } from '../release/lock-consistency';
-import { howRegenerated, regenerateLockFiles, releaseLockFiles } from '../release/lock-files';
+import {
+  LockFile,
+  expectedLockText,
+  howRegenerated,
+  regenerateLockFiles,
+  releaseLockFiles,
+} from '../release/lock-files';
 import { currentReleaseVersion, readReleaseManifests } from '../release/release-manifests';
 import { versionMismatches } from '../release/version-consistency';
 
@@ -100,7 +112,13 @@ export default async function bump(options: BumpOptions, context: ExecutorContex
         `${failure}\nbump: the rollback itself failed (${errorText(e)}); the original bytes are kept in ${JOURNAL_DIR}: run the bump or version-check again to put them back.`,
       );
     }
-    if (result.failed.length === 0) return fail(`${failure}; every file is as it was.`);
+    const leftAlone = leftAloneText(result, context.root);
+    if (result.failed.length === 0)
+      return fail(
+        leftAlone
+          ? `${failure}; the bump's changes were put back.\n${leftAlone}`
+          : `${failure}; every file is as it was.`,
+      );
     const others = result.restored.length
       ? ` (${result.restored.join(', ')} ${result.restored.length === 1 ? 'was' : 'were'} put back)`
       : '';
@@ -117,6 +135,9 @@ export default async function bump(options: BumpOptions, context: ExecutorContex
     }
   }
   const failure = await regenerateLockFiles(locks, {
+    before: (lock) => journal.record([{ file: lock.file, updated: expectedAfterBump(lock, context) }]),
+    writing: (file, bytes) => journal.record([{ file, updated: bytes }]),
+    after: (lock) => journal.noteWritten(lock.file),
     onSpawn: (pid, command) => journal.noteHelper(pid, command),
     say: out,
   });
@@ -130,4 +151,13 @@ export default async function bump(options: BumpOptions, context: ExecutorContex
   journal.commit();
   out(`Bumped ${edits.length} version strings and ${locks.length} lock files to ${next}.`);
   return { success: true };
+}
+
+/** What the lock file's tool should write, from the manifests as the bump left them; undefined when they cannot be read. */
+function expectedAfterBump(lock: LockFile, context: ExecutorContext): Buffer | undefined {
+  try {
+    return expectedLockText(lock, readReleaseManifests(context));
+  } catch {
+    return undefined; // only a proof of ownership is lost: the rollback then leaves a changed lock file alone
+  }
 }

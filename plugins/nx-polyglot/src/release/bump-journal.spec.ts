@@ -25,10 +25,11 @@ async function journalOfAKilledBump(): Promise<BumpJournal> {
   const journal = BumpJournal.open(root, 'bump', '0.12.0', '0.13.0');
   journal.record([
     { file: file('rust/Cargo.toml'), updated: Buffer.from('version = "0.13.0"\n') },
-    { file: file('rust/Cargo.lock') },
+    // what cargo update is expected to write, recorded before it runs
+    { file: file('rust/Cargo.lock'), updated: Buffer.from('lock 0.13.0\n') },
   ]);
   writeFileDurably(file('rust/Cargo.toml'), 'version = "0.13.0"\n');
-  writeFileSync(file('rust/Cargo.lock'), ''); // the tool truncated it, then the kill
+  writeFileSync(file('rust/Cargo.lock'), 'lock'); // the tool was rewriting it in place, then the kill
   writeFileSync(temporaryFor(file('rust/Cargo.lock')), 'half');
   const gone = spawn('true');
   await new Promise((resolve) => gone.once('exit', resolve));
@@ -57,11 +58,19 @@ describe('writeFileDurably', () => {
 });
 
 describe('the bump journal', () => {
-  it('rolls back every journalled file that differs, and removes itself', () => {
+  it('rolls back every journalled file that it changed, and removes itself', () => {
     const journal = BumpJournal.open(root, 'bump', '0.12.0', '0.13.0');
-    journal.record([{ file: file('rust/Cargo.toml') }, { file: file('rust/Cargo.lock') }]);
+    journal.record([
+      { file: file('rust/Cargo.toml'), updated: Buffer.from('version = "0.13.0"\n') },
+      { file: file('rust/Cargo.lock') },
+    ]);
     writeFileDurably(file('rust/Cargo.toml'), 'version = "0.13.0"\n');
-    expect(journal.rollback()).toEqual({ restored: ['rust/Cargo.toml'], unchanged: ['rust/Cargo.lock'], failed: [] });
+    expect(journal.rollback()).toEqual({
+      restored: ['rust/Cargo.toml'],
+      unchanged: ['rust/Cargo.lock'],
+      leftAlone: [],
+      failed: [],
+    });
     expect(read('rust/Cargo.toml')).toBe('version = "0.12.0"\n');
     expect(existsSync(join(root, JOURNAL_DIR))).toBe(false);
   });
@@ -137,6 +146,49 @@ describe('the bump journal', () => {
       await new Promise((resolve) => tool.once('exit', resolve));
     }
     expect(recoverInterruptedBump(root)?.ok).toBe(true);
+    expect(read('rust/Cargo.toml')).toBe('version = "0.12.0"\n');
+  });
+
+  it('recovery never overwrites what the user changed after the kill: it names those files and keeps their journal bytes', async () => {
+    await journalOfAKilledBump();
+    // the user edits the bumped manifest (or checks out another branch) before any Nx command runs
+    writeFileSync(file('rust/Cargo.toml'), 'version = "0.13.0"\n# my edit\n');
+    const recovery = recoverInterruptedBump(root);
+    expect(recovery?.ok).toBe(true);
+    expect(recovery?.message).toMatch(/put back rust\/Cargo\.lock \(their original bytes from the journal\)\.\n/);
+    expect(recovery?.message).toMatch(
+      /Left alone, because their content is neither the bump's nor the original .*: rust\/Cargo\.toml\. Their bytes from before the bump are kept in (\.nx\/polyglot-bump-kept\/[^/]+)\//,
+    );
+    expect(recovery?.message).not.toMatch(/Every file is as it was/);
+    expect(read('rust/Cargo.toml')).toBe('version = "0.13.0"\n# my edit\n');
+    expect(read('rust/Cargo.lock')).toBe('lock 0.12.0\n');
+    const kept = /kept in (\S+)\//.exec(recovery!.message)![1];
+    expect(readFileSync(join(root, kept, 'rust/Cargo.toml'), 'utf8')).toBe('version = "0.12.0"\n');
+    expect(existsSync(join(root, JOURNAL_DIR))).toBe(false);
+  });
+
+  it('a file changed before the bump wrote anything it expected is left alone too (no expected bytes: nothing is ours)', () => {
+    const journal = BumpJournal.open(root, 'bump', '0.12.0', '0.13.0');
+    journal.record([{ file: file('rust/Cargo.lock') }]);
+    writeFileSync(file('rust/Cargo.lock'), 'someone else\n');
+    const result = journal.rollback();
+    expect(result).toMatchObject({ restored: [], leftAlone: ['rust/Cargo.lock'], failed: [] });
+    expect(read('rust/Cargo.lock')).toBe('someone else\n');
+  });
+
+  it("what a tool of the bump wrote is the bump's once it has ended, whatever it wrote", () => {
+    const journal = BumpJournal.open(root, 'bump', '0.12.0', '0.13.0');
+    journal.record([{ file: file('rust/Cargo.lock'), updated: Buffer.from('lock 0.13.0\n') }]);
+    writeFileSync(file('rust/Cargo.lock'), 'lock 0.13.0 and a surprise\n');
+    journal.noteWritten(file('rust/Cargo.lock'));
+    expect(journal.rollback()).toMatchObject({ restored: ['rust/Cargo.lock'], leftAlone: [] });
+    expect(read('rust/Cargo.lock')).toBe('lock 0.12.0\n');
+  });
+
+  it('a journalled file the user deleted since is put back: there are no bytes to lose', async () => {
+    await journalOfAKilledBump();
+    rmSync(file('rust/Cargo.toml'));
+    expect(recoverInterruptedBump(root)?.message).toMatch(/put back rust\/Cargo\.toml, rust\/Cargo\.lock/);
     expect(read('rust/Cargo.toml')).toBe('version = "0.12.0"\n');
   });
 

@@ -11,6 +11,7 @@ import {
   JournalOwner,
   RollbackResult,
   describeOwner,
+  keptFolder,
   readJson,
   rollbackEntries,
 } from './journal-format';
@@ -32,9 +33,11 @@ import {
  * commit: `journal.json` unlinked (the commit point) and the directory
  * removed. A failure rolls back from the journal at once; a kill leaves the
  * journal, and the next `bump`, `version-check`, `nx release version` or
- * release step rolls back every file that differs from its original bytes and
- * says what it did. So after any kill the tree is, once recovered, either
- * untouched or completely bumped. Without `journal.json` nothing was changed
+ * release step rolls back every file whose content is the bump's (what it
+ * wrote, or what its tools were writing) and says what it did; a file changed
+ * since by someone else is left alone, named, and its original bytes kept
+ * (journal-format.ts). So after any kill the tree is, once recovered, either
+ * untouched or completely bumped, save the files the user changed since. Without `journal.json` nothing was changed
  * yet (or the commit was reached): the directory is simply removed.
  *
  * This file is the journal of a running bump (the lock and the protocol);
@@ -111,33 +114,53 @@ export class BumpJournal {
     return journal;
   }
 
-  /** Adds files (their bytes now, before any change) and writes journal.json durably. A file already recorded keeps its first bytes. */
+  /**
+   * Adds files (their bytes now, before any change) and writes journal.json
+   * durably. A file already recorded keeps its first bytes. `updated` is
+   * content the bump is about to write (or a tool it runs is expected to):
+   * the rollback replaces only these, never anything else.
+   */
   record(files: JournalFile[]): void {
-    const before = this.entries.length;
+    let changed = false;
     for (const { file, updated, original: given } of files) {
       const path = relative(this.root, file);
-      if (this.entries.some((e) => e.path === path)) continue;
-      let original: Buffer | null = null;
-      let mode: number | undefined;
-      try {
-        original = given ?? readFileSync(file);
-        mode = statSync(file).mode & 0o7777;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      let entry = this.entries.find((e) => e.path === path);
+      if (!entry) {
+        let original: Buffer | null = null;
+        let mode: number | undefined;
+        try {
+          original = given ?? readFileSync(file);
+          mode = statSync(file).mode & 0o7777;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        }
+        entry = { path, original: original?.toString('base64') ?? null, ...(mode !== undefined ? { mode } : {}) };
+        this.entries.push(entry);
+        changed = true;
       }
-      this.entries.push({
-        path,
-        original: original?.toString('base64') ?? null,
-        ...(updated ? { updated: updated.toString('base64') } : {}),
-        ...(mode !== undefined ? { mode } : {}),
-      });
+      const ours = updated?.toString('base64');
+      if (ours !== undefined && ours !== entry.original && !entry.ours?.includes(ours)) {
+        entry.ours = [...(entry.ours ?? []), ours];
+        changed = true;
+      }
     }
     // nothing new (nx release version records each project's files as it edits them): journal.json stays as it is
-    if (this.entries.length === before && existsSync(join(this.dir, 'journal.json'))) return;
+    if (!changed && existsSync(join(this.dir, 'journal.json'))) return;
     const data: JournalData = { format: 1, command: this.command, from: this.from, to: this.to, files: this.entries };
     const file = join(this.dir, 'journal.json');
     // through journal.json.tmp: a journal.json that exists is whole
     writeFileDurably(file, `${JSON.stringify(data)}\n`, 0o644);
+  }
+
+  /** A tool the bump ran has finished writing `file`: what it wrote is the bump's, for the rollback. */
+  noteWritten(file: string): void {
+    let now: Buffer;
+    try {
+      now = readFileSync(file);
+    } catch {
+      return; // gone or unreadable: the rollback puts back a missing file anyway, and reports what it cannot read
+    }
+    this.record([{ file, updated: now }]);
   }
 
   /**
@@ -160,9 +183,13 @@ export class BumpJournal {
     }
   }
 
-  /** Every recorded file that differs from its original bytes is put back; the journal is removed only if all of them were. */
+  /**
+   * Every recorded file whose content is the bump's is put back (the others
+   * are left alone, their original bytes kept under KEPT_DIR); the journal is
+   * removed unless a file could not be written.
+   */
   rollback(): RollbackResult {
-    const result = rollbackEntries(this.root, this.entries);
+    const result = rollbackEntries(this.root, this.entries, keptFolder(this.root));
     if (result.failed.length === 0) this.remove();
     this.closed = true;
     return result;

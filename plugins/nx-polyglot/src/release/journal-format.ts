@@ -1,6 +1,6 @@
-import { readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { removeQuietly, temporaryFor, writeFileDurably } from './durable-write';
 
 /**
@@ -9,6 +9,14 @@ import { removeQuietly, temporaryFor, writeFileDurably } from './durable-write';
  * a killed one (journal-recovery.ts).
  */
 export const JOURNAL_DIR = join('.nx', 'polyglot-bump-journal');
+
+/**
+ * Where a rollback keeps the original bytes of files it left alone because
+ * their content is not the bump's (the user edited them, or switched
+ * branches, after the kill): `<KEPT_DIR>/<when>/<path>`, for the user to
+ * compare and take back or delete.
+ */
+export const KEPT_DIR = join('.nx', 'polyglot-bump-kept');
 
 export interface JournalOwner {
   pid: number;
@@ -25,7 +33,13 @@ export interface JournalEntry {
   path: string;
   /** base64 of the original bytes; null when the file did not exist. */
   original: string | null;
-  /** base64 of the new bytes, for files the bump writes itself (lock files are written by their tools). */
+  /**
+   * base64 of every content this bump wrote or was about to write to the file
+   * (a tool's expected output and what it did write included): the only
+   * contents, beside the original, that a rollback may replace.
+   */
+  ours?: string[];
+  /** Journals of earlier versions: the one content the bump wrote itself. */
   updated?: string;
   mode?: number;
 }
@@ -47,6 +61,10 @@ export class JournalBusyError extends Error {
 export interface RollbackResult {
   restored: string[];
   unchanged: string[];
+  /** Files whose content is neither the original nor the bump's: someone else's, not touched. */
+  leftAlone: string[];
+  /** The folder where the left-alone files' original bytes are kept. */
+  kept?: string;
   failed: Array<{ file: string; error: string }>;
 }
 
@@ -63,15 +81,35 @@ export function readJson<T>(file: string): T | undefined {
   }
 }
 
-function sameBytes(file: string, expected: Buffer | null): boolean {
-  let current: Buffer | null;
+function currentBytes(file: string): Buffer | null {
   try {
-    current = readFileSync(file);
+    return readFileSync(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    current = null;
+    return null;
   }
-  return current === null || expected === null ? current === expected : current.equals(expected);
+}
+
+/** The contents a rollback may replace: what the bump wrote, or a tool it ran was writing, to this file. */
+export function oursOf(entry: JournalEntry): Buffer[] {
+  return [...(entry.ours ?? []), ...(entry.updated ? [entry.updated] : [])].map((b) => Buffer.from(b, 'base64'));
+}
+
+/**
+ * Whose the file's content is now. `unchanged`: its original bytes. `ours`:
+ * what the bump wrote, a write of ours cut short (a prefix: cargo and npm
+ * rewrite a lock file in place), or nothing (a missing file has no bytes to
+ * lose). `theirs`: anything else (an edit, a branch switch after the kill),
+ * which no rollback may overwrite.
+ */
+export function whoseContent(
+  current: Buffer | null,
+  original: Buffer | null,
+  ours: Buffer[],
+): 'unchanged' | 'ours' | 'theirs' {
+  if (current === null) return original === null ? 'unchanged' : 'ours';
+  if (original !== null && current.equals(original)) return 'unchanged';
+  return ours.some((o) => o.subarray(0, current.length).equals(current)) ? 'ours' : 'theirs';
 }
 
 export function errorText(e: unknown): string {
@@ -79,29 +117,57 @@ export function errorText(e: unknown): string {
   return err.code ? `${err.code}: ${err.message.replace(/^[A-Z]+: /, '')}` : String(err.message ?? e);
 }
 
-/** Puts every journalled file back to its original bytes where it differs; reports each file. */
-export function rollbackEntries(root: string, entries: JournalEntry[]): RollbackResult {
-  const result: RollbackResult = { restored: [], unchanged: [], failed: [] };
+/**
+ * Puts every journalled file whose content is the bump's back to its
+ * original bytes; a file whose content is someone else's is left alone,
+ * and its original bytes are kept under `keep` (when given) for the user.
+ */
+export function rollbackEntries(root: string, entries: JournalEntry[], keep?: string): RollbackResult {
+  const result: RollbackResult = { restored: [], unchanged: [], leftAlone: [], failed: [] };
   for (const entry of [...entries].reverse()) {
     const file = join(root, entry.path);
     removeQuietly(temporaryFor(file));
     const original = entry.original === null ? null : Buffer.from(entry.original, 'base64');
     try {
-      if (sameBytes(file, original)) {
+      const whose = whoseContent(currentBytes(file), original, oursOf(entry));
+      if (whose === 'unchanged') {
         result.unchanged.push(entry.path);
-        continue;
+      } else if (whose === 'theirs') {
+        if (keep && original !== null) {
+          const kept = join(keep, entry.path);
+          mkdirSync(dirname(kept), { recursive: true });
+          writeFileDurably(kept, original, entry.mode);
+          result.kept = keep;
+        }
+        result.leftAlone.push(entry.path);
+      } else {
+        if (original === null) unlinkSync(file);
+        else writeFileDurably(file, original, entry.mode);
+        result.restored.push(entry.path);
       }
-      if (original === null) unlinkSync(file);
-      else writeFileDurably(file, original, entry.mode);
-      result.restored.push(entry.path);
     } catch (e) {
       result.failed.push({ file: entry.path, error: errorText(e) });
     }
   }
   result.restored.reverse();
   result.unchanged.reverse();
+  result.leftAlone.reverse();
   result.failed.reverse();
   return result;
+}
+
+/** A new folder under KEPT_DIR for one rollback's kept bytes (created only if something is kept). */
+export function keptFolder(root: string): string {
+  return join(root, KEPT_DIR, `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
+}
+
+/** What a rollback left alone, and where the bytes from before the bump are. */
+export function leftAloneText(result: RollbackResult, root: string): string {
+  if (result.leftAlone.length === 0) return '';
+  const where = result.kept
+    ? ` Their bytes from before the bump are kept in ${relative(root, result.kept)}/ (a file that did not exist then has none): compare, copy back what you want, then delete that folder.`
+    : '';
+  return `Left alone, because their content is neither the bump's nor the original (edited, or another branch checked out, since): ${result.leftAlone.join(', ')}.${where}`;
 }
 
 /** One line per file that could not be put back, and where its bytes are kept. */

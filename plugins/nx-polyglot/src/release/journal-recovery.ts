@@ -9,6 +9,8 @@ import {
   JournalData,
   JournalOwner,
   describeOwner,
+  keptFolder,
+  leftAloneText,
   readJson,
   rollbackEntries,
   rollbackFailureText,
@@ -22,7 +24,8 @@ export interface Recovery {
 
 /**
  * Finds a journal left by a killed (or failed-to-roll-back) bump and rolls
- * back every file it lists that differs from its original bytes. Returns
+ * back every file it lists whose content is the bump's; a file someone
+ * changed since is left alone and named, its original bytes kept. Returns
  * undefined when there is nothing to recover. Throws JournalBusyError when
  * the journal's owner is still running (a bump in progress).
  */
@@ -68,15 +71,21 @@ export function recoverInterruptedBump(root: string): Recovery | undefined {
     };
   }
   const what = `an interrupted ${data.command} ${data.from} -> ${data.to} (${describeOwner(owner)})`;
-  const result = rollbackEntries(root, data.files);
+  const keep = keptFolder(root);
+  const result = rollbackEntries(root, data.files, keep);
+  const leftAlone = leftAloneText(result, root);
   if (result.failed.length > 0) {
-    return { ok: false, message: `Rolling back ${what} failed part-way.\n${rollbackFailureText(result.failed, root)}` };
+    return {
+      ok: false,
+      message: `Rolling back ${what} failed part-way.\n${rollbackFailureText(result.failed, root)}${leftAlone ? `\n${leftAlone}` : ''}`,
+    };
   }
   rmSync(dir, { recursive: true, force: true });
   syncDirectory(nxDir);
   const restored = result.restored.length
     ? `put back ${result.restored.join(', ')} (their original bytes from the journal)${result.unchanged.length ? `; ${result.unchanged.length} other file(s) were as they were` : ''}`
-    : 'no file had been changed yet';
+    : 'no file of the bump needed putting back';
+  if (leftAlone) return { ok: true, message: `Recovered ${what}: ${restored}.\n${leftAlone}` };
   return { ok: true, message: `Recovered ${what}: ${restored}. Every file is as it was before that bump.` };
 }
 

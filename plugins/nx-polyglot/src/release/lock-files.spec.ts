@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lockMismatches } from './lock-consistency';
-import { LockFile, regenerateLockFiles, releaseLockFiles } from './lock-files';
+import { LockFile, expectedLockText, regenerateLockFiles, releaseLockFiles } from './lock-files';
 import type { ReleaseManifests } from './version-sites';
 
 let root: string;
@@ -37,6 +37,35 @@ function manifests(version: string): ReleaseManifests {
 
 const cargoLock = (entries: Array<[string, string]>) =>
   `version = 4\n\n${entries.map(([n, v]) => `[[package]]\nname = "${n}"\nversion = "${v}"\n`).join('\n')}`;
+
+describe('expectedLockText: what the tool should write, so that a rollback can tell it from a user edit', () => {
+  it('a Cargo.lock: the versions of every crate it locks without a source, from any Cargo root', () => {
+    write(
+      'rust/wasm/Cargo.lock',
+      cargoLock([
+        ['core', '0.1.0'],
+        ['wasm', '0.1.0'],
+      ]),
+    );
+    const [wasmLock] = releaseLockFiles(manifests('0.2.0'), root);
+    expect(expectedLockText(wasmLock, manifests('0.2.0'))?.toString()).toBe(
+      cargoLock([
+        ['core', '0.2.0'],
+        ['wasm', '0.2.0'],
+      ]),
+    );
+  });
+
+  it("the root package-lock.json: the workspace packages' own entries, every other byte kept", () => {
+    write('rust/Cargo.lock', cargoLock([]));
+    write('package.json', JSON.stringify({ workspaces: ['web'] }));
+    const lock =
+      '{\n  "name": "x",\n  "packages": {\n    "": { "name": "x" },\n    "web": {\n      "version": "0.1.0"\n    }\n  }\n}\n';
+    write('package-lock.json', lock);
+    const npm = releaseLockFiles(manifests('0.2.0'), root).find((l) => l.file.endsWith('package-lock.json'))!;
+    expect(expectedLockText(npm, manifests('0.2.0'))?.toString()).toBe(lock.replace('"0.1.0"', '"0.2.0"'));
+  });
+});
 
 describe('releaseLockFiles', () => {
   it("lists every Cargo root's lock and a web app's own package-lock.json when it is no npm workspace member", () => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { dirname, join, relative } from 'node:path';
 import { minimatch } from 'minimatch';
+import { withLocalVersions } from '../cargo/cargo-lock-versions';
 import { ProcessResult, runProcess } from '../run-process';
 import { writeFileDurably } from './durable-write';
 import type { ReleaseManifests } from './version-sites';
@@ -87,10 +88,62 @@ export interface LockFailure {
 /** cargo says `--offline` in every error that the network could have avoided (an index or crate not cached). */
 const OFFLINE_FAILURE = /--offline|offline mode/;
 
+/** Sets JSON strings at the given paths, keeping every other byte (paths that hold no string are skipped). */
+function setJsonStrings(text: string, values: Array<[path: string[], value: string]>): string {
+  const tree = parseTree(text);
+  const edits = values
+    .map(([path, value]) => ({ node: tree && findNodeAtLocation(tree, path), value }))
+    .filter((e) => e.node?.type === 'string')
+    .sort((a, b) => b.node!.offset - a.node!.offset); // from the end, so earlier offsets stay right
+  for (const { node, value } of edits)
+    text = text.slice(0, node!.offset) + JSON.stringify(value) + text.slice(node!.offset + node!.length);
+  return text;
+}
+
+/**
+ * What the lock file's tool is expected to write once the manifests of
+ * `release` (read after their edits) are on disk: the same file with only the
+ * release group's own versions changed. Cargo and npm rewrite a lock file in
+ * place, so a kill can leave it cut short: the bump journal records this
+ * before the tool runs, so that recovery knows those bytes for the bump's own
+ * and not the user's. Undefined when the file cannot be read.
+ */
+export function expectedLockText(lock: LockFile, release: ReleaseManifests): Buffer | undefined {
+  let text: string;
+  try {
+    text = readFileSync(lock.file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (lock.inPlace) return undefined; // written by ownVersionText, recorded as it is written
+  if (lock.command[0] === 'cargo') {
+    const versions = new Map<string, string>();
+    const seen = new Set<string>();
+    for (const { workspace } of release.cargo)
+      for (const p of workspace.members) {
+        // a name in two Cargo roots is ambiguous in a lock file: no expectation for it
+        if (seen.has(p.name)) versions.delete(p.name);
+        else if (p.version) versions.set(p.name, p.version);
+        seen.add(p.name);
+      }
+    return Buffer.from(withLocalVersions(text, versions));
+  }
+  const values: Array<[string[], string]> = [];
+  for (const { file, version } of release.packageJson) {
+    if (!version) continue;
+    const dir = relative(lock.cwd, dirname(file)).split('\\').join('/');
+    if (dir === '') values.push([['version'], version]);
+    values.push([['packages', dir, 'version'], version]);
+  }
+  return Buffer.from(setJsonStrings(text, values));
+}
+
 /**
  * Regenerates each lock file in turn and stops at the first that fails.
  * `onSpawn` hears of every tool started (the bump journal notes it);
- * `say` hears that an offline update is retried online.
+ * `say` hears that an offline update is retried online; `writing` hears the
+ * bytes about to be written to a lock file edited in place; `after` hears
+ * that a lock file's tool has ended (whatever it wrote is the bump's).
  */
 export async function regenerateLockFiles(
   locks: LockFile[],
@@ -98,6 +151,8 @@ export async function regenerateLockFiles(
     onSpawn?: (pid: number, command: string) => void;
     say?: (line: string) => void;
     before?: (lock: LockFile) => void;
+    writing?: (file: string, bytes: Buffer) => void;
+    after?: (lock: LockFile) => void;
   } = {},
 ): Promise<LockFailure | undefined> {
   const run = (lock: LockFile, command: string[]) =>
@@ -108,7 +163,7 @@ export async function regenerateLockFiles(
   for (const lock of locks) {
     hooks.before?.(lock);
     if (lock.inPlace) {
-      const failure = syncOwnVersion(lock);
+      const failure = syncOwnVersion(lock, hooks.writing);
       if (failure) return failure;
       continue;
     }
@@ -121,13 +176,14 @@ export async function regenerateLockFiles(
       command = lock.online;
       result = await run(lock, command);
     }
+    hooks.after?.(lock);
     if (result.exitCode !== 0) return { lock, command, result };
   }
   return undefined;
 }
 
 /** Sets a package-lock.json's own version strings to its package.json's, keeping every other byte. */
-function syncOwnVersion(lock: LockFile): LockFailure | undefined {
+function syncOwnVersion(lock: LockFile, writing?: (file: string, bytes: Buffer) => void): LockFailure | undefined {
   const fail = (output: string): LockFailure => ({
     lock,
     command: ['(edit in place)'],
@@ -143,13 +199,15 @@ function syncOwnVersion(lock: LockFile): LockFailure | undefined {
   }
   if (typeof version !== 'string') return fail(`${join(lock.cwd, 'package.json')}: no "version" string\n`);
   const tree = parseTree(text);
-  const edits = [['version'], ['packages', '', 'version']]
-    .map((path) => tree && findNodeAtLocation(tree, path))
-    .filter((node) => node?.type === 'string')
-    .sort((a, b) => b!.offset - a!.offset); // from the end, so earlier offsets stay right
-  if (edits.length === 0) return fail(`${lock.file}: neither "version" nor packages[""].version to set\n`);
-  for (const node of edits)
-    text = text.slice(0, node!.offset) + JSON.stringify(version) + text.slice(node!.offset + node!.length);
+  const found = [['version'], ['packages', '', 'version']].some(
+    (path) => tree && findNodeAtLocation(tree, path)?.type === 'string',
+  );
+  if (!found) return fail(`${lock.file}: neither "version" nor packages[""].version to set\n`);
+  text = setJsonStrings(text, [
+    [['version'], version],
+    [['packages', '', 'version'], version],
+  ]);
+  writing?.(lock.file, Buffer.from(text));
   writeFileDurably(lock.file, text);
   return undefined;
 }

@@ -9,11 +9,11 @@ import { SparseIndex } from '../cargo/sparse-index';
 import { PypiIndex, fileVersion, pythonRepository } from '../python/pypi-index';
 import { editText } from './apply-edits';
 import { BumpJournal } from './bump-journal';
-import { rollbackFailureText } from './journal-format';
+import { leftAloneText, rollbackFailureText } from './journal-format';
 import { recoverBeforeStarting } from './journal-recovery';
 import { VersionEdit, bumpPlan } from './bump-plan';
-import { LockFile, howRegenerated, regenerateLockFiles, releaseLockFiles } from './lock-files';
-import { treeSource } from './manifest-source';
+import { LockFile, expectedLockText, howRegenerated, regenerateLockFiles, releaseLockFiles } from './lock-files';
+import { diskSource, treeSource } from './manifest-source';
 import { currentReleaseVersion, loadReleaseManifests } from './release-manifests';
 import { ReleaseManifests, VersionSite, isRequirement, versionSites } from './version-sites';
 
@@ -30,6 +30,8 @@ let recovered = false;
  * the release group, as `bump` regenerates them, set by the first edit.
  */
 let plannedLocks: LockFile[] = [];
+/** The release group's nodes, for reading its manifests from disk once Nx has written them. */
+let plannedGroup: ProjectGraphProjectNode[] = [];
 
 function openJournal(from: string, to: string): BumpJournal {
   if (!journal) {
@@ -42,6 +44,7 @@ function openJournal(from: string, to: string): BumpJournal {
       const result = journal.rollback();
       if (result.restored.length)
         process.stderr.write(`nx release version did not finish: put back ${result.restored.join(', ')}.\n`);
+      if (result.leftAlone.length) process.stderr.write(`${leftAloneText(result, workspaceRoot)}\n`);
       if (result.failed.length) process.stderr.write(`${rollbackFailureText(result.failed, workspaceRoot)}\n`);
     });
   }
@@ -110,11 +113,15 @@ export default class PolyglotVersionActions extends VersionActions {
       // every file's original bytes are durable before Nx writes the first one: manifests and lock files
       const j = openJournal(currentReleaseVersion(release) ?? '?', to);
       plannedLocks = releaseLockFiles(release, workspaceRoot);
-      j.record([...byFile.keys(), ...plannedLocks.map((l) => l.file)].map((file) => ({ file })));
+      plannedGroup = this.groupNodes();
+      j.record(plannedLocks.map((l) => ({ file: l.file })));
     }
     for (const [file, fileEdits] of byFile) {
       const rel = relative(workspaceRoot, file);
-      tree.write(rel, editText(tree.read(rel, 'utf-8') as string, file, fileEdits));
+      const text = editText(tree.read(rel, 'utf-8') as string, file, fileEdits);
+      // its original bytes, and what Nx will write from the Tree: the only content a rollback may replace
+      journal!.record([{ file, updated: Buffer.from(text) }]);
+      tree.write(rel, text);
     }
     return edits.map((e) => `${relative(workspaceRoot, e.file)}: ${e.path.join('.')} ${e.from} -> ${e.to}`);
   }
@@ -224,6 +231,15 @@ async function stageable(cwd: string, files: string[]): Promise<string[]> {
   return files.filter((f) => known.has(f));
 }
 
+/** What the lock file's tool should write, from the manifests Nx wrote; undefined when they cannot be read. */
+function expectedFromDisk(lock: LockFile): Buffer | undefined {
+  try {
+    return expectedLockText(lock, loadReleaseManifests(plannedGroup, workspaceRoot, diskSource()));
+  } catch {
+    return undefined; // only a proof of ownership is lost: the rollback then leaves a changed lock file alone
+  }
+}
+
 /** After every manifest is written: the lock files that record the release group's own versions, as `bump` regenerates them. */
 export async function afterAllProjectsVersioned(
   cwd: string,
@@ -237,8 +253,10 @@ export async function afterAllProjectsVersioned(
     return { changedFiles: await stageable(cwd, rel), deletedFiles: [] };
   }
   const failed = await regenerateLockFiles(locks, {
-    // its original bytes are journalled (again: a no-op when apply did) before the tool rewrites it
-    before: (lock) => journal?.record([{ file: lock.file }]),
+    // its original bytes are journalled (apply did), and what its tool should write, before the tool rewrites it
+    before: (lock) => journal?.record([{ file: lock.file, updated: expectedFromDisk(lock) }]),
+    writing: (file, bytes) => journal?.record([{ file, updated: bytes }]),
+    after: (lock) => journal?.noteWritten(lock.file),
     onSpawn: (pid, command) => journal?.noteHelper(pid, command),
     say: (line) => process.stdout.write(`${line}\n`),
   });
@@ -248,9 +266,15 @@ export async function afterAllProjectsVersioned(
     // Nx has written the manifests already: every file goes back, as with the bump target
     const result = journal?.rollback();
     if (!result) throw new Error(`${failure}.`);
-    if (result.failed.length === 0) throw new Error(`${failure}; every file is as it was.`);
+    const leftAlone = leftAloneText(result, cwd);
+    if (result.failed.length === 0)
+      throw new Error(
+        leftAlone
+          ? `${failure}; the bump's changes were put back.\n${leftAlone}`
+          : `${failure}; every file is as it was.`,
+      );
     throw new Error(
-      `${failure}; the rollback could not restore every file.\n${rollbackFailureText(result.failed, cwd)}`,
+      `${failure}; the rollback could not restore every file.\n${rollbackFailureText(result.failed, cwd)}${leftAlone ? `\n${leftAlone}` : ''}`,
     );
   }
   journal?.commit();
