@@ -188,8 +188,10 @@ export function readChangelogShape(changelog: string, file = 'CHANGELOG.md'): Ch
     lines[unreleased >= 0 ? unreleased : firstRelease] ?? { text: '## ', end: '', fenced: false },
   );
   const shape: ChangelogShape = { lines, level, unreleased: unreleased >= 0 ? unreleased : undefined };
-  const after = unreleased >= 0 ? unreleased : -1;
-  // the section after the unreleased one (a title above the sections is no section)
+  // the sections start after the unreleased heading, else after a `# Changelog` title (tokio's releases are `# 1.40.0 (…)`)
+  const title = lines.findIndex((l) => headingLevel(l) > 0);
+  const titled = title >= 0 && headingLevel(lines[title]) === 1 && !parseReleaseHeading(lines[title]);
+  const after = unreleased >= 0 ? unreleased : titled ? title : -1;
   const next = lines.findIndex((l, i) => i > after && headingLevel(l) === level);
   if (next < 0) return shape;
   const heading = parseReleaseHeading(lines[next]);

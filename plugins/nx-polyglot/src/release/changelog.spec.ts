@@ -128,6 +128,13 @@ describe('releaseSection, in the style of the file', () => {
     }
   });
 
+  it('level-1 release headings under a level-1 title (tokio)', () => {
+    const before = file('# Changelog', '', '# 1.40.0 (August 30th, 2024)', '', '- x');
+    expect(releaseSection(before, '1.41.0', DATE)).toBe(
+      file('# Changelog', '', '# 1.41.0 (September 1st, 2026)', '', '# 1.40.0 (August 30th, 2024)', '', '- x'),
+    );
+  });
+
   it('ignores headings inside code fences', () => {
     const fenced = file('# Changelog', '', '```md', '## Release notes', '```', '', '## Unreleased', '', '* New');
     expect(releaseSection(fenced, '0.1.0', DATE)).toBe(
