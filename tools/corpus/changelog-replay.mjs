@@ -50,7 +50,7 @@ const RELEASES = [
     date: "2026-04-17",
     previousTag: "v0.23.0",
     expect: "hand",
-    why: "upstream added PR numbers to five entries in the release commit",
+    why: "upstream completed the section by hand in the release commit: PR numbers on five entries, the Docs, Repo and Dependencies entries and two Security fixes added",
   },
   {
     repo: "madesroches/micromegas",
@@ -149,7 +149,7 @@ for (const r of RELEASES) {
   const reopened = same ? openUnreleased(rolled) === rolled : undefined;
   if (r.expect === "same" && !same) failed = true;
   rows.push(
-    `| ${r.repo} | ${r.commit.slice(0, 9)} | ${r.version} | ${keep ? "kept" : "renamed"} | ${same ? "byte for byte" : "differs"}${reopened === false ? " (post-release would add a heading)" : ""} | ${r.why ?? ""} |`,
+    `| ${r.repo} | ${r.commit.slice(0, 9)} | ${r.version} | ${keep ? "kept" : "renamed"} | ${same ? "byte for byte" : "differs"}${reopened === false ? " (post-release puts the unreleased heading back)" : ""} | ${r.why ?? ""} |`,
   );
   if (showDiff || (r.expect === "same" && !same))
     process.stdout.write(
