@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { sectionBody } from './changelog';
 
 /**
- * The changelog renderer for `nx release` in a repository that keeps a
- * Keep a Changelog CHANGELOG.md by hand (nx.json
+ * The changelog renderer for `nx release` in a repository that keeps its
+ * CHANGELOG.md by hand (nx.json
  * `release.changelog.workspaceChangelog.renderer`): the entry is the
- * release's section of CHANGELOG.md — `## [<version>]`, else the
- * `## [Unreleased]` section about to become it — instead of one built from
+ * release's section of CHANGELOG.md, in whatever style the file writes its
+ * headings (changelog-style.ts), else the unreleased section about to become
+ * it — instead of one built from
  * conventional commits, which such repositories do not write. Used with
  * `"file": false`, Nx leaves CHANGELOG.md to the release step and this text
  * goes only where Nx sends it (the GitHub release, with `createRelease`).

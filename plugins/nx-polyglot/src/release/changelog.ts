@@ -1,125 +1,297 @@
 /**
- * Edits to a Keep a Changelog file (https://keepachangelog.com), as text in
- * and text out. Every line the edit does not touch is kept byte for byte, and
- * inserted lines use the file's own line ending, so a CRLF file stays CRLF.
+ * The release edits of a hand-kept changelog, as text in and text out, in the
+ * file's own style (changelog-style.ts): the unreleased entries move under a
+ * new release heading written like the newest one, the link definitions
+ * follow, and the next cycle gets its unreleased heading back. Every line the
+ * edit does not touch is kept byte for byte; inserted lines use the file's
+ * own line ending, so a CRLF file stays CRLF.
  */
+import { moveLinkDefinitions, nextReleaseUrl, nextUnreleasedUrl } from './changelog-links';
+import {
+  bareVersion,
+  ChangelogError,
+  ChangelogShape,
+  eolOf,
+  formatDate,
+  headingLevel,
+  isBlank,
+  isUnreleasedHeading,
+  joinLines,
+  Line,
+  LINK_DEFINITION,
+  parseReleaseHeading,
+  readChangelogShape,
+  sectionEnd,
+  splitLines,
+  VERSION,
+} from './changelog-style';
 
-/** The edit would lose or duplicate release history; the caller adds the file. */
-export class ChangelogError extends Error {
-  constructor(
-    readonly version: string,
-    readonly problem: string,
-    readonly fix: string,
-  ) {
-    super(`CHANGELOG ${problem}. ${fix}`);
-    this.name = 'ChangelogError';
-  }
-}
+export { ChangelogError, readChangelogStyle } from './changelog-style';
+export type { ChangelogStyle } from './changelog-style';
 
-interface Line {
-  /** the line without its terminator */
-  text: string;
-  /** '\n', '\r\n' or '' for a last line without one */
-  end: string;
-  /** inside a fenced code block, where `## ` is not a heading */
-  fenced: boolean;
-}
-
-const UNRELEASED = /^## \[unreleased\]/i;
-
-function splitLines(changelog: string): Line[] {
-  const lines: Line[] = [];
-  let fenced = false;
-  for (const raw of changelog.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
-    const end = raw.endsWith('\r\n') ? '\r\n' : raw.endsWith('\n') ? '\n' : '';
-    const text = raw.slice(0, raw.length - end.length);
-    const fence = /^\s*(```|~~~)/.test(text);
-    lines.push({ text, end, fenced: fenced || fence });
-    if (fence) fenced = !fenced;
-  }
-  return lines;
-}
-
-function join(lines: Line[]): string {
-  return lines.map((l) => l.text + l.end).join('');
-}
-
-function eolOf(changelog: string): string {
-  const first = changelog.indexOf('\n');
-  return first > 0 && changelog[first - 1] === '\r' ? '\r\n' : '\n';
-}
-
-function isSection(line: Line): boolean {
-  return !line.fenced && line.text.startsWith('## ');
-}
-
-function headingOf(line: Line, version: string): boolean {
-  return isSection(line) && line.text.startsWith(`## [${version}]`);
+export interface ReleaseSectionOptions {
+  /** the path named in refusals */
+  file?: string;
+  /**
+   * Keep an empty unreleased heading above the release (Micromegas since
+   * v0.25.0, cargo-release) rather than renaming it (Micromegas v0.22.0 to
+   * v0.24.0); see `keepsUnreleased`. Default: keep.
+   */
+  keepUnreleased?: boolean;
 }
 
 /**
- * Puts `block` (lines without terminators) where the next release belongs:
- * above the newest `## [...]` section, else above the first `## ` section,
- * else at the end of the title block. An empty file gets a title first.
+ * Whether the file keeps an empty unreleased heading through a release, as
+ * it was at the previous release (its tag): it does when that file had one.
+ * Without that file (first release, no tag), Keep a Changelog's convention:
+ * it does.
  */
-function insertSection(changelog: string, block: string[]): string {
-  if (changelog.trim() === '') return ['# Changelog', '', ...block].join('\n') + '\n';
+export function keepsUnreleased(atPreviousRelease: string | undefined): boolean {
+  if (atPreviousRelease === undefined) return true;
+  const lines = splitLines(atPreviousRelease);
+  return lines.some(isUnreleasedHeading) || !lines.some((l) => parseReleaseHeading(l) !== undefined);
+}
+
+/** The unreleased heading of a changelog, as written (e.g. from the file before its release). */
+export function unreleasedHeadingOf(changelog: string): string | undefined {
+  return splitLines(changelog).find(isUnreleasedHeading)?.text;
+}
+
+const line = (text: string, eol: string): Line => ({ text, end: eol, fenced: false });
+const blanks = (n: number, eol: string): Line[] => Array.from({ length: n }, () => line('', eol));
+
+/** The version each release section is for: its heading's, else its line that names one (month headings). */
+function releases(lines: Line[]): Array<{ index: number; version: string }> {
+  const found: Array<{ index: number; version: string }> = [];
+  lines.forEach((l, index) => {
+    const heading = parseReleaseHeading(l);
+    if (!heading) return;
+    if (heading.version) return void found.push({ index, version: bareVersion(heading.version.text) });
+    const end = sectionEnd(lines, index, heading.level);
+    const named = lines.slice(index + 1, end).find((x) => VERSION.test(x.text));
+    if (named) found.push({ index, version: bareVersion(VERSION.exec(named.text)![0]) });
+  });
+  return found;
+}
+
+/** The end of a section's own lines: a last section leaves the file's link definitions and blank lines out. */
+function bodyEnd(lines: Line[], start: number): number {
+  const level = headingLevel(lines[start]);
+  let end = sectionEnd(lines, start, level);
+  if (end === lines.length)
+    while (end > start + 1 && (isBlank(lines[end - 1]) || LINK_DEFINITION.test(lines[end - 1].text))) end--;
+  return end;
+}
+
+/** The blank lines the file puts between a section's last line and the next heading (at least one). */
+function sectionGap(lines: Line[], level: number): number {
+  for (let i = 1; i < lines.length; i++) {
+    if (headingLevel(lines[i]) !== level) continue;
+    let k = 0;
+    while (i - k - 1 >= 0 && isBlank(lines[i - k - 1])) k++;
+    if (i - k - 1 >= 0 && headingLevel(lines[i - k - 1]) === 0) return Math.max(k, 1);
+  }
+  return 1;
+}
+
+/** The heading of the release of `version`, written like the newest release heading. */
+function nextHeading(shape: ChangelogShape, version: string, date: string, file: string): string {
+  const { newest, level, unreleased, lines } = shape;
+  if (!newest) {
+    // a first release: like the unreleased heading, else Keep a Changelog's `## [1.0.0] - 2026-08-12`
+    const bracketed = unreleased === undefined || /^#+\s+\[/.test(lines[unreleased].text);
+    return `${'#'.repeat(level)} ${bracketed ? `[${version}]` : version} - ${date}`;
+  }
+  const h = newest.heading;
+  const previous = previousVersion(shape);
+  const parts: Array<{ at: number; length: number; text: string }> = [];
+  if (h.version)
+    parts.push({
+      at: h.version.at,
+      length: h.version.text.length,
+      text: (h.version.text.startsWith('v') ? 'v' : '') + version,
+    });
+  if (h.date) parts.push({ at: h.date.at, length: h.date.text.length, text: formatDate(date, h.date) });
+  if (h.url) {
+    const url = nextReleaseUrl(h.url.text, previous, version);
+    if (!url)
+      throw new ChangelogError(
+        file,
+        `the link of \`${lines[newest.index].text}\` does not end in \`compare/<tag>...<tag>\` or \`releases/tag/<tag>\` with a tag naming ${previous}, so the link of ${version} cannot be written`,
+        `Add the ${version} section by hand, or give the newest heading such a link`,
+        newest.index + 1,
+      );
+    parts.push({ at: h.url.at, length: h.url.text.length, text: url });
+  }
+  const text = parts
+    .sort((a, b) => b.at - a.at)
+    .reduce((t, p) => t.slice(0, p.at) + p.text + t.slice(p.at + p.length), h.text);
+  return `${'#'.repeat(h.level)} ${text}`;
+}
+
+function previousVersion(shape: ChangelogShape): string {
+  const { newest, releaseLine } = shape;
+  return bareVersion(newest?.heading.version?.text ?? releaseLine?.version.text ?? '');
+}
+
+/**
+ * Releases the unreleased entries as `version` (dated `date`, YYYY-MM-DD) in
+ * the file's style. The release heading goes below a kept unreleased heading
+ * (or replaces it), so the entries are never left under an empty section.
+ * Rolling a file whose newest release is already `version`, with nothing
+ * unreleased, changes nothing; a section for `version` anywhere else is
+ * refused, as is a file whose shape is not understood.
+ */
+export function releaseSection(
+  changelog: string,
+  version: string,
+  date: string,
+  options: ReleaseSectionOptions = {},
+): string {
+  const file = options.file ?? 'CHANGELOG.md';
+  version = bareVersion(version);
+  const shape = readChangelogShape(changelog, file);
+  const { lines, newest, unreleased, releaseLine, level } = shape;
   const eol = eolOf(changelog);
-  const lines = splitLines(changelog);
-  let at = lines.findIndex((l) => isSection(l) && l.text.startsWith('## ['));
-  if (at < 0) at = lines.findIndex(isSection);
-  if (at >= 0) {
-    const inserted = [...block, ''].map((text) => ({ text, end: eol, fenced: false }));
-    return join([...lines.slice(0, at), ...inserted, ...lines.slice(at)]);
-  }
-  const separator = changelog.endsWith(eol + eol) ? '' : changelog.endsWith('\n') ? eol : eol + eol;
-  return changelog + separator + block.join(eol) + eol;
-}
+  const bodyStart = unreleased === undefined ? 0 : unreleased + 1;
+  const entries =
+    unreleased === undefined ? 0 : lines.slice(bodyStart, bodyEnd(lines, unreleased)).filter((l) => !isBlank(l)).length;
 
-/**
- * Releases the `## [Unreleased]` section as `## [<version>] - <date>`, or
- * records an empty release when nothing was unreleased.
- */
-export function releaseSection(changelog: string, version: string, date: string): string {
-  const lines = splitLines(changelog);
-  if (lines.some((l) => headingOf(l, version))) {
+  const released = releases(lines).find((r) => r.version === version);
+  if (released) {
+    if (released.index === newest?.index && entries === 0) return changelog;
     throw new ChangelogError(
-      version,
-      `already has a section for ${version}`,
-      `Release a new version, or remove the \`## [${version}]\` section if it was added by mistake.`,
+      file,
+      `already has a section for ${version} (\`${lines[released.index].text}\`)${entries ? ' and unreleased entries' : ''}`,
+      `Release a new version, or remove that section if it was added by mistake`,
+      released.index + 1,
     );
   }
-  const heading = `## [${version}] - ${date}`;
-  const unreleased = lines.findIndex((l) => isSection(l) && UNRELEASED.test(l.text));
-  if (unreleased < 0) return insertSection(changelog, [heading, '', '- No notable changes.']);
-  lines[unreleased] = { ...lines[unreleased], text: heading };
-  return join(lines);
+  if (unreleased === undefined && !newest) return firstSection(changelog, nextHeading(shape, version, date, file), eol);
+
+  const heading = line(nextHeading(shape, version, date, file), eol);
+  const versionLine = releaseLine && {
+    ...lines[releaseLine.index],
+    end: eol,
+    text:
+      lines[releaseLine.index].text.slice(0, releaseLine.version.at) +
+      (releaseLine.version.text.startsWith('v') ? 'v' : '') +
+      version +
+      lines[releaseLine.index].text.slice(releaseLine.version.at + releaseLine.version.text.length),
+  };
+  const gap = blanks(sectionGap(lines, level), eol);
+  let out: Line[];
+  if (unreleased === undefined) {
+    out = [
+      ...lines.slice(0, newest!.index),
+      heading,
+      ...(versionLine ? [versionLine] : []),
+      ...gap,
+      ...lines.slice(newest!.index),
+    ];
+  } else {
+    let headingGap = 0;
+    while (isBlank(lines[bodyStart + headingGap]) && bodyStart + headingGap < bodyEnd(lines, unreleased)) headingGap++;
+    const keep = options.keepUnreleased ?? true;
+    const top = keep ? [lines[unreleased], ...gap, heading] : [{ ...lines[unreleased], text: heading.text }];
+    if (keep)
+      top[0] = {
+        ...top[0],
+        text: movedUnreleasedHeading(lines[unreleased].text, previousVersion(shape), version, file, unreleased),
+      };
+    const rest = lines.slice(bodyStart);
+    // the version's line opens the section's entries, or follows the heading when there are none
+    const at = entries ? headingGap : 0;
+    out = [
+      ...lines.slice(0, unreleased),
+      ...top,
+      ...rest.slice(0, at),
+      ...(versionLine ? [versionLine] : []),
+      ...rest.slice(at),
+    ];
+  }
+  if (newest?.heading.version && !newest.heading.url && newest.heading.text.startsWith('[')) {
+    const label = (h: string) => /^\[([^\]]+)\]/.exec(h)![1];
+    const moved = moveLinkDefinitions(
+      out,
+      { previous: label(newest.heading.text), label: label(heading.text.slice(level + 1)) },
+      previousVersion(shape),
+      version,
+      eol,
+    );
+    if ('problem' in moved)
+      throw new ChangelogError(
+        file,
+        moved.problem,
+        `Add the ${version} link by hand after the release, or fix that definition`,
+      );
+    out = moved.lines;
+  }
+  return joinLines(out);
 }
 
-/** Opens the next development cycle: a `## [Unreleased]` section above the newest release. */
-export function openUnreleased(changelog: string): string {
-  if (splitLines(changelog).some((l) => isSection(l) && UNRELEASED.test(l.text))) return changelog;
-  return insertSection(changelog, ['## [Unreleased]']);
+/** A kept unreleased heading with an inline compare link (`## [Unreleased](…/compare/v1.0.0...HEAD)`) compares from the new tag. */
+function movedUnreleasedHeading(text: string, previous: string, version: string, file: string, index: number): string {
+  const link = /\]\(([^)\s]+)\)/.exec(text);
+  if (!link || !previous) return text;
+  const url = nextUnreleasedUrl(link[1], previous, version);
+  if (!url)
+    throw new ChangelogError(
+      file,
+      `the link of \`${text}\` does not end in \`compare/<tag>...HEAD\` with a tag naming ${previous}`,
+      'Fix that link, or remove it',
+      index + 1,
+    );
+  return text.replace(link[1], url);
+}
+
+/** A changelog without sections (empty, or a title and an introduction) gets Keep a Changelog's first section. */
+function firstSection(changelog: string, heading: string, eol: string): string {
+  if (changelog.trim() === '') return ['# Changelog', '', heading].join('\n') + '\n';
+  const separator = changelog.endsWith(eol + eol) ? '' : changelog.endsWith('\n') ? eol : eol + eol;
+  return changelog + separator + heading + eol;
 }
 
 /**
- * The body of the `## [<version>]` section, trimmed and with '\n' line
- * endings (it is headed for release notes, not back into the file).
- * Link reference definitions closing the last section belong to the whole
- * file, so they are left out. Undefined when there is no such section.
+ * Opens the next development cycle: an unreleased heading above the newest
+ * release, written as `previous` (the heading the file had before its
+ * release) or in the style of the release headings. Never a second one.
+ */
+export function openUnreleased(changelog: string, previous?: string, file = 'CHANGELOG.md'): string {
+  if (unreleasedHeadingOf(changelog) !== undefined) return changelog;
+  const shape = readChangelogShape(changelog, file);
+  const { lines, newest, level } = shape;
+  const eol = eolOf(changelog);
+  const bracketed = newest ? newest.heading.text.startsWith('[') : true;
+  const text = previous ?? `${'#'.repeat(newest?.heading.level ?? level)} ${bracketed ? '[Unreleased]' : 'Unreleased'}`;
+  if (!newest) return firstSection(changelog, text, eol);
+  const gap = blanks(sectionGap(lines, newest.heading.level), eol);
+  return joinLines([...lines.slice(0, newest.index), line(text, eol), ...gap, ...lines.slice(newest.index)]);
+}
+
+/**
+ * The body of the section of `version` (or of the unreleased heading, for
+ * 'Unreleased'), trimmed and with '\n' line endings (it is headed for release
+ * notes, not back into the file). Link reference definitions closing the last
+ * section belong to the whole file, so they are left out. Undefined when there
+ * is no such section.
  */
 export function sectionBody(changelog: string, version: string): string | undefined {
   const lines = splitLines(changelog);
-  const start = lines.findIndex((l) => headingOf(l, version));
+  const start = /^unreleased$/i.test(version)
+    ? lines.findIndex(isUnreleasedHeading)
+    : (releases(lines).find((r) => r.version === bareVersion(version))?.index ?? -1);
   if (start < 0) return undefined;
-  let end = lines.findIndex((l, i) => i > start && isSection(l));
-  if (end < 0) {
-    end = lines.length;
-    while (end > start + 1 && /^\s*(\[[^\]]+\]:\s*\S.*)?$/.test(lines[end - 1].text)) end--;
-  }
   return lines
-    .slice(start + 1, end)
+    .slice(start + 1, bodyEnd(lines, start))
     .map((l) => l.text)
     .join('\n')
     .trim();
+}
+
+/** The heading of the section of `version`, as written; undefined when there is none. */
+export function sectionHeading(changelog: string, version: string): string | undefined {
+  const lines = splitLines(changelog);
+  const found = releases(lines).find((r) => r.version === bareVersion(version));
+  return found && lines[found.index].text;
 }

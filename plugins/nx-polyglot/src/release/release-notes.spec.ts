@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderReleaseNotes } from './release-notes';
 
 describe('renderReleaseNotes', () => {
-  it('renders every section', () => {
+  it('renders every section; install lines fit each package: a library added, a binary installed', () => {
     expect(
       renderReleaseNotes({
         product: 'Micromegas',
@@ -12,6 +12,18 @@ describe('renderReleaseNotes', () => {
         crates: [
           { name: 'micromegas-tracing', version: '0.12.0', url: 'https://crates.io/crates/micromegas-tracing/0.12.0' },
           { name: 'micromegas', version: '0.12.0', url: 'https://crates.io/crates/micromegas/0.12.0' },
+          {
+            name: 'telemetry-ingestion-srv',
+            version: '0.12.0',
+            url: 'https://crates.io/crates/telemetry-ingestion-srv/0.12.0',
+            targets: { lib: false, bin: true },
+          },
+          {
+            name: 'micromegas-cli',
+            version: '0.12.0',
+            url: 'https://crates.io/crates/micromegas-cli/0.12.0',
+            targets: { lib: true, bin: true },
+          },
         ],
         python: { name: 'micromegas', version: '0.12.0', url: 'https://pypi.org/project/micromegas/0.12.0/' },
         npm: [{ name: 'analytics-web-app', version: '0.12.0', url: 'https://www.npmjs.com/package/analytics-web-app' }],
@@ -32,7 +44,9 @@ describe('renderReleaseNotes', () => {
         '## Rust Crates',
         '',
         '- [micromegas 0.12.0](https://crates.io/crates/micromegas/0.12.0)',
+        '- [micromegas-cli 0.12.0](https://crates.io/crates/micromegas-cli/0.12.0)',
         '- [micromegas-tracing 0.12.0](https://crates.io/crates/micromegas-tracing/0.12.0)',
+        '- [telemetry-ingestion-srv 0.12.0](https://crates.io/crates/telemetry-ingestion-srv/0.12.0)',
         '',
         '## Python Package',
         '',
@@ -46,9 +60,12 @@ describe('renderReleaseNotes', () => {
         '',
         '```bash',
         'cargo add micromegas@0.12.0',
+        'cargo add micromegas-cli@0.12.0',
+        'cargo install micromegas-cli@0.12.0',
         'cargo add micromegas-tracing@0.12.0',
+        'cargo install telemetry-ingestion-srv@0.12.0',
         'pip install micromegas==0.12.0',
-        'npm install analytics-web-app@0.12.0',
+        'npm i analytics-web-app@0.12.0',
         '```',
         '',
         '## Full Changelog',

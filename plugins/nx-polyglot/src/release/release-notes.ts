@@ -9,6 +9,8 @@ export interface PublishedPackage {
   version: string;
   /** the registry page, e.g. https://crates.io/crates/micromegas/0.12.0 */
   url: string;
+  /** a crate's targets: a library is added (`cargo add`), binaries are installed (`cargo install`); default lib */
+  targets?: { lib: boolean; bin: boolean };
 }
 
 export interface ReleaseNotesInput {
@@ -34,6 +36,15 @@ function bullets(packages: PublishedPackage[]): string {
   return packages.map((p) => `- [${p.name} ${p.version}](${p.url})`).join('\n');
 }
 
+/** How a crate is used: a library is a dependency to add, a binary a tool to install; a crate with both gets both. */
+function cargoInstall(c: PublishedPackage): string[] {
+  const { lib, bin } = c.targets ?? { lib: true, bin: false };
+  return [
+    ...(lib || !bin ? [`cargo add ${c.name}@${c.version}`] : []),
+    ...(bin ? [`cargo install ${c.name}@${c.version}`] : []),
+  ];
+}
+
 /** Markdown for the release description; sections with nothing to say are left out. */
 export function renderReleaseNotes(input: ReleaseNotesInput): string {
   const version = input.version.replace(/^v/, '');
@@ -54,9 +65,9 @@ export function renderReleaseNotes(input: ReleaseNotesInput): string {
   section('npm Packages', bullets(npm));
 
   const install = [
-    ...crates.map((c) => `cargo add ${c.name}@${c.version}`),
+    ...crates.flatMap((c) => cargoInstall(c)),
     ...(python ? [`pip install ${python.name}==${python.version}`] : []),
-    ...npm.map((p) => `npm install ${p.name}@${p.version}`),
+    ...npm.map((p) => `npm i ${p.name}@${p.version}`),
   ];
   section('Installation', install.length ? ['```bash', ...install, '```'].join('\n') : '');
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { PublishRecord } from '../../publish/publish-log';
-import { notesFromPublishLog, packagePage } from './notes';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CargoPackage } from '../../cargo/cargo-workspace';
+import { crateTargetsOf, notesFromPublishLog, packagePage } from './notes';
 
 const record = (r: Partial<PublishRecord> & Pick<PublishRecord, 'name' | 'ecosystem' | 'registry'>): PublishRecord => ({
   project: r.name,
@@ -50,5 +54,43 @@ describe('notesFromPublishLog', () => {
     expect(notes).toContain('[micromegas-transit 0.12.0]');
     expect(notes).not.toContain('micromegas-broken');
     expect(notes).toContain('pip install micromegas==0.12.0');
+  });
+});
+
+describe('crateTargetsOf', () => {
+  it("tells a crate's library and binaries from its files, as cargo discovers them, for its install line", () => {
+    const root = mkdtempSync(join(tmpdir(), 'nx-polyglot-notes-'));
+    try {
+      const crate = (name: string, files: string[], declared?: CargoPackage['declaredTargets']): CargoPackage => {
+        for (const f of files) {
+          mkdirSync(join(root, name, f, '..'), { recursive: true });
+          writeFileSync(join(root, name, f), '');
+        }
+        const pkg = { name, version: '0.12.0', manifestPath: join(root, name, 'Cargo.toml'), publish: null };
+        return { ...pkg, dependencies: [], include: null, exclude: [], declaredTargets: declared };
+      };
+      const members = [
+        crate('micromegas', ['src/lib.rs']),
+        crate('telemetry-ingestion-srv', ['src/main.rs']),
+        crate('micromegas-cli', ['src/lib.rs', 'src/bin/query.rs']),
+      ];
+      const targets = crateTargetsOf({ cargo: [{ workspace: { rootManifest: '', members } }], python: [] } as never);
+      const notes = notesFromPublishLog(
+        members.map((m) => record({ name: m.name, ecosystem: 'cargo', registry: 'crates-io' })),
+        { version: '0.12.0', date: '2026-12-02' },
+        {},
+        targets,
+      );
+      expect(notes).toContain(
+        [
+          'cargo add micromegas@0.12.0',
+          'cargo add micromegas-cli@0.12.0',
+          'cargo install micromegas-cli@0.12.0',
+          'cargo install telemetry-ingestion-srv@0.12.0',
+        ].join('\n'),
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runProcess } from '../../run-process';
+import { sectionBody } from '../changelog';
 import type { FlowContext } from './context';
 import { readReleaseRecord, releaseRecordFile } from './interrupted-release';
 import { releaseVersionOnDisk } from './release';
@@ -68,7 +69,8 @@ function expectReleasedOnce(root: string) {
   expect(git(root, 'rev-parse', 'v0.12.0^{commit}')).toBe(git(root, 'rev-parse', 'HEAD'));
   const changelog = readFileSync(join(root, 'CHANGELOG.md'), 'utf8');
   expect(changelog.match(/^## \[0\.12\.0\]/gm)).toHaveLength(1);
-  expect(changelog).not.toMatch(/Unreleased/);
+  expect(sectionBody(changelog, '0.12.0')).toBe('- Async span tracing.');
+  expect(sectionBody(changelog, 'Unreleased')).toBe('');
   expect(git(root, 'status', '--porcelain')).toBe('');
   expect(existsSync(releaseRecordFile(root))).toBe(false);
 }

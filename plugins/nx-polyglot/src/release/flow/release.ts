@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { readPublishLog } from '../../publish/publish-log';
-import { releaseSection, sectionBody } from '../changelog';
+import { ChangelogError, keepsUnreleased, releaseSection, sectionBody, sectionHeading } from '../changelog';
 import { writeFileDurably } from '../durable-write';
 import { lockMismatches } from '../lock-consistency';
 import { versionMismatches } from '../version-consistency';
@@ -17,7 +17,7 @@ import {
   resumeOf,
   writeReleaseRecord,
 } from './interrupted-release';
-import { notesDirOf, notesFileOf, notesFromPublishLog } from './notes';
+import { crateTargetsOf, notesDirOf, notesFileOf, notesFromPublishLog } from './notes';
 
 export type ReleaseOptions = GithubOptions & { product?: string };
 
@@ -26,7 +26,7 @@ interface ReleasePlan {
   version: string;
   tag: string;
   date: string;
-  /** CHANGELOG.md with `## [Unreleased]` become `## [<version>] - <date>` */
+  /** CHANGELOG.md with the unreleased entries rolled into the release's section, in the file's style */
   changelog: string;
   notesFile: string;
   /** the notes file relative to the workspace root, for messages */
@@ -141,15 +141,34 @@ async function planRelease(
   // a finished release commit has its section already; an unfinished one writes the same section again
   const date = resume?.record.date ?? new Date().toISOString().slice(0, 10);
   const notesFile = notesFileOf(root, options, tag);
+  let changelog: string;
+  try {
+    changelog = resume?.committed ? readChangelog(root) : await rollChangelog(flow, version, date);
+  } catch (e) {
+    if (e instanceof ChangelogError) return { error: e.message };
+    throw e;
+  }
   return {
     version,
     tag,
     date,
-    changelog: resume?.committed ? readChangelog(root) : releaseSection(readChangelog(root), version, date),
+    changelog,
     notesFile,
     notesPath: relative(root, notesFile),
     github,
   };
+}
+
+/**
+ * CHANGELOG.md rolled for the release, keeping an empty unreleased heading when the file had one at the previous
+ * release's tag (the file's history says whether it keeps one).
+ */
+async function rollChangelog(flow: FlowContext, version: string, date: string): Promise<string> {
+  const previousTag = await flow.git('describe', '--tags', '--abbrev=0', '--match', 'v*', 'HEAD');
+  const before =
+    previousTag.exitCode === 0 ? await flow.git('show', `${previousTag.output.trim()}:CHANGELOG.md`) : undefined;
+  const history = before?.exitCode === 0 ? before.output : undefined;
+  return releaseSection(readChangelog(flow.root), version, date, { keepUnreleased: keepsUnreleased(history) });
 }
 
 /** The notes of this release from a publish log: the packages it lists, the changelog section, the compare link. */
@@ -161,14 +180,19 @@ async function renderNotes(
 ): Promise<string> {
   // the tag before this one, for the compare link (none on a first release); in a dry run there is no tag yet
   const previous = await flow.git('describe', '--tags', '--abbrev=0', flow.dryRun ? 'HEAD' : `${plan.tag}^`);
-  return notesFromPublishLog(readPublishLog(publishLog), {
-    product: options.product,
-    version: plan.version,
-    date: plan.date,
-    whatsNew: sectionBody(plan.changelog, plan.version),
-    repository: plan.github.repository,
-    previousTag: previous.exitCode === 0 ? previous.output.trim() : undefined,
-  });
+  return notesFromPublishLog(
+    readPublishLog(publishLog),
+    {
+      product: options.product,
+      version: plan.version,
+      date: plan.date,
+      whatsNew: sectionBody(plan.changelog, plan.version),
+      repository: plan.github.repository,
+      previousTag: previous.exitCode === 0 ? previous.output.trim() : undefined,
+    },
+    process.env,
+    crateTargetsOf(flow.manifests),
+  );
 }
 
 /** The dry run: what would be committed and tagged, the publish plan, and the notes the planned packages make. */
@@ -176,7 +200,7 @@ async function previewRelease(flow: FlowContext, options: ReleaseOptions, plan: 
   const { say } = flow.log;
   const { tag, version, date, github } = plan;
   say(
-    `Release ${tag} (dry run: no commit, no tag, no upload):\n  CHANGELOG.md gets "## [${version}] - ${date}"\n  commit "Release ${tag}", tag ${tag}`,
+    `Release ${tag} (dry run: no commit, no tag, no upload):\n  CHANGELOG.md gets "${sectionHeading(plan.changelog, version) ?? `${version} - ${date}`}"\n  commit "Release ${tag}", tag ${tag}`,
   );
   const scratch = mkdtempSync(join(tmpdir(), 'nx-polyglot-release-'));
   try {
