@@ -80,6 +80,8 @@ export async function* cargoPublishBatch(
 
   const taskOf = new Map(taskIds.map((id) => [crateOf.get(id)!.name, id]));
   let published: Map<string, boolean>;
+  // a dry run shows the plan even when no registry runs: what it already has is then unknown
+  let unreachable: string | undefined;
   try {
     published = new Map(
       await Promise.all(
@@ -87,7 +89,9 @@ export async function* cargoPublishBatch(
       ),
     );
   } catch (e) {
-    return yield* failAll(`${(e as Error).message}\n`);
+    if (!(options.dryRun && e instanceof RegistryError)) return yield* failAll(`${(e as Error).message}\n`);
+    unreachable = e.message.split('\n')[0].replace(/\. .*$|\.$/, '');
+    published = new Map(taskIds.map((id) => [id, false]));
   }
 
   // the plan, in waves of crates that can go up together, across the Cargo roots
@@ -105,11 +109,14 @@ export async function* cargoPublishBatch(
     })
     .join('\n');
   process.stdout.write(
-    `Publish plan for the Cargo registry \`${options.registry}\` (${options.dryRun ? 'dry run, nothing is uploaded' : `up to ${options.maxParallel ?? 4} at a time`}):\n${plan}\n`,
+    `Publish plan for the Cargo registry \`${options.registry}\` (${options.dryRun ? 'dry run, nothing is uploaded' : `up to ${options.maxParallel ?? 4} at a time`}):\n${plan}\n` +
+      (unreachable
+        ? `${unreachable}: which of these it has already, its rate limit and where third-party dependencies resolve are not checked.\n`
+        : ''),
   );
 
   const limits = options.rateLimit ?? (options.registry === 'crates-io' ? CRATES_IO_RATE_LIMIT : false);
-  if (limits) {
+  if (limits && !unreachable) {
     const newVersions = taskIds.filter((id) => !published.get(id));
     let newCrates = 0;
     for (const id of newVersions) if ((await index(id).versions(crateOf.get(id)!.name)).length === 0) newCrates++;
@@ -120,7 +127,7 @@ export async function* cargoPublishBatch(
   // every third-party dependency of what is uploaded resolves where cargo will look (dry run too)
   const uploads = taskIds.filter((id) => !published.get(id));
   let resolution: CargoResolution = { cargoArgs: [], close: () => Promise.resolve() };
-  if (uploads.length > 0) {
+  if (uploads.length > 0 && !unreachable) {
     const workspaceOf = (id: string) => workspaces.find((w) => w.members.includes(crateOf.get(id)!))!;
     const prepared = await prepareCargoResolution({
       ...options,

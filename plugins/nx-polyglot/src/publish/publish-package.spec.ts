@@ -115,3 +115,21 @@ describe('publishPackage with a registry that stops answering', () => {
     expect(result.output).toContain('early@1.0.0 was not published. So far in this run: ');
   });
 });
+
+describe('a dry run with no registry to ask', () => {
+  it('shows the plan, says the registry is not reachable and that what it has is unknown, and succeeds without an upload', async () => {
+    down = true;
+    const j = job('fresh', () => Promise.reject(new Error('not called')));
+    j.dryRun = true;
+    j.planned = () => ({ message: 'fresh@1.0.0 would be published to `local` (dry run)\n' });
+    const result = await publishPackage(j);
+    expect(result.success).toBe(true);
+    expect(result.output).toMatch(
+      /^fresh@1\.0\.0 would be published to `local` \(dry run\); whether it is there already is unknown: .*`local`.*\n$/,
+    );
+    expect(j.uploads).toBe(0);
+    // a real run with the same registry fails, as before
+    const real = await publishPackage(job('fresh', () => Promise.reject(new Error('not called'))));
+    expect(real.success).toBe(false);
+  });
+});

@@ -114,6 +114,11 @@ export function failedBeforeStart(id: PublishIdentity, detail: string, message: 
   return { success: false, output: message };
 }
 
+/** A registry error's first sentence (what failed, where), for a line of its own. */
+function firstSentence(message: string): string {
+  return message.split('\n')[0].replace(/\. .*$|\.$/, '');
+}
+
 export async function publishPackage(job: PackagePublish): Promise<PublishResult> {
   const started = Date.now();
   const done = (ending: Ending, success: boolean, output: string): PublishResult => {
@@ -132,7 +137,20 @@ export async function publishPackage(job: PackagePublish): Promise<PublishResult
   // where a registry that stopped answering caught the publish: before its upload, or after it
   let stage: 'before' | 'uploaded' = 'before';
   try {
-    const before = await presence();
+    let before: Presence;
+    try {
+      before = await presence();
+    } catch (e) {
+      // a dry run shows the plan even when no registry runs; whether it has this version is then unknown
+      if (!job.dryRun || !(e instanceof RegistryError)) throw e;
+      const plan = job.planned({ complete: false });
+      const why = firstSentence(e.message);
+      return done(
+        { status: 'planned', detail: `registry not reachable: ${why}` },
+        true,
+        `${plan.message.replace(/\n?$/, '')}; whether it is there already is unknown: ${why}\n`,
+      );
+    }
     if (before.complete) return skipped(before.files);
     if (job.dryRun) {
       const plan = job.planned(before);
