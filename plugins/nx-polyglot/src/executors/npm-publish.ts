@@ -7,6 +7,7 @@ import { checkRunCredentials } from '../publish/publish-credentials';
 import { UploadOutcome, failedBeforeStart, publishPackage } from '../publish/publish-package';
 import { howItEnded, runProcess } from '../run-process';
 import { visibilityTimeoutMs } from '../publish/poll';
+import { redact } from '../known-secrets';
 
 export { npmrcFor };
 
@@ -104,7 +105,7 @@ async function upload(registry: NpmRegistry, name: string, version: string, cwd:
     writeFileSync(npmrc, npmrcFor(registry.url), { mode: 0o600 });
     r = await runProcess('npm', ['publish', '--registry', registry.url, '--userconfig', npmrc], {
       cwd,
-      onOutput: (c) => process.stdout.write(c),
+      onOutput: (c) => process.stdout.write(redact(c)),
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -20,6 +20,7 @@ import {
 } from '../python/pypi-index';
 import { BUILD } from '../python/python-targets';
 import { visibilityTimeoutMs } from '../publish/poll';
+import { redact } from '../known-secrets';
 
 export interface PythonPublishOptions {
   /** The package directory, relative to the Nx workspace root. */
@@ -190,7 +191,7 @@ async function buildAndUpload(
   // a clean dist/: Poetry refuses to publish from a dist/ holding several versions
   rmSync(join(cwd, 'dist'), { recursive: true, force: true });
   const [buildFile, ...buildArgs] = BUILD[options.tool];
-  const build = await runProcess(buildFile, buildArgs, { cwd, onOutput: (c) => process.stdout.write(c) });
+  const build = await runProcess(buildFile, buildArgs, { cwd, onOutput: (c) => process.stdout.write(redact(c)) });
   if (build.exitCode !== 0) {
     return {
       status: 'failed',
@@ -228,7 +229,7 @@ async function buildAndUpload(
   const r = await runProcess(upload.argv[0], upload.argv.slice(1), {
     cwd,
     env,
-    onOutput: (c) => process.stdout.write(c),
+    onOutput: (c) => process.stdout.write(redact(c)),
   });
   if (r.exitCode !== 0) {
     return {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { runProcess } from '../../run-process';
 import { CreateReleaseConfig, githubHost, githubSlug, githubTokenVariable, redactRemote } from './github-remote';
+import { redact } from '../../known-secrets';
 
 export type { CreateReleaseConfig } from './github-remote';
 
@@ -88,7 +89,7 @@ export async function runGithubRelease(
   };
   const child = await runProcess(process.execPath, [join(__dirname, 'nx-github-release.js'), JSON.stringify(request)], {
     cwd: root,
-    onOutput: (chunk) => process.stdout.write(chunk),
+    onOutput: (chunk) => process.stdout.write(redact(chunk)),
   });
   return child.exitCode === 0;
 }
