@@ -12,7 +12,8 @@
  * text is redacted so a variable set later counts, and the tokens the plugin
  * itself read from a file (cargo's credentials.toml, noteSecret()). Each is
  * hidden as it is, URL-encoded, JSON-escaped and inside base64 (an HTTP Basic
- * `user:password` header, whatever the user name).
+ * `user:password` header, whatever the user name); so is the password of any
+ * URL (`https://user:<password>@host`).
  */
 
 /** The variables whose values are secrets. */
@@ -99,10 +100,17 @@ function forms(env: NodeJS.ProcessEnv): string[] {
   return cache.forms;
 }
 
+/**
+ * The password of a URL's user information (`https://user:<password>@host`,
+ * `sparse+https://…`): a credential in plain sight, whether or not a known
+ * variable holds it (a repository URL may carry its own).
+ */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#@]+@/gi;
+
 function hide(text: string, hidden: string[]): string {
   let out = text;
   for (const form of hidden) if (out.includes(form)) out = out.split(form).join(MASK);
-  return out;
+  return out.includes('://') ? out.replace(URL_PASSWORD, `$1${MASK}@`) : out;
 }
 
 /** `text` with every known secret replaced by `***`; a Buffer is searched byte for byte. */
@@ -110,8 +118,7 @@ export function redact(text: string, env?: NodeJS.ProcessEnv): string;
 export function redact(text: Buffer, env?: NodeJS.ProcessEnv): Buffer;
 export function redact(text: string | Buffer, env: NodeJS.ProcessEnv = process.env): string | Buffer {
   const hidden = forms(env);
-  if (typeof text === 'string') return hidden.length ? hide(text, hidden) : text;
-  if (!hidden.length) return text;
+  if (typeof text === 'string') return hide(text, hidden);
   // latin1 maps each byte to one character and back: the secrets' UTF-8 bytes are found wherever they are
   const asBytes = hidden.map((f) => Buffer.from(f, 'utf8').toString('latin1'));
   return Buffer.from(hide(text.toString('latin1'), asBytes), 'latin1');
