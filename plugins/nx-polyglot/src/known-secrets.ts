@@ -50,12 +50,23 @@ export function noteSecret(value: string | undefined): void {
   if (value && value.length >= MIN_SECRET_LENGTH) noted.add(value);
 }
 
+const SECRET_VARIABLE = new RegExp(SECRET_VARIABLES.map((p) => `(?:${p.source})`).join('|'), 'i');
+
+/** The values of the secret variables in `env`. */
+function envSecrets(env: NodeJS.ProcessEnv): string[] {
+  const values: string[] = [];
+  // names first, values only of the matching ones: each value of process.env is a getenv call
+  for (const name of Object.keys(env)) {
+    if (!SECRET_VARIABLE.test(name)) continue;
+    const value = env[name];
+    if (value && value.length >= MIN_SECRET_LENGTH) values.push(value);
+  }
+  return values;
+}
+
 /** The secrets known now: the values of the secret variables in `env`, and the noted ones. */
 export function knownSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
-  const values = new Set(noted);
-  for (const [name, value] of Object.entries(env))
-    if (value && value.length >= MIN_SECRET_LENGTH && SECRET_VARIABLES.some((p) => p.test(name))) values.add(value);
-  return [...values];
+  return [...new Set([...envSecrets(env), ...noted])];
 }
 
 /**
@@ -90,8 +101,7 @@ function formsOf(secret: string): string[] {
 let cache: { key: string; forms: string[] } | undefined;
 
 /** The forms to hide, longest first (a secret that contains another is hidden whole). */
-function forms(env: NodeJS.ProcessEnv): string[] {
-  const secrets = knownSecrets(env);
+function forms(secrets: string[]): string[] {
   const key = secrets.join('\0');
   if (cache?.key !== key) {
     const all = new Set(secrets.flatMap(formsOf).filter((f) => f.length >= MIN_SECRET_LENGTH - 2));
@@ -117,7 +127,7 @@ function hide(text: string, hidden: string[]): string {
 export function redact(text: string, env?: NodeJS.ProcessEnv): string;
 export function redact(text: Buffer, env?: NodeJS.ProcessEnv): Buffer;
 export function redact(text: string | Buffer, env: NodeJS.ProcessEnv = process.env): string | Buffer {
-  const hidden = forms(env);
+  const hidden = forms(knownSecrets(env));
   if (typeof text === 'string') return hide(text, hidden);
   // latin1 maps each byte to one character and back: the secrets' UTF-8 bytes are found wherever they are
   const asBytes = hidden.map((f) => Buffer.from(f, 'utf8').toString('latin1'));
@@ -129,15 +139,21 @@ export function redact(text: string | Buffer, env: NodeJS.ProcessEnv = process.e
  * may be split over two chunks or more, so the end of a chunk that could be
  * the start of a secret is held back until the next chunk says whether it
  * is; everything else is passed on at once, so live output stays live.
+ * The secrets are those of `env` when the stream starts (a child process's
+ * environment does not change), and those noted at any time.
  */
 export class SecretFilter {
   private held = '';
+  // read once: enumerating process.env costs more than filtering a chunk
+  private readonly fromEnv: string[];
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    this.fromEnv = envSecrets(env);
+  }
 
   /** The part of `chunk` (after what was held) that is safe to pass on now. */
   write(chunk: string): string {
-    const hidden = forms(this.env);
+    const hidden = forms(noted.size ? [...new Set([...this.fromEnv, ...noted])] : this.fromEnv);
     const text = hide(this.held + chunk, hidden);
     const keep = heldBack(text, hidden);
     this.held = text.slice(text.length - keep);

@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
 import { pollUntil, visibilityTimeoutMs } from '../publish/poll';
 import { RegistryError } from '../publish/registry-error';
-import { runProcess } from '../run-process';
+import { relayToStdout, runProcess } from '../run-process';
 import { SparseIndex } from '../cargo/sparse-index';
 import { redact } from '../known-secrets';
 
@@ -50,7 +50,7 @@ export default async function cargoYank(
     const args = ['yank', crate, '--version', version, '--registry', registry, ...(want ? [] : ['--undo'])];
     const r = await runProcess('cargo', args, {
       cwd: join(context.root, options.cwd),
-      onOutput: (c) => process.stdout.write(redact(c)),
+      onOutput: relayToStdout,
     });
     if (r.exitCode !== 0) return fail(`cargo yank of ${crate}@${version} failed (see above).`);
     const shown = await pollUntil(

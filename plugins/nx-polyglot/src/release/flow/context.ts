@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProcessResult, runProcess } from '../../run-process';
+import { ProcessResult, relayToStdout, runProcess } from '../../run-process';
 import { recoverBeforeStarting } from '../bump-journal';
 import { currentReleaseVersion, readReleaseManifests } from '../release-manifests';
 import type { ReleaseManifests } from '../version-sites';
@@ -82,7 +82,7 @@ export function createFlowContext(
       return runProcess(file, args, {
         cwd: root,
         env: { ...process.env, ...colour, ...env },
-        onOutput: (c) => process.stdout.write(redact(c)),
+        onOutput: relayToStdout,
       });
     },
     git: (...args) => runProcess('git', args, { cwd: root }),

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { runProcess } from '../../run-process';
+import { relayToStdout, runProcess } from '../../run-process';
 import { CreateReleaseConfig, githubHost, githubSlug, githubTokenVariable, redactRemote } from './github-remote';
-import { redact } from '../../known-secrets';
 
 export type { CreateReleaseConfig } from './github-remote';
 
@@ -89,7 +88,7 @@ export async function runGithubRelease(
   };
   const child = await runProcess(process.execPath, [join(__dirname, 'nx-github-release.js'), JSON.stringify(request)], {
     cwd: root,
-    onOutput: (chunk) => process.stdout.write(redact(chunk)),
+    onOutput: relayToStdout,
   });
   return child.exitCode === 0;
 }
