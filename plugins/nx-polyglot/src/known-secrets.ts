@@ -16,7 +16,7 @@
  * URL (`https://user:<password>@host`).
  */
 
-/** The variables whose values are secrets. */
+/** The variables whose values are secrets (names compared case-insensitively: npm reads `npm_config_*` either way). */
 const SECRET_VARIABLES: RegExp[] = [
   /^CARGO_REGISTRY_TOKEN$/,
   /^CARGO_REGISTRIES_.+_TOKEN$/,
@@ -24,7 +24,7 @@ const SECRET_VARIABLES: RegExp[] = [
   /^POETRY_HTTP_BASIC_.+_PASSWORD$/,
   /^(UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|TWINE_PASSWORD)$/,
   /^(NPM_TOKEN|NODE_AUTH_TOKEN)$/,
-  /^npm_config_.*_auth/i,
+  /^npm_config_.*_auth/,
   /^NX_CACHE_.*(TOKEN|KEY)/,
   /^NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN$/,
   /^NX_CLOUD_(ACCESS|AUTH)_TOKEN$/,
@@ -104,7 +104,7 @@ let cache: { key: string; forms: string[] } | undefined;
 function forms(secrets: string[]): string[] {
   const key = secrets.join('\0');
   if (cache?.key !== key) {
-    const all = new Set(secrets.flatMap(formsOf).filter((f) => f.length >= MIN_SECRET_LENGTH - 2));
+    const all = new Set(secrets.flatMap(formsOf));
     cache = { key, forms: [...all].sort((a, b) => b.length - a.length) };
   }
   return cache.forms;
