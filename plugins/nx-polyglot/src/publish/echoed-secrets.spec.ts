@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import cargoPublish, { CargoPublishOptions } from '../executors/cargo-publish';
+import cargoPublish, { CargoPublishOptions, cargoPublishBatch } from '../executors/cargo-publish';
 import { credentialProblems, resetCredentialCheck } from './publish-credentials';
 import { readPublishLog } from './publish-log';
 
@@ -129,23 +129,37 @@ describe('a registry that echoes the token it was sent', () => {
       },
     }) as unknown as ExecutorContext;
 
-  it.each<[Refusing, RegExp]>([
-    ['upload', /status 403 Forbidden\): token \*\*\*/],
-    ['config', /CARGO_REGISTRIES_LOCAL_TOKEN was not accepted by .* \(401 Unauthorized \*\*\*\)/],
-    ['index', /answered 403 Forbidden \*\*\*/],
-  ])('refusing at the %s: the failed publish prints and writes the token nowhere', async (where, said) => {
-    refusing = where;
-    expect(await cargoPublish(options, context())).toEqual({ success: false });
-    const [record] = readPublishLog(join(work, 'publish-log.jsonl'));
-    expect(record).toMatchObject({ name: 'demo', status: 'failed' });
-    // the registry's own words are still shown, the token masked
-    expect(printed).toMatch(said);
-    expect(record.detail).toMatch(/\*\*\*/);
-    // the canary sweep: everything printed, and every file the run left in its workspace, cargo home and log
-    const written = filesUnder(work).map((f) => readFileSync(f).toString('latin1'));
-    expect(written.length).toBeGreaterThanOrEqual(3); // the manifests, the source and the publish log at least
-    expect(occurrences([printed, ...written].join('\n'), [TOKEN])).toBe(0);
-  });
+  // one crate, or the batch Nx gives a batch-capable executor
+  const publish = async (batch: boolean): Promise<boolean> => {
+    if (!batch) return (await cargoPublish(options, context())).success;
+    let success = true;
+    const ctx = context();
+    const run = cargoPublishBatch(ctx.taskGraph as never, { 'demo:publish': options }, {}, ctx);
+    for await (const { result } of run) success &&= result.success;
+    return success;
+  };
+
+  it.each<[Refusing, boolean, RegExp]>([
+    ['upload', false, /status 403 Forbidden\): token \*\*\*/],
+    ['upload', true, /status 403 Forbidden\): token \*\*\*/],
+    ['config', false, /CARGO_REGISTRIES_LOCAL_TOKEN was not accepted by .* \(401 Unauthorized \*\*\*\)/],
+    ['index', false, /answered 403 Forbidden \*\*\*/],
+  ])(
+    'refusing at the %s (batch: %s): the failed publish prints and writes the token nowhere',
+    async (where, batch, said) => {
+      refusing = where;
+      expect(await publish(batch)).toBe(false);
+      const [record] = readPublishLog(join(work, 'publish-log.jsonl'));
+      expect(record).toMatchObject({ name: 'demo', status: 'failed' });
+      // the registry's own words are still shown, the token masked
+      expect(printed).toMatch(said);
+      expect(record.detail).toMatch(/\*\*\*/);
+      // the canary sweep: everything printed, and every file the run left in its workspace, cargo home and log
+      const written = filesUnder(work).map((f) => readFileSync(f).toString('latin1'));
+      expect(written.length).toBeGreaterThanOrEqual(3); // the manifests, the source and the publish log at least
+      expect(occurrences([printed, ...written].join('\n'), [TOKEN])).toBe(0);
+    },
+  );
 
   it('the preflight of every ecosystem quotes a refusal without the token, even inside a Basic header', async () => {
     const env = {
