@@ -39,6 +39,28 @@ describe('runProcess', () => {
     }
   });
 
+  it('hides a token the tool prints, split over two writes, in every callback and the output', async () => {
+    // the token only in the tool's environment (as UV_PUBLISH_TOKEN is), its halves printed apart
+    const token = 'canary-run-process-token';
+    const seen: string[] = [];
+    const r = await runProcess(
+      'node',
+      [
+        '-e',
+        `const t = process.env.UV_PUBLISH_TOKEN; process.stdout.write('403: ' + t.slice(0, 9)); setImmediate(() => { process.stdout.write(t.slice(9) + '\\n'); console.error('again ' + t); });`,
+      ],
+      {
+        cwd: process.cwd(),
+        env: { UV_PUBLISH_TOKEN: token },
+        onOutput: (c) => seen.push(c),
+        onStdoutLine: (l) => seen.push(l),
+        onStderr: (c) => seen.push(c),
+      },
+    );
+    expect(r.output.split('\n').sort()).toEqual(['', '403: ***', 'again ***']);
+    expect(seen.join('|')).not.toMatch(/canary/);
+  });
+
   it('gives whole stdout lines, stderr chunks and the output of both, without breaking a character', async () => {
     const lines: string[] = [];
     let stderr = '';

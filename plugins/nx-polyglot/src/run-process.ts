@@ -1,14 +1,25 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
+import { SecretFilter } from './known-secrets';
 
 /** The one place processes are started: argument arrays, never a shell. */
 export interface ProcessResult {
   exitCode: number;
-  /** stdout and stderr interleaved as they arrived. */
+  /** stdout and stderr interleaved as they arrived, every known secret replaced by `***` (known-secrets.ts). */
   output: string;
   /** The signal that ended the process (e.g. SIGKILL); exitCode is then 128 + its number, as a shell reports it. */
   signal?: NodeJS.Signals;
+}
+
+/**
+ * Shows a runProcess callback's text on stdout as it arrives. That text is
+ * already filtered (known-secrets.ts), so it is not searched again: this is
+ * the hot path of every build's live output.
+ */
+export function relayToStdout(chunk: string): void {
+  // eslint-disable-next-line no-restricted-syntax -- runProcess hid the secrets before any callback saw the text
+  process.stdout.write(chunk);
 }
 
 /** How a process ended, for messages and the publish log: "exited with 1", "was killed by SIGKILL". */
@@ -19,7 +30,7 @@ export function howItEnded(r: ProcessResult): string {
 export interface RunOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
-  /** Called with each chunk of output as it arrives (to show progress live). */
+  /** Called with each chunk of output as it arrives (to show progress live); like every callback here, secrets hidden. */
   onOutput?: (chunk: string) => void;
   /** Only stdout lines (for JSON message streams); stderr still goes to onOutput. */
   onStdoutLine?: (line: string) => void;
@@ -46,6 +57,8 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
   // stdout and stderr interleaved as they arrive, as one text
   let output = '';
   const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  // a registry may echo the token it was sent, and the tool print it: hidden before anything sees the output
+  const filters = { stdout: new SecretFilter(env), stderr: new SecretFilter(env) };
   let pending = '';
   const onStdout = (text: string) => {
     output += text;
@@ -61,16 +74,22 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
     options.onOutput?.(text);
     options.onStderr?.(text);
   };
-  child.stdout.on('data', (chunk: Buffer) => onStdout(decoders.stdout.write(chunk)));
-  child.stderr.on('data', (chunk: Buffer) => onStderr(decoders.stderr.write(chunk)));
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = filters.stdout.write(decoders.stdout.write(chunk));
+    if (text) onStdout(text);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = filters.stderr.write(decoders.stderr.write(chunk));
+    if (text) onStderr(text);
+  });
   return new Promise((resolve) => {
     let spawnError: NodeJS.ErrnoException | undefined;
     child.on('error', (e: NodeJS.ErrnoException) => (spawnError = e));
     // 'close': the process has ended and both pipes are drained
     child.on('close', (code, signal) => {
-      const outTail = decoders.stdout.end();
+      const outTail = filters.stdout.write(decoders.stdout.end()) + filters.stdout.end();
       if (outTail) onStdout(outTail);
-      const errTail = decoders.stderr.end();
+      const errTail = filters.stderr.write(decoders.stderr.end()) + filters.stderr.end();
       if (errTail) onStderr(errTail);
       if (pending && options.onStdoutLine) options.onStdoutLine(pending);
       if (spawnError && child.pid === undefined) {

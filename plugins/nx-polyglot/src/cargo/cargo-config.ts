@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { noteSecret } from '../known-secrets';
 import { ManifestError, isTable, parseToml } from '../manifest-error';
 import { envName } from '../options';
 
@@ -34,6 +35,8 @@ export function registrySettings(
   const token =
     env[`${variable}_TOKEN`] ??
     fromFiles([join(cargoHome, 'credentials.toml'), join(cargoHome, 'credentials'), ...configs], 'token')?.value;
+  // a token from a file is a secret no variable names: hidden from now on in whatever this process prints
+  noteSecret(token);
   return {
     index: index?.value,
     token,

@@ -88,10 +88,19 @@ export class SparseIndex implements RegistryClient {
         this.registry,
       );
     }
-    return answer.body
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as IndexEntry);
+    try {
+      return answer.body
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as IndexEntry);
+    } catch {
+      // not JSON's own message: it quotes the body, which may echo what the registry was sent
+      throw new RegistryError(
+        `The Cargo registry \`${this.registry}\` at ${this.url} answered ${url} with something that is not an index file (a line is not JSON). Check its index URL`,
+        this.url,
+        this.registry,
+      );
+    }
   }
 
   async has(crate: string, version: string): Promise<boolean> {

@@ -25,6 +25,7 @@ import {
 } from '../release/lock-files';
 import { currentReleaseVersion, readReleaseManifests } from '../release/release-manifests';
 import { versionMismatches } from '../release/version-consistency';
+import { redact } from '../known-secrets';
 
 export interface BumpOptions {
   /** The new version (`--to=0.13.0`); default: the next `bump` of the current one. */
@@ -50,8 +51,8 @@ function errorText(e: unknown): string {
  * own version, so it needs nothing.)
  */
 export default async function bump(options: BumpOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  const out = (s: string) => process.stdout.write(`${s}\n`);
-  const fail = (s: string) => (process.stderr.write(`${s}\n`), { success: false });
+  const out = (s: string) => process.stdout.write(redact(`${s}\n`));
+  const fail = (s: string) => (process.stderr.write(redact(`${s}\n`)), { success: false });
   const rel = (file: string) => relative(context.root, file);
   const blocked = recoverBeforeStarting(context.root, out, 'bump');
   if (blocked) return fail(blocked);

@@ -18,6 +18,7 @@ import {
 import { SparseIndex } from '../cargo/sparse-index';
 import { CargoResolution, prepareCargoResolution, repositoryCrates } from '../cargo/publish-resolution';
 import { CargoPublishOptions, NO_REGISTRY, blockerReport, indexFor, publishCrate } from './cargo-publish-crate';
+import { redact } from '../known-secrets';
 
 type Result = { success: boolean; terminalOutput: string; startTime: number; endTime: number };
 
@@ -45,7 +46,7 @@ export async function* cargoPublishBatch(
   const startTime = Date.now();
   // the reason is printed once; each task's own output points at it
   const failAll = function* (message: string) {
-    process.stderr.write(message);
+    process.stderr.write(redact(message));
     for (const task of taskIds) {
       const terminalOutput = `${inputs[task].package} was not published: the publish run stopped before any upload (see above).\n`;
       yield { task, result: { success: false, terminalOutput, startTime, endTime: Date.now() } };
@@ -109,10 +110,12 @@ export async function* cargoPublishBatch(
     })
     .join('\n');
   process.stdout.write(
-    `Publish plan for the Cargo registry \`${options.registry}\` (${options.dryRun ? 'dry run, nothing is uploaded' : `up to ${options.maxParallel ?? 4} at a time`}):\n${plan}\n` +
-      (unreachable
-        ? `${unreachable}: which of these it has already, its rate limit and where third-party dependencies resolve are not checked.\n`
-        : ''),
+    redact(
+      `Publish plan for the Cargo registry \`${options.registry}\` (${options.dryRun ? 'dry run, nothing is uploaded' : `up to ${options.maxParallel ?? 4} at a time`}):\n${plan}\n` +
+        (unreachable
+          ? `${unreachable}: which of these it has already, its rate limit and where third-party dependencies resolve are not checked.\n`
+          : ''),
+    ),
   );
 
   const limits = options.rateLimit ?? (options.registry === 'crates-io' ? CRATES_IO_RATE_LIMIT : false);
@@ -178,7 +181,7 @@ export async function* cargoPublishBatch(
       maxParallel: options.maxParallel ?? 4,
       describe,
     })) {
-      process.stdout.write(f.result.output);
+      process.stdout.write(redact(f.result.output));
       // a crate never tried is in the log too: the summary and a later failure's "so far" line count it
       if (f.blockedBy) {
         const crate = crateOf.get(f.id)!;

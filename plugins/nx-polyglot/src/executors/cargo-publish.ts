@@ -8,6 +8,7 @@ import { cratesOfTasks } from '../cargo/publish-plan';
 import { SparseIndex } from '../cargo/sparse-index';
 import { CargoResolution, prepareCargoResolution, repositoryCrates } from '../cargo/publish-resolution';
 import { CargoPublishOptions, NO_REGISTRY, blockerReport, indexFor, publishCrate } from './cargo-publish-crate';
+import { redact } from '../known-secrets';
 
 export type { CargoPublishOptions };
 export { cargoPublishBatch } from './cargo-publish-batch';
@@ -28,14 +29,14 @@ export default async function cargoPublish(
     const ws = readCargoWorkspace(context.root, options.cwd);
     const blocked = blockerReport([ws], options.registry, context.root, [options.package]);
     if (blocked) {
-      process.stderr.write(blocked);
+      process.stderr.write(redact(blocked));
       return { success: false };
     }
     pkg = cratesOfTasks([ws], [{ id: project, crate: options.package, rootManifest: ws.rootManifest }]).get(project)!;
     index = indexFor(options, context.root);
   } catch (e) {
     if (!(e instanceof RegistryError || e instanceof ManifestError)) throw e;
-    process.stderr.write(`${e.message}\n`);
+    process.stderr.write(redact(`${e.message}\n`));
     return { success: false };
   }
   // what cargo resolves the crate against, checked before the upload (not for a version already there)
@@ -49,14 +50,14 @@ export default async function cargoPublish(
       ourCrates: repositoryCrates(context.projectGraph),
     });
     if (typeof prepared === 'string') {
-      process.stderr.write(prepared);
+      process.stderr.write(redact(prepared));
       return { success: false };
     }
     resolution = prepared;
   }
   try {
     const r = await publishCrate(project, pkg, options, index, context, resolution);
-    process.stdout.write(r.output);
+    process.stdout.write(redact(r.output));
     return { success: r.success };
   } finally {
     await resolution.close();

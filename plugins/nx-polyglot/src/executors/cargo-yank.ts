@@ -2,8 +2,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
 import { pollUntil, visibilityTimeoutMs } from '../publish/poll';
 import { RegistryError } from '../publish/registry-error';
-import { runProcess } from '../run-process';
+import { relayToStdout, runProcess } from '../run-process';
 import { SparseIndex } from '../cargo/sparse-index';
+import { redact } from '../known-secrets';
 
 export interface CargoYankOptions {
   /** The Cargo workspace root, relative to the Nx workspace root. */
@@ -27,8 +28,8 @@ export default async function cargoYank(
   options: CargoYankOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  const say = (line: string) => process.stdout.write(`${line}\n`);
-  const fail = (line: string) => (process.stderr.write(`${line}\n`), { success: false });
+  const say = (line: string) => process.stdout.write(redact(`${line}\n`));
+  const fail = (line: string) => (process.stderr.write(redact(`${line}\n`)), { success: false });
   if (!options.registry)
     return fail('No Cargo registry is configured: set publish.cargo.registry in the nx-polyglot plugin options.');
   const { package: crate, vers: version, registry } = options;
@@ -49,7 +50,7 @@ export default async function cargoYank(
     const args = ['yank', crate, '--version', version, '--registry', registry, ...(want ? [] : ['--undo'])];
     const r = await runProcess('cargo', args, {
       cwd: join(context.root, options.cwd),
-      onOutput: (c) => process.stdout.write(c),
+      onOutput: relayToStdout,
     });
     if (r.exitCode !== 0) return fail(`cargo yank of ${crate}@${version} failed (see above).`);
     const shown = await pollUntil(

@@ -1,8 +1,9 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { join } from 'node:path';
-import { runProcess } from '../run-process';
+import { relayToStdout, runProcess } from '../run-process';
 import { CrateRef, cargoBatchOutcomes } from './cargo-batch';
 import { forwardArgs, forwardedArgs } from './forwarded-args';
+import { redact } from '../known-secrets';
 
 export interface CargoOptions {
   /** The Cargo workspace root, relative to the Nx workspace root. */
@@ -26,9 +27,9 @@ export default async function cargo(options: CargoOptions, context: ExecutorCont
   ];
   const result = await runProcess('cargo', args, {
     cwd: join(context.root, options.cwd),
-    onOutput: (c) => process.stdout.write(c),
+    onOutput: relayToStdout,
   });
-  if (result.exitCode === 127) process.stderr.write(result.output);
+  if (result.exitCode === 127) process.stderr.write(redact(result.output));
   return { success: result.exitCode === 0 };
 }
 
@@ -55,7 +56,8 @@ export async function* cargoBatch(
     const key = JSON.stringify([inputs[taskId].cwd, inputs[taskId].command, argsOf(taskId)]);
     groups.set(key, [...(groups.get(key) ?? []), taskId]);
   }
-  const live = (chunk: string) => process.stdout.write(chunk);
+  // not relayToStdout: diagnostics are decoded from cargo's JSON messages, so searched again
+  const live = (chunk: string) => process.stdout.write(redact(chunk));
   for (const taskIds of groups.values()) {
     const first = inputs[taskIds[0]];
     const crates: CrateRef[] = taskIds.map((id) => {

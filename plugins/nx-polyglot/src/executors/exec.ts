@@ -1,8 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runProcess } from '../run-process';
+import { relayToStdout, runProcess } from '../run-process';
 import { forwardedArgs } from './forwarded-args';
+import { redact } from '../known-secrets';
 
 export interface ExecOptions {
   /** Program and arguments; run without a shell. */
@@ -22,7 +23,7 @@ export default async function exec(options: ExecOptions, context: ExecutorContex
     (t) => t.target.project === context.projectName && t.target.target === context.targetName,
   );
   const [file, ...args] = [...options.argv, ...forwardedArgs(task)];
-  const result = await runProcess(file, args, { cwd, onOutput: (c) => process.stdout.write(c) });
-  if (result.exitCode === 127) process.stderr.write(result.output);
+  const result = await runProcess(file, args, { cwd, onOutput: relayToStdout });
+  if (result.exitCode === 127) process.stderr.write(redact(result.output));
   return { success: result.exitCode === 0 };
 }

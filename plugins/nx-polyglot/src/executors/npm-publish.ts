@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ALREADY_PUBLISHED, NpmRegistry, npmrcFor } from '../npm/npm-registry';
 import { checkRunCredentials } from '../publish/publish-credentials';
 import { UploadOutcome, failedBeforeStart, publishPackage } from '../publish/publish-package';
-import { howItEnded, runProcess } from '../run-process';
+import { howItEnded, relayToStdout, runProcess } from '../run-process';
 import { visibilityTimeoutMs } from '../publish/poll';
 
 export { npmrcFor };
@@ -104,7 +104,7 @@ async function upload(registry: NpmRegistry, name: string, version: string, cwd:
     writeFileSync(npmrc, npmrcFor(registry.url), { mode: 0o600 });
     r = await runProcess('npm', ['publish', '--registry', registry.url, '--userconfig', npmrc], {
       cwd,
-      onOutput: (c) => process.stdout.write(c),
+      onOutput: relayToStdout,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

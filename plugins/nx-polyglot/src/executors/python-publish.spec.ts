@@ -23,6 +23,12 @@ if (args[0] === 'build') {
   if (mode === 'ok' || mode === 'conflict') fs.writeFileSync(process.env.FAKE_UPLOADED, '');
   if (mode === 'ok') console.log('Publishing micromegas (0.12.0) to local');
   else if (mode === 'conflict') { console.log("HTTP Error 409: Conflict | b'This file has already been uploaded'"); process.exit(1); }
+  else if (mode === 'echo') {
+    // a repository that echoes the token it was sent, printed by the tool in two writes
+    const said = "HTTP Error 403: Forbidden | b'" + JSON.stringify({ errors: [{ detail: 'token ' + process.env.POETRY_PYPI_TOKEN_LOCAL }] }) + "'";
+    process.stdout.write(said.slice(0, 60));
+    setImmediate(() => { console.log(said.slice(60)); process.exit(1); });
+  }
   else { console.log('HTTP Error 403: Forbidden | b"not allowed"'); process.exit(1); }
 }
 `;
@@ -160,6 +166,14 @@ describe('python-publish', () => {
     const everything =
       output + readFileSync(join(work, 'log.jsonl'), 'utf8') + readFileSync(join(work, 'calls'), 'utf8');
     expect(everything).not.toContain('SECRET');
+  });
+
+  it('hides a token the repository echoed, in what it prints and records', async () => {
+    process.env.FAKE_PUBLISH = 'echo';
+    expect(await run()).toEqual({ success: false });
+    expect(log()).toMatchObject([{ status: 'failed', detail: expect.stringContaining('"detail":"token ***"') }]);
+    expect(output).toContain('"detail":"token ***"');
+    expect(output + readFileSync(join(work, 'log.jsonl'), 'utf8')).not.toContain('SECRET');
   });
 
   it('names the variable to set when the repository URL is missing', async () => {

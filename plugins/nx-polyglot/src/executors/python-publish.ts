@@ -6,7 +6,7 @@ import { envName } from '../options';
 import { checkRunCredentials } from '../publish/publish-credentials';
 import { Presence, PublishResult, UploadOutcome, failedBeforeStart, publishPackage } from '../publish/publish-package';
 import { RegistryError } from '../publish/registry-error';
-import { howItEnded, runProcess } from '../run-process';
+import { howItEnded, relayToStdout, runProcess } from '../run-process';
 import type { PythonTool } from '../python/pyproject';
 import {
   ALREADY_UPLOADED,
@@ -190,7 +190,7 @@ async function buildAndUpload(
   // a clean dist/: Poetry refuses to publish from a dist/ holding several versions
   rmSync(join(cwd, 'dist'), { recursive: true, force: true });
   const [buildFile, ...buildArgs] = BUILD[options.tool];
-  const build = await runProcess(buildFile, buildArgs, { cwd, onOutput: (c) => process.stdout.write(c) });
+  const build = await runProcess(buildFile, buildArgs, { cwd, onOutput: relayToStdout });
   if (build.exitCode !== 0) {
     return {
       status: 'failed',
@@ -228,7 +228,7 @@ async function buildAndUpload(
   const r = await runProcess(upload.argv[0], upload.argv.slice(1), {
     cwd,
     env,
-    onOutput: (c) => process.stdout.write(c),
+    onOutput: relayToStdout,
   });
   if (r.exitCode !== 0) {
     return {

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { registrySettings } from '../cargo/cargo-config';
+import { noteSecret, redact } from '../known-secrets';
 import { envName } from '../options';
 import { pythonRepository } from '../python/pypi-index';
 
@@ -30,7 +31,8 @@ import { pythonRepository } from '../python/pypi-index';
  *   and `GET <registry>/-/whoami` with it must name a user (npmjs answers 401
  *   for a bad token, verdaccio 200 with no username).
  *
- * Tokens are only ever sent in an Authorization header, never printed.
+ * Tokens are only ever sent in an Authorization header, never printed: a
+ * registry's answer is quoted with every known secret hidden (known-secrets.ts).
  */
 
 export type Ecosystem = 'cargo' | 'python' | 'npm';
@@ -122,7 +124,10 @@ function cratesIoToken(env: NodeJS.ProcessEnv): string | undefined {
     if (!existsSync(file)) continue;
     try {
       const token = (parse(readFileSync(file, 'utf8')) as { registry?: { token?: unknown } }).registry?.token;
-      if (typeof token === 'string' && token) return token;
+      if (typeof token === 'string' && token) {
+        noteSecret(token);
+        return token;
+      }
     } catch {
       // cargo will say what is wrong with its own file
     }
@@ -260,7 +265,8 @@ export async function credentialProblems(
           : checkNpm(r.registry, env),
     ),
   );
-  return problems.filter((p): p is string => p !== undefined);
+  // a status text may echo the token sent (`401 Unauthorized <token>`)
+  return problems.filter((p): p is string => p !== undefined).map((p) => redact(p, env));
 }
 
 const checked = new Map<string, Promise<string | undefined>>();

@@ -1,4 +1,5 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { redact } from '../known-secrets';
 
 /** What happened to one package in a publish run. */
 export interface PublishRecord {
@@ -31,7 +32,9 @@ export const PUBLISH_LOG_ENV = 'NX_POLYGLOT_PUBLISH_LOG';
 
 export function recordPublish(record: PublishRecord): void {
   const file = process.env[PUBLISH_LOG_ENV];
-  if (file) appendFileSync(file, JSON.stringify(record) + '\n');
+  // a detail may quote a registry that echoed its token: every string is written with the known secrets hidden
+  const hidden = (_: string, value: unknown) => (typeof value === 'string' ? redact(value) : value);
+  if (file) appendFileSync(file, JSON.stringify(record, hidden) + '\n');
 }
 
 export function readPublishLog(file: string): PublishRecord[] {

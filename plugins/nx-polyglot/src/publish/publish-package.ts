@@ -4,6 +4,7 @@ import { PUBLISH_LOG_ENV, PublishRecord, readPublishLog, recordPublish } from '.
 import { publishedSoFar } from './publish-summary';
 import type { RegistryClient } from './registry-client';
 import { RegistryError } from './registry-error';
+import { redact } from '../known-secrets';
 
 /**
  * The life of one package publish, the same for every ecosystem: already in
@@ -164,7 +165,7 @@ export async function publishPackage(job: PackagePublish): Promise<PublishResult
     // another publish run uploading this version right now: wait for it, then ask the registry again
     const lock = publishLockFile(job.root, job.id.ecosystem, job.client.url, job.id.name, job.id.version);
     const waiting = (holder: string) =>
-      process.stdout.write(`${job.label}: another publish run (${holder}) is uploading it; waiting for it\n`);
+      process.stdout.write(redact(`${job.label}: another publish run (${holder}) is uploading it; waiting for it\n`));
     return await withPublishLock(lock, waiting, async () => {
       const now = await presence();
       if (now.complete) return skipped(undefined, '', ' (another run published it meanwhile)');

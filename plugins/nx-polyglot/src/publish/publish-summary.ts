@@ -1,5 +1,6 @@
 import { PublishRecord, readPublishLog } from './publish-log';
 import { registryUrl } from './registry-pages';
+import { redact } from '../known-secrets';
 
 /**
  * The release summary from the publish log the publish executors append to
@@ -68,6 +69,6 @@ export function publishSummaryMain(argv: string[]): number {
     return 1;
   }
   const { text, failed } = publishSummary(records);
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(redact(`${text}\n`));
   return failed > 0 ? 1 : 0;
 }

@@ -1,8 +1,12 @@
+import { redact } from '../known-secrets';
+
 /**
  * A registry could not be asked, or did not do what the publish needs. One
  * type for every ecosystem's registry: the message names the registry (its
  * URL), what was or was not published, and what to do; `url` carries the
- * registry's URL for callers that report it apart.
+ * registry's URL for callers that report it apart. The message quotes the
+ * registry's answers, which may echo the token it was sent: every known
+ * secret in it is hidden (known-secrets.ts).
  */
 export class RegistryError extends Error {
   override name = 'RegistryError';
@@ -19,6 +23,6 @@ export class RegistryError extends Error {
      */
     readonly boundHit = false,
   ) {
-    super(message);
+    super(redact(message));
   }
 }

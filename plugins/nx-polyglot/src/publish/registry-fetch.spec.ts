@@ -83,6 +83,19 @@ describe('readRegistry', () => {
     expect(e.asked('the index file of x')).toMatch(/^ It was asked for the index file of x 4 times in \d+ s\.$/);
   });
 
+  it('says how the last try ended without the token a registry echoed in its status text', async () => {
+    const token = 'canary-registry-fetch-token';
+    process.env.CARGO_REGISTRIES_ECHO_TOKEN = token;
+    try {
+      handlers['/echo'] = (_n, req, res) => res.writeHead(503, `Unavailable ${req.headers.authorization}`).end();
+      const e = await failure(readRegistry(`${base}/echo`, { headers: { authorization: token } }, fast));
+      expect(e.last).toBe('503 Unavailable ***');
+      expect(e.message).not.toContain(token);
+    } finally {
+      delete process.env.CARGO_REGISTRIES_ECHO_TOKEN;
+    }
+  });
+
   it('does not ask again for an answer that is not transient (404, 401)', async () => {
     handlers['/denied'] = (_n, _req, res) => res.writeHead(401).end();
     expect((await readRegistry(`${base}/nothing`, {}, fast)).status).toBe(404);

@@ -1,3 +1,4 @@
+import { redact } from '../known-secrets';
 import { sleep } from './poll';
 
 /**
@@ -100,15 +101,18 @@ export interface RegistryAnswer<Body = string> {
  */
 export class ReadFailure extends Error {
   override name = 'ReadFailure';
+  /** How the last try ended, every known secret hidden (a status text may echo the token). */
+  readonly last: string;
 
   constructor(
     readonly url: string,
-    readonly last: string,
+    last: string,
     readonly attempts: number,
     readonly elapsedMs: number,
     readonly lastStatus?: number,
   ) {
-    super(`${url}: ${last}`);
+    super(redact(`${url}: ${last}`));
+    this.last = redact(last);
   }
 
   /**

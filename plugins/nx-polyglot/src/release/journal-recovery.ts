@@ -15,6 +15,7 @@ import {
   rollbackEntries,
   rollbackFailureText,
 } from './journal-format';
+import { redact } from '../known-secrets';
 
 /** What recovery found and did, as lines to print; `ok` false when files could not be put back (the journal stays). */
 export interface Recovery {
@@ -127,7 +128,7 @@ export function recoverWhileBuildingGraph(root: string): void {
     if (!existsSync(join(root, JOURNAL_DIR))) return;
     const recovery = recoverInterruptedBump(root);
     if (!recovery) return;
-    process.stderr.write(`nx-polyglot: ${recovery.message}\n`);
+    process.stderr.write(redact(`nx-polyglot: ${recovery.message}\n`));
     if (recovery.ok) writeFileDurably(join(root, RECOVERY_REPORT), `${recovery.message}\n`);
   } catch {
     // busy (a bump is running) or not recoverable here: the targets say so

@@ -16,6 +16,7 @@ import { LockFile, expectedLockText, howRegenerated, regenerateLockFiles, releas
 import { diskSource, treeSource } from './manifest-source';
 import { currentReleaseVersion, loadReleaseManifests } from './release-manifests';
 import { ReleaseManifests, VersionSite, isRequirement, versionSites } from './version-sites';
+import { redact } from '../known-secrets';
 
 /**
  * The bump journal of this `nx release version` process (see bump-journal.ts):
@@ -43,9 +44,9 @@ function openJournal(from: string, to: string): BumpJournal {
       if (code === 0) return journal.commit();
       const result = journal.rollback();
       if (result.restored.length)
-        process.stderr.write(`nx release version did not finish: put back ${result.restored.join(', ')}.\n`);
-      if (result.leftAlone.length) process.stderr.write(`${leftAloneText(result, workspaceRoot)}\n`);
-      if (result.failed.length) process.stderr.write(`${rollbackFailureText(result.failed, workspaceRoot)}\n`);
+        process.stderr.write(redact(`nx release version did not finish: put back ${result.restored.join(', ')}.\n`));
+      if (result.leftAlone.length) process.stderr.write(redact(`${leftAloneText(result, workspaceRoot)}\n`));
+      if (result.failed.length) process.stderr.write(redact(`${rollbackFailureText(result.failed, workspaceRoot)}\n`));
     });
   }
   return journal;
@@ -73,7 +74,11 @@ export default class PolyglotVersionActions extends VersionActions {
   override async init(tree: Tree): Promise<void> {
     if (!recovered) {
       recovered = true;
-      const blocked = recoverBeforeStarting(workspaceRoot, (m) => process.stdout.write(`${m}\n`), 'nx release version');
+      const blocked = recoverBeforeStarting(
+        workspaceRoot,
+        (m) => process.stdout.write(redact(`${m}\n`)),
+        'nx release version',
+      );
       if (blocked) throw new Error(blocked);
     }
     await super.init(tree);
@@ -249,7 +254,8 @@ export async function afterAllProjectsVersioned(
   const rel = locks.map((l) => relative(cwd, l.file));
   if (opts.dryRun) {
     journal?.abandon();
-    for (const l of locks) process.stdout.write(`Would regenerate ${relative(cwd, l.file)} ${howRegenerated(l)}\n`);
+    for (const l of locks)
+      process.stdout.write(redact(`Would regenerate ${relative(cwd, l.file)} ${howRegenerated(l)}\n`));
     return { changedFiles: await stageable(cwd, rel), deletedFiles: [] };
   }
   const failed = await regenerateLockFiles(locks, {
@@ -258,7 +264,7 @@ export async function afterAllProjectsVersioned(
     writing: (file, bytes) => journal?.record([{ file, updated: bytes }]),
     after: (lock) => journal?.noteWritten(lock.file),
     onSpawn: (pid, command) => journal?.noteHelper(pid, command),
-    say: (line) => process.stdout.write(`${line}\n`),
+    say: (line) => process.stdout.write(redact(`${line}\n`)),
   });
   if (failed) {
     const { lock, command, result: r } = failed;

@@ -1,4 +1,5 @@
 import { Tree, glob, readNxJson, updateNxJson } from '@nx/devkit';
+import { redact } from '../../known-secrets';
 import { isTable, parseToml } from '../../manifest-error';
 
 export interface InitOptions {
@@ -52,7 +53,7 @@ export default async function init(tree: Tree, _options: InitOptions = {}): Prom
     );
   }
   updateNxJson(tree, nxJson);
-  return () => notes.forEach((n) => console.log(n));
+  return () => notes.forEach((n) => console.log(redact(n)));
 }
 
 /** `tag:lang:rust` when a crate could be published, `tag:lang:python` when a Python package could. */

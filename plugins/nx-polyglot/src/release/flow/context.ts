@@ -1,11 +1,12 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProcessResult, runProcess } from '../../run-process';
+import { ProcessResult, relayToStdout, runProcess } from '../../run-process';
 import { recoverBeforeStarting } from '../bump-journal';
 import { currentReleaseVersion, readReleaseManifests } from '../release-manifests';
 import type { ReleaseManifests } from '../version-sites';
 import { childColourEnv, useColour } from './colour';
+import { redact } from '../../known-secrets';
 
 export type StepResult = { success: boolean };
 
@@ -47,8 +48,8 @@ function loadManifests(context: ExecutorContext): { manifests: ReleaseManifests;
 
 export function consoleLog(): FlowLog {
   return {
-    say: (line) => void process.stdout.write(`${line}\n`),
-    fail: (line) => (process.stderr.write(`${line}\n`), { success: false }),
+    say: (line) => void process.stdout.write(redact(`${line}\n`)),
+    fail: (line) => (process.stderr.write(redact(`${line}\n`)), { success: false }),
   };
 }
 
@@ -81,7 +82,7 @@ export function createFlowContext(
       return runProcess(file, args, {
         cwd: root,
         env: { ...process.env, ...colour, ...env },
-        onOutput: (c) => process.stdout.write(c),
+        onOutput: relayToStdout,
       });
     },
     git: (...args) => runProcess('git', args, { cwd: root }),

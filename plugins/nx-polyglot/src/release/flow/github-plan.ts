@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runProcess } from '../../run-process';
+import { relayToStdout, runProcess } from '../../run-process';
 import { CreateReleaseConfig, githubHost, githubSlug, githubTokenVariable, redactRemote } from './github-remote';
 
 export type { CreateReleaseConfig } from './github-remote';
@@ -88,7 +88,7 @@ export async function runGithubRelease(
   };
   const child = await runProcess(process.execPath, [join(__dirname, 'nx-github-release.js'), JSON.stringify(request)], {
     cwd: root,
-    onOutput: (chunk) => process.stdout.write(chunk),
+    onOutput: relayToStdout,
   });
   return child.exitCode === 0;
 }

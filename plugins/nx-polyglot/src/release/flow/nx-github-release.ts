@@ -6,6 +6,7 @@ import { ReleaseClient } from 'nx/release';
 import DefaultChangelogRenderer from 'nx/release/changelog-renderer';
 import { readFileSync } from 'node:fs';
 import type { GithubCreate, GithubReleaseRequest } from './github-plan';
+import { redact } from '../../known-secrets';
 
 /** Nx's changelog renderer contract, answered with notes rendered beforehand. */
 function notesRenderer(notes: string): typeof DefaultChangelogRenderer {
@@ -62,7 +63,7 @@ export async function createGithubRelease(
     }
     return !failed;
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    process.stderr.write(redact(`${(e as Error).message}\n`));
     return false;
   } finally {
     process.exitCode = exitCodeBefore;
@@ -75,6 +76,6 @@ if (require.main === module) {
   createGithubRelease(request, request.version, readFileSync(request.notesFile, 'utf8')).then(
     // Nx may leave a prompt pending on the closed stdin: its exit code then says failure
     (created) => (process.exitCode = created ? 0 : 1),
-    (e: Error) => (process.stderr.write(`${e.message}\n`), (process.exitCode = 1)),
+    (e: Error) => (process.stderr.write(redact(`${e.message}\n`)), (process.exitCode = 1)),
   );
 }
