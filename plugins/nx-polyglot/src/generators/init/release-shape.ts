@@ -1,0 +1,118 @@
+import type { ReleasableProject } from './repository-facts';
+import { TagFamily, familyTagging, tagFamilies } from './tag-patterns';
+
+export interface ProposedGroup {
+  projectsRelationship: 'fixed' | 'independent';
+  projects: string[];
+  releaseTag: { pattern: string };
+}
+
+export interface ReleaseShape {
+  groups: Record<string, ProposedGroup>;
+  /** Why each group is what it is, for the report. */
+  reasons: string[];
+}
+
+/** A default for per-project tags when the repository has none yet: cargo-release's and release-plz's. */
+const PER_PROJECT_TAG = '{projectName}-v{version}';
+
+/**
+ * The release shape a repository already has, read from its manifests and
+ * tags, never ours imposed:
+ * - projects sharing a version by construction (crates inheriting the Cargo
+ *   workspace's version, a maturin package and its crate) are one fixed group;
+ * - when no tag names a single project and every project has one version,
+ *   everything is one fixed group; projects with equal versions are one train;
+ * - the rest are versioned independently, in one independent group;
+ * - each group's tag pattern is the one its existing tags follow.
+ */
+export function proposeReleaseShape(projects: readonly ReleasableProject[], tags: readonly string[]): ReleaseShape {
+  const families = tagFamilies(
+    tags,
+    projects.map((p) => p.name),
+  );
+  const perProjectTags = families.some((f) => f.perProject);
+  const trains = new Map<string, ReleasableProject[]>();
+  for (const p of projects) trains.set(p.train, [...(trains.get(p.train) ?? []), p]);
+  let fixed = [...trains.values()].filter((t) => t.length > 1);
+  let alone = [...trains.values()].filter((t) => t.length === 1).map((t) => t[0]);
+  const reasons: string[] = [];
+
+  if (!perProjectTags) {
+    // equal versions without per-project tags: released together so far
+    const byVersion = new Map<string, ReleasableProject[][]>();
+    for (const t of [...fixed, ...alone.map((p) => [p])])
+      byVersion.set(t[0].version, [...(byVersion.get(t[0].version) ?? []), t]);
+    const merged = [...byVersion.values()].filter((ts) => ts.length > 1);
+    if (merged.length > 0) {
+      fixed = [...byVersion.values()].map((ts) => ts.flat()).filter((t) => t.length > 1);
+      alone = [...byVersion.values()]
+        .map((ts) => ts.flat())
+        .filter((t) => t.length === 1)
+        .map((t) => t[0]);
+    }
+  }
+  if (alone.length === 1 && fixed.length === 0) fixed = [alone.splice(0)];
+
+  const groups: Record<string, ProposedGroup> = {};
+  const single = fixed.length === 1 && alone.length === 0;
+  for (const train of fixed) {
+    const name = groupName(train, groups);
+    const version = train[0].version;
+    const names = train.map((p) => p.name);
+    const family = familyTagging(families, version, names) ?? (single ? plainFamily(families) : undefined);
+    groups[name] = {
+      projectsRelationship: 'fixed',
+      projects: names,
+      releaseTag: {
+        pattern: family ? literal(family, version, names) : single ? 'v{version}' : `${name}-v{version}`,
+      },
+    };
+    reasons.push(
+      `${name}: fixed at ${version} (${describeTrain(train)}), tags ${groups[name].releaseTag.pattern}${family ? ' as the existing tags' : ''}`,
+    );
+  }
+  if (alone.length > 0) {
+    const family = families.find((f) => f.perProject);
+    const name = groupName([], groups, alone.every((p) => p.kind === 'cargo') ? 'crates' : 'packages');
+    groups[name] = {
+      projectsRelationship: 'independent',
+      projects: alone.map((p) => p.name),
+      releaseTag: { pattern: family?.pattern ?? PER_PROJECT_TAG },
+    };
+    reasons.push(
+      `${name}: independent versions (${alone.map((p) => `${p.name} ${p.version}`).join(', ')}), tags ${groups[name].releaseTag.pattern}${family ? ' as the existing tags' : ''}`,
+    );
+  }
+  return { groups, reasons };
+}
+
+/** A family tagging this very group: per-project tags of its lead become a literal prefix (`core-v{version}`). */
+function literal(family: TagFamily, version: string, names: string[]): string {
+  if (!family.perProject) return family.pattern;
+  const lead = names.find((n) => family.versions.has(`${n}@${version}`)) as string;
+  return family.pattern.replace('{projectName}', lead);
+}
+
+/** The repository's one version-only family (`v1.2.3`, `1.2.3`), whatever version it last tagged. */
+function plainFamily(families: readonly TagFamily[]): TagFamily | undefined {
+  return families.find((f) => !f.perProject && /^v?\{version\}$/.test(f.pattern));
+}
+
+function describeTrain(train: ReleasableProject[]): string {
+  const why = train.some((p) => p.train.startsWith('cargo-workspace:'))
+    ? 'crates sharing their workspace version'
+    : 'equal versions';
+  return `${train.map((p) => p.name).join(', ')}: ${why}`;
+}
+
+/** The group's name: its lead project's (the one nearest the repository root), unique among the groups. */
+function groupName(train: ReleasableProject[], taken: Record<string, unknown>, fallback = 'release'): string {
+  const lead = [...train].sort((a, b) => depth(a.root) - depth(b.root) || a.name.localeCompare(b.name))[0];
+  const base = lead?.name ?? fallback;
+  let name = base;
+  for (let i = 2; name in taken; i++) name = `${base}-${i}`;
+  return name;
+}
+
+const depth = (root: string) => (root === '.' ? 0 : root.split('/').length);
