@@ -1,5 +1,5 @@
 import { Tree, globAsync } from '@nx/devkit';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { ModelFiles, PolyglotProject, loadPolyglotModel } from '../../polyglot-model';
 import { OTHER_PROJECT_FILES, otherProjects } from '../../other-projects';
 import { readPyproject } from '../../python/pyproject';
@@ -55,7 +55,14 @@ export async function readRepositoryFacts(tree: Tree): Promise<RepositoryFacts> 
   ).filter((f) => !excluded(f));
   const source = treeSource(tree, root);
   const files: ModelFiles = {
-    cargo: source.cargo,
+    cargo: {
+      manifest: source.cargo.manifest,
+      // the root directory too (treeSource asks tree.exists(''), which an in-memory Tree denies)
+      subdirectories: (dir) => {
+        const rel = relative(root, dir);
+        return tree.children(rel).filter((c) => !tree.isFile(join(rel, c)));
+      },
+    },
     pyproject: (file) => {
       const t = source.text(file);
       return t === undefined ? undefined : readPyproject(t, file);
