@@ -166,13 +166,14 @@ describe('`nx add` with the packed plugin on a repository without nx.json', () =
     expect(added).toMatch(/UPDATED package\.json: the targets version-check, bump, release, post-release, rollback/);
     const nxJson = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
     expect(nxJson.plugins).toEqual(['nx-polyglot']);
-    expect(Object.values(nxJson.release.groups)).toEqual([
-      {
+    // the Cargo workspace's crates share its version, and the Python packages have the same one
+    expect(nxJson.release.groups).toEqual({
+      native: {
         projectsRelationship: 'fixed',
         projects: ['acme-cli', 'acme-core', 'acme-client', 'acme_proto'],
         releaseTag: { pattern: 'v{version}' },
       },
-    ]);
+    });
     const { stdout } = await execa('npx', ['nx', 'show', 'projects', '--json'], { cwd: root, env: nxEnv });
     expect(JSON.parse(stdout).sort()).toEqual(['acme-cli', 'acme-client', 'acme-core', 'acme_proto', 'consumer']);
     const check = await execa('npx', ['nx', 'run', 'consumer:version-check'], { cwd: root, env: nxEnv, all: true });

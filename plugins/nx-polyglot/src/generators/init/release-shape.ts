@@ -106,10 +106,15 @@ function describeTrain(train: ReleasableProject[]): string {
   return `${train.map((p) => p.name).join(', ')}: ${why}`;
 }
 
-/** The group's name: its lead project's (the one nearest the repository root), unique among the groups. */
+/**
+ * The group's name, unique among the groups: its Cargo workspace's directory
+ * (`rust`) when it is one below the root, else its lead project's (the one
+ * nearest the repository root).
+ */
 function groupName(train: ReleasableProject[], taken: Record<string, unknown>, fallback = 'release'): string {
   const lead = [...train].sort((a, b) => depth(a.root) - depth(b.root) || a.name.localeCompare(b.name))[0];
-  const base = lead?.name ?? fallback;
+  const workspace = train.find((p) => p.workspace !== undefined && p.workspace !== '.')?.workspace;
+  const base = workspace?.split('/').pop() ?? lead?.name ?? fallback;
   let name = base;
   for (let i = 2; name in taken; i++) name = `${base}-${i}`;
   return name;

@@ -19,6 +19,8 @@ export interface ReleasableProject {
    * builds. Otherwise the project's own name.
    */
   train: string;
+  /** The Cargo workspace directory (relative) of a crate inheriting its version, which names its group. */
+  workspace?: string;
 }
 
 export interface RepositoryFacts {
@@ -82,7 +84,12 @@ export async function readRepositoryFacts(tree: Tree): Promise<RepositoryFacts> 
     seen.add(p.name);
     const release = releasable(p, model.projects, trainOfCrate);
     if ('why' in release) left.push({ name: p.name, why: release.why });
-    else projects.push({ name: p.name, root: p.root, kind: p.kind, ...release });
+    else {
+      const workspace = release.train.startsWith('cargo-workspace:')
+        ? relative(root, dirname(release.train.slice('cargo-workspace:'.length))) || '.'
+        : undefined;
+      projects.push({ name: p.name, root: p.root, kind: p.kind, ...release, ...(workspace ? { workspace } : {}) });
+    }
   }
 
   const unprojectedWebApps: RepositoryFacts['unprojectedWebApps'] = [];
