@@ -33,7 +33,13 @@ export function addToJson(text: string | undefined, additions: Array<[JsonPath, 
       container.type === 'array'
         ? `${indent}${stringify(inserted, indent, unit)}`
         : `${indent}${JSON.stringify(key)}: ${stringify(inserted, indent, unit)}`;
-    if (last) {
+    const oneLine = !out.slice(container.offset, container.offset + container.length).includes('\n');
+    if (last && oneLine) {
+      // a list written on one line stays on one line
+      const end = last.offset + last.length;
+      const compact = JSON.stringify(inserted);
+      out = `${out.slice(0, end)}, ${container.type === 'array' ? compact : `${JSON.stringify(key)}: ${compact}`}${out.slice(end)}`;
+    } else if (last) {
       const end = last.offset + last.length;
       out = `${out.slice(0, end)},\n${entry}${out.slice(end)}`;
     } else {

@@ -49,9 +49,11 @@ export function planRootTargets(
   if (text === undefined) additions.push([['name'], project]);
   const added: string[] = [];
   const kept: string[] = [];
+  const existing = Object.keys(ROOT_TARGETS).filter((name) => name in targets);
+  if (existing.length) kept.push(`the targets ${existing.join(', ')} of \`${project}\` exist: left as they are`);
   for (const [name, target] of Object.entries(ROOT_TARGETS)) {
-    if (name in targets) kept.push(`the target \`${name}\` is yours: left as it is`);
-    else if (name in scripts) kept.push(`the script \`${name}\` is an Nx target already: \`${name}\` was not added`);
+    if (name in targets) continue;
+    if (name in scripts) kept.push(`the script \`${name}\` is an Nx target already: \`${name}\` was not added`);
     else {
       additions.push([[...base, name], target]);
       added.push(name);
