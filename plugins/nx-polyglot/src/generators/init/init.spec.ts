@@ -3,7 +3,7 @@ import { FsTree, flushChanges } from 'nx/src/generators/tree';
 import { resetWorkspaceContext } from 'nx/src/utils/workspace-context';
 import { createNxReleaseConfig } from 'nx/src/command-line/release/config/config';
 import { NxJsonConfiguration, Tree, readNxJson } from '@nx/devkit';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -164,11 +164,15 @@ describe('projects', () => {
     const tree = diskTree({
       'Cargo.toml': '[package]\nname = "server"\nversion = "0.4.0"\n',
       'web/package.json': JSON.stringify({ name: 'web-app', version: '0.4.0', scripts: { build: 'vite build' } }),
-      'tests/fixture/package.json': JSON.stringify({ name: 'fixture', version: '1.0.0', scripts: { build: 'x' } }),
+      'tests/fixture/package.json': JSON.stringify({ name: 'fixture', version: '0.4.0', scripts: { build: 'x' } }),
+      'doc/slides/package.json': JSON.stringify({ name: 'slides', version: '1.0.0', scripts: { build: 'vite build' } }),
     });
     const said = await run(tree);
     expect(said).toMatch(/^CREATED web\/project\.json: the web app `web-app` as a project/m);
     expect(JSON.parse(read(tree, 'web/project.json'))).toEqual({ name: 'web-app' });
+    // slides of a version of their own are not shipped with the crates: no project, and said so
+    expect(said).toMatch(/^not released: slides \(a web app in no npm workspace at 1\.0\.0, /m);
+    expect(existsSync(join(tree.root, 'doc/slides/project.json'))).toBe(false);
     expect(JSON.parse(read(tree, 'nx.json')).release.groups.server.projects).toEqual(['server', 'web-app']);
     expect(await run(new FsTree(tree.root, false))).toMatch(/nothing was changed/);
   });

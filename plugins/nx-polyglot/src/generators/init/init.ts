@@ -13,7 +13,7 @@ export interface InitOptions {
   /** Passed by `nx add`; nothing is installed here, so versions are never touched. */
   keepExistingVersions?: boolean;
   updatePackageScripts?: boolean;
-  /** The repository's git tags; read with git when not given. */
+  /** The repository's git tags, newest first; read with git when not given. */
   tags?: string[];
 }
 
@@ -79,7 +79,11 @@ export default async function init(tree: Tree, options: InitOptions = {}): Promi
 /** The repository's tags; none outside a git repository (a fresh directory, an in-memory tree). */
 function gitTags(root: string): string[] {
   try {
-    return execFileSync('git', ['tag', '--list'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync('git', ['tag', '--list', '--sort=-creatordate'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .split('\n')
       .filter(Boolean);
   } catch {

@@ -52,7 +52,12 @@ describe('version trains', () => {
       'b/pyproject.toml': '[project]\nname = "b"\nversion = "0.4.0"\n',
     };
     expect(Object.values(await shapeOf(files)).map((g) => g.projectsRelationship)).toEqual(['fixed']);
-    expect(await shapeOf(files, ['a-v0.4.0', 'b-v0.4.0', 'b-v0.3.9'])).toEqual({
+    // tagged one by one but always at one version: a lockstep release (Micromegas tags every crate)
+    const lockstep = await shapeOf(files, ['v0.4.0', 'a-v0.4.0', 'b-v0.4.0', 'v0.3.0', 'a-v0.3.0', 'b-v0.3.0']);
+    expect(Object.values(lockstep)).toEqual([
+      { projectsRelationship: 'fixed', projects: ['a', 'b'], releaseTag: { pattern: 'v{version}' } },
+    ]);
+    expect(await shapeOf(files, ['a-v0.4.0', 'b-v0.3.9', 'b-v0.3.8'])).toEqual({
       packages: {
         projectsRelationship: 'independent',
         projects: ['a', 'b'],

@@ -13,6 +13,9 @@ export interface ReleaseShape {
   reasons: string[];
 }
 
+/** The newest tags, which tell how the repository releases today. */
+const RECENT_TAGS = 30;
+
 /** A default for per-project tags when the repository has none yet: cargo-release's and release-plz's. */
 const PER_PROJECT_TAG = '{projectName}-v{version}';
 
@@ -24,14 +27,18 @@ const PER_PROJECT_TAG = '{projectName}-v{version}';
  * - when no tag names a single project and every project has one version,
  *   everything is one fixed group; projects with equal versions are one train;
  * - the rest are versioned independently, in one independent group;
- * - each group's tag pattern is the one its existing tags follow.
+ * - each group's tag pattern is the one its existing tags follow (`tags`
+ *   newest first): the family that tagged its version, else the recent
+ *   version-only tags for the largest group.
  */
 export function proposeReleaseShape(projects: readonly ReleasableProject[], tags: readonly string[]): ReleaseShape {
-  const families = tagFamilies(
-    tags,
-    projects.map((p) => p.name),
-  );
-  const perProjectTags = families.some((f) => f.perProject);
+  const names = projects.map((p) => p.name);
+  const families = tagFamilies(tags, names);
+  // how the repository releases now: crates released one by one years ago say nothing of today
+  const recent = tagFamilies(tags.slice(0, RECENT_TAGS), names);
+  // per-project tags whose projects were all last tagged at one version are a lockstep release
+  // tagged crate by crate (release-plz's way), not independent versions
+  const perProjectTags = recent.some((f) => f.perProject && lastTagged(families, f).size > 1);
   const trains = new Map<string, ReleasableProject[]>();
   for (const p of projects) trains.set(p.train, [...(trains.get(p.train) ?? []), p]);
   let fixed = [...trains.values()].filter((t) => t.length > 1);
@@ -56,11 +63,15 @@ export function proposeReleaseShape(projects: readonly ReleasableProject[], tags
 
   const groups: Record<string, ProposedGroup> = {};
   const single = fixed.length === 1 && alone.length === 0;
-  for (const train of fixed) {
+  const used = new Set<TagFamily>();
+  // the largest train first: the repository's version-only tags are its main train's
+  for (const train of [...fixed].sort((a, b) => b.length - a.length)) {
     const name = groupName(train, groups);
     const version = train[0].version;
     const names = train.map((p) => p.name);
-    const family = familyTagging(families, version, names) ?? (single ? plainFamily(families) : undefined);
+    const candidates = [familyTagging(families, version, names), plainFamily(recent)];
+    const family = candidates.find((f) => f !== undefined && !used.has(f));
+    if (family) used.add(family);
     groups[name] = {
       projectsRelationship: 'fixed',
       projects: names,
@@ -73,7 +84,7 @@ export function proposeReleaseShape(projects: readonly ReleasableProject[], tags
     );
   }
   if (alone.length > 0) {
-    const family = families.find((f) => f.perProject);
+    const family = recent.find((f) => f.perProject);
     const name = groupName([], groups, alone.every((p) => p.kind === 'cargo') ? 'crates' : 'packages');
     groups[name] = {
       projectsRelationship: 'independent',
@@ -85,6 +96,18 @@ export function proposeReleaseShape(projects: readonly ReleasableProject[], tags
     );
   }
   return { groups, reasons };
+}
+
+/** The versions the projects of a recent per-project family were last tagged at (`tags` are newest first). */
+function lastTagged(all: readonly TagFamily[], recent: TagFamily): Set<string> {
+  const split = (v: string) => [v.slice(0, v.lastIndexOf('@')), v.slice(v.lastIndexOf('@') + 1)];
+  const projects = new Set([...recent.versions].map((v) => split(v)[0]));
+  const last = new Map<string, string>();
+  for (const v of all.find((f) => f.pattern === recent.pattern)?.versions ?? []) {
+    const [project, version] = split(v);
+    if (projects.has(project) && !last.has(project)) last.set(project, version);
+  }
+  return new Set(last.values());
 }
 
 /** A family tagging this very group: per-project tags of its lead become a literal prefix (`core-v{version}`). */
@@ -100,9 +123,11 @@ function plainFamily(families: readonly TagFamily[]): TagFamily | undefined {
 }
 
 function describeTrain(train: ReleasableProject[]): string {
-  const why = train.some((p) => p.train.startsWith('cargo-workspace:'))
-    ? 'crates sharing their workspace version'
-    : 'equal versions';
+  const workspace = train.some((p) => p.train.startsWith('cargo-workspace:'));
+  const others = train.some((p) => !p.train.startsWith('cargo-workspace:'));
+  const why = [workspace ? 'crates sharing their workspace version' : '', others ? 'equal versions' : '']
+    .filter(Boolean)
+    .join(', and ');
   return `${train.map((p) => p.name).join(', ')}: ${why}`;
 }
 

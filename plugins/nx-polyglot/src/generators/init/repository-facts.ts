@@ -92,6 +92,10 @@ export async function readRepositoryFacts(tree: Tree): Promise<RepositoryFacts> 
     }
   }
 
+  // an npm package is released when it is published, or when it carries the version of a crate or
+  // Python package (a web app shipped with them); a private one or one Nx does not see (in no npm
+  // workspace: not set up for JS tooling) with a version of its own is not
+  const polyglotVersions = new Set(projects.map((p) => p.version));
   const unprojectedWebApps: RepositoryFacts['unprojectedWebApps'] = [];
   for (const file of configFiles.filter((f) => basename(f) === 'package.json' && f !== 'package.json')) {
     const json = parseJson(text(file));
@@ -99,11 +103,14 @@ export async function readRepositoryFacts(tree: Tree): Promise<RepositoryFacts> 
     if (typeof json?.version !== 'string' || model.projects.some((p) => p.root === dir)) continue;
     const other = others.find((o) => o.root === dir);
     const name = other?.name ?? (typeof json.name === 'string' ? json.name : basename(dir));
-    if (!other) {
-      // Nx makes no project of it; a built app (not a test fixture or an example) gets one
-      if (typeof json.scripts?.build !== 'string' || SAMPLES.test(dir)) continue;
-      unprojectedWebApps.push({ root: dir, name });
+    // Nx makes no project of it: only a built app (not a test fixture or an example) may get one
+    if (!other && (typeof json.scripts?.build !== 'string' || SAMPLES.test(dir))) continue;
+    if ((!other || json.private === true) && !polyglotVersions.has(json.version)) {
+      const what = other ? 'a private npm package' : 'a web app in no npm workspace';
+      left.push({ name, why: `${what} at ${json.version}, a version no crate or Python package has` });
+      continue;
     }
+    if (!other) unprojectedWebApps.push({ root: dir, name });
     projects.push({ name, root: dir, kind: 'npm', version: json.version, train: `project:${name}` });
   }
 
@@ -134,7 +141,7 @@ const SAMPLES = /(^|\/)(tests?|fixtures?|__fixtures__|examples?|e2e)(\/|$)/;
 
 function parseJson(
   text: string | undefined,
-): { name?: unknown; version?: unknown; scripts?: Record<string, unknown> } | undefined {
+): { name?: unknown; version?: unknown; private?: unknown; scripts?: Record<string, unknown> } | undefined {
   try {
     return text === undefined ? undefined : JSON.parse(text);
   } catch {

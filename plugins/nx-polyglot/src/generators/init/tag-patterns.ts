@@ -38,7 +38,8 @@ export function familyTagging(
   version: string,
   projects: readonly string[],
 ): TagFamily | undefined {
-  return families.find((f) =>
-    f.perProject ? projects.some((p) => f.versions.has(`${p}@${version}`)) : f.versions.has(version),
-  );
+  const tags = (f: TagFamily) =>
+    f.perProject ? projects.some((p) => f.versions.has(`${p}@${version}`)) : f.versions.has(version);
+  // a version-only tag names the whole group; a project's tag, only its lead
+  return families.find((f) => !f.perProject && tags(f)) ?? families.find(tags);
 }
