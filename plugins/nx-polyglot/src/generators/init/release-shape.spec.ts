@@ -79,6 +79,24 @@ describe('tag patterns', () => {
     expect(groups.engine.releaseTag.pattern).toBe(pattern);
   });
 
+  it('gives the version-only tags to the train they tagged, and another pattern to the next train', async () => {
+    const groups = await shapeOf(
+      {
+        'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "1.0.0"\n',
+        'crates/a/Cargo.toml': '[package]\nname = "a"\nversion.workspace = true\n',
+        'crates/b/Cargo.toml': '[package]\nname = "b"\nversion.workspace = true\n',
+        'engine/Cargo.toml': '[workspace]\n\n[package]\nname = "engine"\nversion = "2.0.0"\n',
+        'py/pyproject.toml':
+          '[build-system]\nbuild-backend = "maturin"\n\n[project]\nname = "engine-py"\ndynamic = ["version"]\n\n[tool.maturin]\nmanifest-path = "../engine/Cargo.toml"\n',
+      },
+      ['v1.0.0', 'v0.9.0'],
+    );
+    expect(Object.entries(groups).map(([name, g]) => [name, g.projects, g.releaseTag.pattern])).toEqual([
+      ['a', ['a', 'b'], 'v{version}'],
+      ['engine', ['engine', 'engine-py'], 'engine-v{version}'],
+    ]);
+  });
+
   it('sees per-project tags as one family whatever the crates are called', () => {
     const families = tagFamilies(['core-v1.0.0', 'core-cli-v0.3.0', 'core@2.0.0', 'v9.0.0'], ['core', 'core-cli']);
     expect(families.map((f) => [f.pattern, [...f.versions]])).toEqual([

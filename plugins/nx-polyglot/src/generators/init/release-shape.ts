@@ -47,38 +47,28 @@ export function proposeReleaseShape(projects: readonly ReleasableProject[], tags
 
   if (!perProjectTags) {
     // equal versions without per-project tags: released together so far
-    const byVersion = new Map<string, ReleasableProject[][]>();
+    const byVersion = new Map<string, ReleasableProject[]>();
     for (const t of [...fixed, ...alone.map((p) => [p])])
-      byVersion.set(t[0].version, [...(byVersion.get(t[0].version) ?? []), t]);
-    const merged = [...byVersion.values()].filter((ts) => ts.length > 1);
-    if (merged.length > 0) {
-      fixed = [...byVersion.values()].map((ts) => ts.flat()).filter((t) => t.length > 1);
-      alone = [...byVersion.values()]
-        .map((ts) => ts.flat())
-        .filter((t) => t.length === 1)
-        .map((t) => t[0]);
-    }
+      byVersion.set(t[0].version, [...(byVersion.get(t[0].version) ?? []), ...t]);
+    fixed = [...byVersion.values()].filter((t) => t.length > 1);
+    alone = [...byVersion.values()].filter((t) => t.length === 1).map((t) => t[0]);
   }
   if (alone.length === 1 && fixed.length === 0) fixed = [alone.splice(0)];
 
   const groups: Record<string, ProposedGroup> = {};
   const single = fixed.length === 1 && alone.length === 0;
-  const used = new Set<TagFamily>();
+  const used = new Set<string>(); // two groups never share a tag pattern: their tags would collide
   // the largest train first: the repository's version-only tags are its main train's
   for (const train of [...fixed].sort((a, b) => b.length - a.length)) {
     const name = groupName(train, groups);
     const version = train[0].version;
-    const names = train.map((p) => p.name);
-    const candidates = [familyTagging(families, version, names), plainFamily(recent)];
-    const family = candidates.find((f) => f !== undefined && !used.has(f));
-    if (family) used.add(family);
-    groups[name] = {
-      projectsRelationship: 'fixed',
-      projects: names,
-      releaseTag: {
-        pattern: family ? literal(family, version, names) : single ? 'v{version}' : `${name}-v{version}`,
-      },
-    };
+    const members = train.map((p) => p.name);
+    const family = [familyTagging(families, version, members), plainFamily(recent)]
+      .filter((f): f is TagFamily => f !== undefined)
+      .find((f) => !used.has(literal(f, version, members)));
+    const pattern = family ? literal(family, version, members) : single ? 'v{version}' : `${name}-v{version}`;
+    used.add(pattern);
+    groups[name] = { projectsRelationship: 'fixed', projects: members, releaseTag: { pattern } };
     reasons.push(
       `${name}: fixed at ${version} (${describeTrain(train)}), tags ${groups[name].releaseTag.pattern}${family ? ' as the existing tags' : ''}`,
     );
@@ -110,10 +100,10 @@ function lastTagged(all: readonly TagFamily[], recent: TagFamily): Set<string> {
   return new Set(last.values());
 }
 
-/** A family tagging this very group: per-project tags of its lead become a literal prefix (`core-v{version}`). */
-function literal(family: TagFamily, version: string, names: string[]): string {
+/** A family's pattern for a fixed group: per-project tags of its lead become a literal prefix (`core-v{version}`). */
+function literal(family: TagFamily, version: string, members: string[]): string {
   if (!family.perProject) return family.pattern;
-  const lead = names.find((n) => family.versions.has(`${n}@${version}`)) as string;
+  const lead = members.find((n) => family.versions.has(`${n}@${version}`)) ?? members[0];
   return family.pattern.replace('{projectName}', lead);
 }
 
