@@ -73,6 +73,7 @@ describe('tag patterns', () => {
     [['1.2.3'], '{version}'],
     [['py-1.2.2', 'py-1.2.3', 'v0.1.0'], 'py-{version}'],
     [['engine-v1.2.3'], 'engine-v{version}'],
+    [['product-v1.2.3', 'product-v1.2.2', 'v1.2.3'], 'v{version}'],
     [['release 1.2.3', 'nightly'], 'v{version}'],
   ])('follows the tags %j in a single fixed group: %s', async (tags, pattern) => {
     const groups = await shapeOf({ 'Cargo.toml': crate('engine', '1.2.3') }, tags);

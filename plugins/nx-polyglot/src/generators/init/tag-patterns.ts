@@ -40,6 +40,12 @@ export function familyTagging(
 ): TagFamily | undefined {
   const tags = (f: TagFamily) =>
     f.perProject ? projects.some((p) => f.versions.has(`${p}@${version}`)) : f.versions.has(version);
-  // a version-only tag names the whole group; a project's tag, only its lead
-  return families.find((f) => !f.perProject && tags(f)) ?? families.find(tags);
+  // a version-only tag (`v1.2.3`) names the whole group, a prefixed one (`micromegas-v1.2.3`) a part
+  // of it perhaps, a project's tag only its lead
+  const versionOnly = (f: TagFamily) => /^v?\{version\}$/.test(f.pattern);
+  return (
+    families.find((f) => versionOnly(f) && tags(f)) ??
+    families.find((f) => !f.perProject && tags(f)) ??
+    families.find(tags)
+  );
 }
