@@ -135,38 +135,55 @@ describe.each(['24.0.6', '23.3.2'])('the packed plugin installed into an Nx %s w
   });
 });
 
-describe('`nx add` with the packed plugin', () => {
+describe('`nx add` with the packed plugin on a repository without nx.json', () => {
   let root: string;
+  let added: string;
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'nx-polyglot-add-'));
     await execa('npm', ['pack', '--pack-destination', root], { cwd: pluginDir });
     const tarball = join(root, readdirSync(root).find((f) => f.endsWith('.tgz')) as string);
     const files = consumerFiles('24.0.6', tarball);
-    // a workspace that has never heard of the plugin
+    // a repository that has never heard of the plugin, nor of Nx's configuration
     files['package.json'] = JSON.stringify({ name: 'consumer', private: true, devDependencies: { nx: '24.0.6' } });
-    files['nx.json'] = JSON.stringify({});
+    delete files['nx.json'];
     write(root, files);
     await execa('npm', ['install', '--no-audit', '--no-fund'], { cwd: root });
     await execa('git', ['init', '-q'], { cwd: root });
-    const added = await execa('npx', ['nx', 'add', `nx-polyglot@file:${tarball}`], {
+    const result = await execa('npx', ['nx', 'add', `nx-polyglot@file:${tarball}`], {
       cwd: root,
       env: nxEnv,
       all: true,
       reject: false,
     });
-    expect(added.exitCode, added.all).toBe(0);
+    expect(result.exitCode, result.all).toBe(0);
+    added = stripVTControlCharacters(result.all);
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('registers the plugin and a release group, and the crates and Python packages are projects', async () => {
+  it('creates nx.json with the release group the manifests make, and the root project with the release targets', async () => {
+    expect(added).toMatch(/CREATED nx\.json: registered nx-polyglot; release groups: /);
+    expect(added).toMatch(/UPDATED package\.json: the targets version-check, bump, release, post-release, rollback/);
     const nxJson = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
     expect(nxJson.plugins).toEqual(['nx-polyglot']);
-    expect(nxJson.release).toMatchObject({
-      projects: ['tag:lang:rust', 'tag:lang:python'],
-      projectsRelationship: 'fixed',
+    // the Cargo workspace's crates share its version, and the Python packages have the same one
+    expect(nxJson.release.groups).toEqual({
+      native: {
+        projectsRelationship: 'fixed',
+        projects: ['acme-cli', 'acme-core', 'acme-client', 'acme_proto'],
+        releaseTag: { pattern: 'v{version}' },
+      },
     });
     const { stdout } = await execa('npx', ['nx', 'show', 'projects', '--json'], { cwd: root, env: nxEnv });
-    expect(JSON.parse(stdout).sort()).toEqual(['acme-cli', 'acme-client', 'acme-core', 'acme_proto']);
+    expect(JSON.parse(stdout).sort()).toEqual(['acme-cli', 'acme-client', 'acme-core', 'acme_proto', 'consumer']);
+    const check = await execa('npx', ['nx', 'run', 'consumer:version-check'], { cwd: root, env: nxEnv, all: true });
+    expect(stripVTControlCharacters(check.all)).toMatch(/All 4 manifests of the release group agree on 1\.2\.3/);
+  });
+
+  it('changes nothing when run again', async () => {
+    const before = ['nx.json', 'package.json'].map((f) => readFileSync(join(root, f), 'utf8'));
+    const again = await execa('npx', ['nx', 'g', 'nx-polyglot:init'], { cwd: root, env: nxEnv, all: true });
+    expect(stripVTControlCharacters(again.all)).toMatch(/nothing was changed/);
+    expect(['nx.json', 'package.json'].map((f) => readFileSync(join(root, f), 'utf8'))).toEqual(before);
   });
 });

@@ -11,21 +11,26 @@ export const OTHER_PROJECT_FILES = ['package.json', 'project.json'];
  * root with an `nx` key, or a project.json beside it); its name is `nx.name`,
  * else `name`, else its directory's.
  */
-export function otherProjects(workspaceRoot: string, files: readonly string[]): OtherProject[] {
+export function otherProjects(
+  workspaceRoot: string,
+  files: readonly string[],
+  readText: (file: string) => string = (f) => readFileSync(join(workspaceRoot, f), 'utf8'),
+): OtherProject[] {
+  const readJson = (file: string) => parseJson(readText, file);
   const packageJsons = files.filter((f) => basename(f) === 'package.json');
   const projectJsons = files.filter((f) => basename(f) === 'project.json');
   const projectJsonRoots = new Set(projectJsons.map(rootOf));
   const others: OtherProject[] = [];
   for (const file of projectJsons) {
-    const name = readJson(workspaceRoot, file)?.name;
+    const name = readJson(file)?.name;
     if (typeof name === 'string') others.push({ root: rootOf(file), name });
   }
   if (packageJsons.length === 0) return others;
-  const isWorkspacePackage = packageJsonMatcher(workspaceRoot);
+  const isWorkspacePackage = packageJsonMatcher(workspaceRoot, readText);
   for (const file of packageJsons) {
     if (!isWorkspacePackage(file) && !projectJsonRoots.has(rootOf(file))) continue;
     if (projectJsonRoots.has(rootOf(file)) && others.some((o) => o.root === rootOf(file))) continue; // project.json names it
-    const json = readJson(workspaceRoot, file);
+    const json = readJson(file);
     if (!json) continue;
     const name = json.nx?.name ?? json.name ?? basename(dirname(join(workspaceRoot, file))).toLowerCase();
     if (typeof name === 'string') others.push({ root: rootOf(file), name });
@@ -34,21 +39,22 @@ export function otherProjects(workspaceRoot: string, files: readonly string[]): 
 }
 
 /** Nx's own matcher: loaded only when there are package.json files, as it brings a part of Nx with it. */
-function packageJsonMatcher(workspaceRoot: string): (file: string) => boolean {
+function packageJsonMatcher(workspaceRoot: string, readText: (file: string) => string): (file: string) => boolean {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nx = require('nx/src/plugins/package-json/create-nodes') as {
     buildPackageJsonPatterns(root: string, readJson: (f: string) => unknown): unknown;
     buildPackageJsonWorkspacesMatcher(patterns: unknown): (file: string) => boolean;
   };
-  const patterns = nx.buildPackageJsonPatterns(workspaceRoot, (f) =>
-    JSON.parse(readFileSync(join(workspaceRoot, f), 'utf8')),
-  );
+  const patterns = nx.buildPackageJsonPatterns(workspaceRoot, (f) => JSON.parse(readText(f)));
   return nx.buildPackageJsonWorkspacesMatcher(patterns);
 }
 
-function readJson(workspaceRoot: string, file: string): { name?: unknown; nx?: { name?: unknown } } | undefined {
+function parseJson(
+  readText: (file: string) => string,
+  file: string,
+): { name?: unknown; nx?: { name?: unknown } } | undefined {
   try {
-    return JSON.parse(readFileSync(join(workspaceRoot, file), 'utf8'));
+    return JSON.parse(readText(file));
   } catch {
     return undefined; // Nx reports unreadable files itself
   }

@@ -87,9 +87,27 @@ export interface OtherProject {
   name: string;
 }
 
+/** Where the model reads its manifests (absolute paths): the disk through the caches, or another source (Nx's Tree). */
+export interface ModelFiles {
+  cargo: CargoFiles;
+  pyproject(file: string): PyprojectFile | undefined;
+  hasUvLock(dir: string): boolean;
+}
+
+function diskFiles(): ModelFiles & { save(): void } {
+  const { cargo, python } = manifestCaches();
+  return {
+    cargo: cargoFiles(),
+    pyproject: (file) => python.get(file),
+    hasUvLock: (dir) => existsSync(join(dir, 'uv.lock')),
+    save: () => (cargo.save(), python.save()),
+  };
+}
+
 /**
  * Builds the model from the manifest files Nx found (paths relative to the
- * Nx workspace root). Pure apart from reading manifests through the caches.
+ * Nx workspace root). Pure apart from reading manifests through the caches
+ * (or `files`, for a generator reading Nx's Tree).
  * `others` are the projects Nx makes itself, whose names ours must not take.
  */
 export function loadPolyglotModel(
@@ -97,12 +115,12 @@ export function loadPolyglotModel(
   manifestFiles: readonly string[],
   options: NxPolyglotOptions = {},
   others: readonly OtherProject[] = [],
+  files: ModelFiles & { save?(): void } = diskFiles(),
 ): PolyglotModel {
-  const { cargo, python } = manifestCaches();
   const cargoManifests = manifestFiles.filter((f) => f.endsWith('Cargo.toml')).map((f) => join(nxRoot, f));
   const pyFiles = manifestFiles.filter((f) => f.endsWith('pyproject.toml')).map((f) => join(nxRoot, f));
 
-  const workspaces = loadCargoWorkspaces(cargoManifests, cargoFiles());
+  const workspaces = loadCargoWorkspaces(cargoManifests, files.cargo);
   const cargoProjects: CargoProject[] = workspaces.flatMap((workspace) =>
     workspace.members.map((pkg) => ({
       kind: 'cargo' as const,
@@ -112,17 +130,14 @@ export function loadPolyglotModel(
       workspace,
     })),
   );
-  const pyprojects = pyFiles.map((file) => python.get(file) as PyprojectFile);
-  const pythonProjects: PythonProject[] = resolvePythonPackages(pyprojects, (dir) =>
-    existsSync(join(dir, 'uv.lock')),
-  ).map((pkg) => ({
+  const pyprojects = pyFiles.map((file) => files.pyproject(file) as PyprojectFile);
+  const pythonProjects: PythonProject[] = resolvePythonPackages(pyprojects, files.hasUvLock).map((pkg) => ({
     kind: 'python' as const,
     name: pkg.name,
     root: rootOf(nxRoot, pkg.manifestPath),
     pkg,
   }));
-  cargo.save();
-  python.save();
+  files.save?.();
 
   const projects: PolyglotProject[] = [...cargoProjects, ...pythonProjects];
   assignNames(projects, others, options);

@@ -58,7 +58,7 @@ export function treeSource(tree: Tree, root: string): ManifestSource {
       },
       subdirectories: (dir) => {
         const rel = relative(root, dir);
-        return tree.exists(rel) ? tree.children(rel).filter((c) => !tree.isFile(join(rel, c))) : [];
+        return rel === '' || tree.exists(rel) ? tree.children(rel).filter((c) => !tree.isFile(join(rel, c))) : [];
       },
     },
     pyproject: (file) => {

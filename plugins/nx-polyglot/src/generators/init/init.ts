@@ -1,78 +1,93 @@
-import { Tree, glob, readNxJson, updateNxJson } from '@nx/devkit';
+import { Tree, readNxJson } from '@nx/devkit';
+import { execFileSync } from 'node:child_process';
+import { basename, join } from 'node:path';
 import { redact } from '../../known-secrets';
-import { isTable, parseToml } from '../../manifest-error';
+import { planNxJson } from './nx-json';
+import { proposeRegistries } from './registries';
+import { proposeReleaseShape } from './release-shape';
+import { readRepositoryFacts } from './repository-facts';
+import { planRootTargets } from './root-targets';
+
+export { CHANGELOG_RENDERER, VERSION_ACTIONS } from './nx-json';
 
 export interface InitOptions {
   /** Passed by `nx add`; nothing is installed here, so versions are never touched. */
   keepExistingVersions?: boolean;
   updatePackageScripts?: boolean;
+  /** The repository's git tags, newest first; read with git when not given. */
+  tags?: string[];
 }
 
-export const VERSION_ACTIONS = 'nx-polyglot/dist/release/version-actions.js';
-export const CHANGELOG_RENDERER = 'nx-polyglot/dist/release/changelog-renderer.js';
-
 /**
- * What `nx add nx-polyglot` runs: registers the plugin in nx.json and, when
- * the workspace has crates or Python packages to release and no release
- * configuration of its own, a fixed release group of them versioned by the
- * plugin's VersionActions. An existing registration or release configuration
- * is left as it is.
+ * What `nx add nx-polyglot` runs: sets the repository up for the plugin,
+ * creating what is missing (nx.json, the root project's release targets, a
+ * project for a web app Nx would not see) and proposing the release shape
+ * the repository already has (version trains, tag pattern, changelog,
+ * registries). What the user has is never replaced; a second run changes
+ * nothing. The report names every file and what was written in it.
  */
-export default async function init(tree: Tree, _options: InitOptions = {}): Promise<() => void> {
-  const nxJson = readNxJson(tree) ?? {};
-  const notes: string[] = [];
-  const plugins = nxJson.plugins ?? [];
-  if (plugins.some((p) => (typeof p === 'string' ? p : p.plugin) === 'nx-polyglot')) {
-    notes.push('nx-polyglot is already registered in nx.json: left as it is.');
-  } else {
-    nxJson.plugins = [...plugins, 'nx-polyglot'];
-    notes.push('Registered nx-polyglot in nx.json.');
+export default async function init(tree: Tree, options: InitOptions = {}): Promise<() => void> {
+  const facts = await readRepositoryFacts(tree);
+  const registries = proposeRegistries(facts.registryFiles);
+  const shape = proposeReleaseShape(facts.projects, options.tags ?? gitTags(tree.root));
+  const nxJsonText = tree.exists('nx.json') ? (tree.read('nx.json', 'utf-8') ?? undefined) : undefined;
+  const merged = readNxJson(tree);
+  const nxJson = planNxJson(nxJsonText, merged, {
+    publish: registries.publish,
+    shape,
+    changelog: { root: facts.changelog, projects: facts.projectChangelogs },
+  });
+
+  const report: string[] = [];
+  const written = (file: string, existed: boolean, what: string[]) =>
+    report.push(`${existed ? 'UPDATED' : 'CREATED'} ${file}: ${what.join('; ')}`);
+  if (nxJson.text !== undefined) {
+    tree.write('nx.json', nxJson.text);
+    written('nx.json', nxJsonText !== undefined, nxJson.added);
   }
-  const candidates = releaseCandidates(tree);
-  if (nxJson.release) {
-    notes.push('nx.json already has a release configuration: left as it is.');
-  } else if (candidates.length > 0) {
-    // a hand-kept Keep a Changelog file stays the user's: Nx would prepend generated entries above it
-    const keepAChangelog = /^## \[unreleased\]/im.test(tree.read('CHANGELOG.md', 'utf-8') ?? '');
-    nxJson.release = {
-      projects: candidates,
-      projectsRelationship: 'fixed',
-      releaseTag: { pattern: 'v{version}' },
-      version: { versionActions: VERSION_ACTIONS },
-      changelog: {
-        // the first release has no earlier tag to start from
-        automaticFromRef: true,
-        workspaceChangelog: keepAChangelog
-          ? { file: false, renderer: CHANGELOG_RENDERER, createRelease: false }
-          : { createRelease: false },
-        projectChangelogs: false,
-      },
-    };
-    notes.push(
-      `Added a fixed release group (${candidates.join(', ')}) versioned by nx-polyglot's VersionActions: \`nx release <version>\`.`,
+
+  const releaseConfigured = merged?.release !== undefined || Object.keys(shape.groups).length > 0;
+  const kept = [...nxJson.kept];
+  if (releaseConfigured) {
+    const read = (f: string) => (tree.exists(f) ? (tree.read(f, 'utf-8') ?? undefined) : undefined);
+    const targets = planRootTargets(
+      { packageJson: read('package.json'), projectJson: read('project.json') },
+      { rootProjectName: facts.rootProjectName, directoryName: basename(tree.root), takenNames: facts.takenNames },
     );
+    if (targets.text !== undefined) {
+      const existed = tree.exists(targets.file);
+      tree.write(targets.file, targets.text);
+      written(targets.file, existed, targets.added);
+    }
+    kept.push(...targets.kept);
   }
-  updateNxJson(tree, nxJson);
+  for (const app of facts.unprojectedWebApps) {
+    const file = join(app.root, 'project.json');
+    // Nx makes a project of a package.json beside a project.json, with its scripts as targets
+    tree.write(file, `${JSON.stringify({ name: app.name }, null, 2)}\n`);
+    written(file, false, [`the web app \`${app.name}\` as a project (its package.json is in no npm workspace)`]);
+  }
+
+  const notes = [
+    ...(report.length ? report : ['nx-polyglot is set up already: nothing was changed.']),
+    ...kept.map((k) => `kept: ${k}`),
+    ...registries.notes.map((n) => `found: ${n}`),
+    ...facts.left.map((l) => `not released: ${l.name} (${l.why})`),
+  ];
   return () => notes.forEach((n) => console.log(redact(n)));
 }
 
-/** `tag:lang:rust` when a crate could be published, `tag:lang:python` when a Python package could. */
-function releaseCandidates(tree: Tree): string[] {
-  const read = (file: string) => {
-    try {
-      return parseToml(tree.read(file, 'utf-8') ?? '', file);
-    } catch {
-      return {}; // the graph reports broken manifests with their file and line
-    }
-  };
-  const crates = glob(tree, ['**/Cargo.toml']).some((f) => {
-    const pkg = read(f).package;
-    return isTable(pkg) && pkg.publish !== false;
-  });
-  const python = glob(tree, ['**/pyproject.toml']).some((f) => {
-    const doc = read(f);
-    const poetry = isTable(doc.tool) && isTable(doc.tool.poetry) ? doc.tool.poetry : undefined;
-    return isTable(doc.project) || (poetry !== undefined && poetry['package-mode'] !== false);
-  });
-  return [...(crates ? ['tag:lang:rust'] : []), ...(python ? ['tag:lang:python'] : [])];
+/** The repository's tags; none outside a git repository (a fresh directory, an in-memory tree). */
+function gitTags(root: string): string[] {
+  try {
+    return execFileSync('git', ['tag', '--list', '--sort=-creatordate'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
 }
