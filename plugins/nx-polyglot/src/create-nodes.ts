@@ -20,7 +20,7 @@ import { crateFileGlobs, excludeNested, nestedRoots } from './project-files';
 import { crateBinaries } from './cargo/crate-binaries';
 import { isPublishable, survivesPublish } from './cargo/publish-plan';
 import { CRATE_INPUT, cargoTargets } from './cargo/cargo-targets';
-import { pythonTargets } from './python/python-targets';
+import { lockFileInputs, pythonTargets } from './python/python-targets';
 
 export const MANIFEST_GLOB = '**/{Cargo.toml,pyproject.toml,package.json,project.json}';
 
@@ -179,6 +179,7 @@ function projectConfiguration(
     options.python,
     options.publish?.python,
     layout.nested(project),
+    lockFileInputs(nxRoot, pkg.lockDirs),
   );
   return {
     name: project.name,

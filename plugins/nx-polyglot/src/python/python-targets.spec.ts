@@ -27,6 +27,7 @@ describe('pythonTargets', () => {
             "!{projectRoot}/dist/**",
             "!{projectRoot}/**/__pycache__/**",
           ],
+          "python-lock": [],
           "python-runtime": [
             {
               "runtime": "python3 -V",
@@ -44,6 +45,7 @@ describe('pythonTargets', () => {
               "polyglot-files",
               "^polyglot-files",
               "python-runtime",
+              "python-lock",
             ],
             "metadata": {
               "description": "poetry build --output dist (sdist + wheel into dist/)",
@@ -86,6 +88,7 @@ describe('pythonTargets', () => {
               "polyglot-files",
               "^polyglot-files",
               "python-runtime",
+              "python-lock",
             ],
             "metadata": {
               "description": "poetry run black --check .",
@@ -127,6 +130,7 @@ describe('pythonTargets', () => {
               "polyglot-files",
               "^polyglot-files",
               "python-runtime",
+              "python-lock",
             ],
             "metadata": {
               "description": "poetry run ruff check .",
@@ -226,6 +230,7 @@ describe('pythonTargets', () => {
               "polyglot-files",
               "^polyglot-files",
               "python-runtime",
+              "python-lock",
             ],
             "metadata": {
               "description": "poetry run pytest",

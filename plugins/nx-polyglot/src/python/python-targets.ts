@@ -1,4 +1,5 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { relative, sep } from 'node:path';
 import { CRATE_INPUT, RELEASE_PUBLISH, definedOnly } from '../cargo/cargo-targets';
 import { PublishOptions, TargetKey, TargetsOptions, resolveTarget } from '../options';
 import type { PythonPackage, PythonTool } from './pyproject';
@@ -7,6 +8,19 @@ import type { PythonPackage, PythonTool } from './pyproject';
 export const PACKAGE_INPUT = CRATE_INPUT;
 /** The interpreter and `PYTHONPATH`: named once per project, not listed in every target (see COMPILE_INPUT). */
 export const PYTHON_RUNTIME_INPUT = 'python-runtime';
+/** The lock files that pin the package's environment: a change there may change what its checks run against. */
+export const PYTHON_LOCK_INPUT = 'python-lock';
+
+/** Every lock file a Python tool reads: uv, Poetry, PDM, PEP 751 (`pylock.toml`, `pylock.<name>.toml`). */
+const LOCK_FILES = ['uv.lock', 'poetry.lock', 'pdm.lock', 'pylock.toml', 'pylock.*.toml'];
+
+/** The lock files of these directories (python-workspaces.ts `lockDirs`) as inputs, relative to the Nx workspace root. */
+export function lockFileInputs(nxRoot: string, lockDirs: readonly string[]): string[] {
+  return lockDirs.flatMap((dir) => {
+    const rel = relative(nxRoot, dir).split(sep).join('/');
+    return LOCK_FILES.map((f) => `{workspaceRoot}/${rel ? `${rel}/` : ''}${f}`);
+  });
+}
 
 /** How to run a program inside the package's environment, per tool. */
 const RUN_IN_ENV: Record<PythonTool, string[]> = {
@@ -51,8 +65,9 @@ export function pythonTargets(
   options: TargetsOptions | undefined,
   publish?: PublishOptions['python'],
   nestedExclusions: string[] = [],
+  lockFiles: string[] = [],
 ): { targets: Record<string, TargetConfiguration>; namedInputs: NonNullable<ProjectConfiguration['namedInputs']> } {
-  const inputs = [PACKAGE_INPUT, `^${PACKAGE_INPUT}`, PYTHON_RUNTIME_INPUT];
+  const inputs = [PACKAGE_INPUT, `^${PACKAGE_INPUT}`, PYTHON_RUNTIME_INPUT, PYTHON_LOCK_INPUT];
   const targets: Record<string, TargetConfiguration> = {};
   for (const key of ['test', 'lint', 'format'] as const) {
     const defaults = defaultCheck(key, pkg.declared);
@@ -77,6 +92,7 @@ export function pythonTargets(
   }
   const namedInputs = {
     [PYTHON_RUNTIME_INPUT]: [{ runtime: 'python3 -V' }, { env: 'PYTHONPATH' }],
+    [PYTHON_LOCK_INPUT]: lockFiles,
     [PACKAGE_INPUT]: [
       '{projectRoot}/**/*',
       '!{projectRoot}/dist/**',

@@ -6,6 +6,15 @@ import { PythonPackage, PyprojectFile } from './pyproject';
 export interface ResolvedPythonPackage extends PythonPackage {
   /** The uv workspace root's pyproject.toml this package is a member of, or null. */
   uvWorkspace: string | null;
+  /**
+   * The directories (absolute) whose lock files pin this package's
+   * environment: a uv member's is its workspace root's uv.lock (uv reads no
+   * other, and a package below a workspace that does not include it has its
+   * own); any other package's, its own directory's and those of the packages
+   * around it (a root project that installs it from a path shares its lock
+   * with it). A lock file that is not there matches nothing.
+   */
+  lockDirs: string[];
 }
 
 /**
@@ -30,7 +39,16 @@ export function resolvePythonPackages(
     const root = workspaceOf(file, roots);
     const tool =
       pkg.tool === 'pep517' && (root !== undefined || hasUvLock(dirname(file.manifestPath))) ? 'uv' : pkg.tool;
-    if (!root || root === file) return [{ ...pkg, tool, uvWorkspace: root ? root.manifestPath : null }];
+    const dir = dirname(file.manifestPath);
+    const lockDirs = root
+      ? [dirname(root.manifestPath)]
+      : [
+          dir,
+          ...files
+            .filter((f) => f.package !== null && f !== file && isWithin(dir, dirname(f.manifestPath)))
+            .map((f) => dirname(f.manifestPath)),
+        ];
+    if (!root || root === file) return [{ ...pkg, tool, uvWorkspace: root ? root.manifestPath : null, lockDirs }];
     const fromRoot = pkg.unlocated
       .filter((dep) => root.uvSources[dep.name] !== undefined)
       .map((dep) => ({
@@ -38,7 +56,15 @@ export function resolvePythonPackages(
         path: root.uvSources[dep.name].path,
         key: `tool.uv.sources.${root.uvSources[dep.name].key} (in ${root.manifestPath})`,
       }));
-    return [{ ...pkg, tool, uvWorkspace: root.manifestPath, pathDependencies: [...pkg.pathDependencies, ...fromRoot] }];
+    return [
+      {
+        ...pkg,
+        tool,
+        uvWorkspace: root.manifestPath,
+        lockDirs,
+        pathDependencies: [...pkg.pathDependencies, ...fromRoot],
+      },
+    ];
   });
 }
 
