@@ -168,6 +168,28 @@ describe('createNodes', () => {
     expect(p['.'].namedInputs?.['python-lock']).not.toContain('{workspaceRoot}/libs/lib/poetry.lock');
   });
 
+  it('gives a maturin package at the root the files maturin packages: its Python source and its crate as cargo packages it', async () => {
+    const p = await projects({
+      'Cargo.toml': crate('fast-thing', 'include = ["/src", "/build.rs"]\n'),
+      'src/lib.rs': '',
+      'pyproject.toml':
+        '[project]\nname = "fast-thing"\nversion = "0.30.0"\ndependencies = []\n\n[dependency-groups]\ndev = ["pytest", "ruff"]\n\n[build-system]\nbuild-backend = "maturin"\n\n[tool.maturin]\npython-source = "python"\n',
+    });
+    const files = p['.'].namedInputs?.['polyglot-files'] ?? [];
+    expect(files).toEqual(
+      expect.arrayContaining([
+        '{projectRoot}/python/**',
+        '{projectRoot}/src',
+        '{projectRoot}/src/**',
+        '{projectRoot}/build.rs',
+      ]),
+    );
+    expect(files).not.toContain('{projectRoot}/**/*');
+    // ruff checks every Python file under the root: its inputs say so
+    expect(p['.'].targets?.lint?.inputs).toContain('python-sources');
+    expect(p['.'].targets?.test?.inputs).not.toContain('python-sources');
+  });
+
   it('leaves the files of nested projects out of a root crate', async () => {
     const p = await projects({
       'Cargo.toml': `${crate('app')}\n[workspace]\nmembers = ["crates/util"]\n`,

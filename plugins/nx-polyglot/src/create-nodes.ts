@@ -180,6 +180,8 @@ function projectConfiguration(
     options.publish?.python,
     layout.nested(project),
     lockFileInputs(nxRoot, pkg.lockDirs),
+    // below the root, the package's directory is its own; at the root, the repository is not
+    project.root === '.' ? pkg.backendFiles : null,
   );
   return {
     name: project.name,
@@ -214,11 +216,19 @@ function mergeSameRoot(a: ProjectConfiguration, b: ProjectConfiguration): Projec
   return {
     ...python,
     tags: [...(python.tags ?? []), ...(cargo.tags ?? [])],
-    // the files of both: the Python package's, and never cargo's target/
+    // the files of both: the Python package's, the crate's where the Python
+    // package's are narrower than its directory (maturin packages the crate as
+    // `cargo package` does), and never cargo's target/
     namedInputs: {
       ...cargo.namedInputs,
       ...python.namedInputs,
-      [CRATE_INPUT]: [...(python.namedInputs?.[CRATE_INPUT] ?? []), '!{projectRoot}/target/**'],
+      [CRATE_INPUT]: [
+        ...(python.namedInputs?.[CRATE_INPUT] ?? []),
+        ...(python.namedInputs?.[CRATE_INPUT]?.includes('{projectRoot}/**/*')
+          ? []
+          : (cargo.namedInputs?.[CRATE_INPUT] ?? []).filter((g) => typeof g === 'string' && !g.startsWith('!'))),
+        '!{projectRoot}/target/**',
+      ],
     },
     targets: { ...cargo.targets, ...python.targets },
     metadata: { ...cargo.metadata, ...python.metadata, technologies: ['python', 'cargo'] },

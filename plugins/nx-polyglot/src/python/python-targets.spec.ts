@@ -14,6 +14,7 @@ const pkg = (over: Partial<PythonPackage> = {}): PythonPackage => ({
   publishable: true,
   unknownDependencies: null,
   maturinManifest: null,
+  backendFiles: null,
   ...over,
 });
 

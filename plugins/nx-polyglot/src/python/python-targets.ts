@@ -11,6 +11,12 @@ export const PYTHON_RUNTIME_INPUT = 'python-runtime';
 /** The lock files that pin the package's environment: a change there may change what its checks run against. */
 export const PYTHON_LOCK_INPUT = 'python-lock';
 
+/**
+ * The Python files under a root package that its linters and formatters read
+ * (they run on `.`), when the package's own files are narrower (package-files.ts).
+ */
+export const PYTHON_SOURCES_INPUT = 'python-sources';
+
 /** Every lock file a Python tool reads: uv, Poetry, PDM, PEP 751 (`pylock.toml`, `pylock.<name>.toml`). */
 const LOCK_FILES = ['uv.lock', 'poetry.lock', 'pdm.lock', 'pylock.toml', 'pylock.*.toml'];
 
@@ -66,6 +72,8 @@ export function pythonTargets(
   publish?: PublishOptions['python'],
   nestedExclusions: string[] = [],
   lockFiles: string[] = [],
+  /** The package's files as its build backend selects them, for a package at the repository root; else null. */
+  ownFiles: string[] | null = null,
 ): { targets: Record<string, TargetConfiguration>; namedInputs: NonNullable<ProjectConfiguration['namedInputs']> } {
   const inputs = [PACKAGE_INPUT, `^${PACKAGE_INPUT}`, PYTHON_RUNTIME_INPUT, PYTHON_LOCK_INPUT];
   const targets: Record<string, TargetConfiguration> = {};
@@ -80,7 +88,7 @@ export function pythonTargets(
     targets[target.name] = {
       executor: 'nx-polyglot:exec',
       cache: true,
-      inputs,
+      inputs: ownFiles && key !== 'test' ? [...inputs, PYTHON_SOURCES_INPUT] : inputs,
       outputs: [],
       options: { cwd: '{projectRoot}', argv },
       metadata: {
@@ -94,11 +102,21 @@ export function pythonTargets(
     [PYTHON_RUNTIME_INPUT]: [{ runtime: 'python3 -V' }, { env: 'PYTHONPATH' }],
     [PYTHON_LOCK_INPUT]: lockFiles,
     [PACKAGE_INPUT]: [
-      '{projectRoot}/**/*',
+      ...(ownFiles ?? ['{projectRoot}/**/*']),
       '!{projectRoot}/dist/**',
       '!{projectRoot}/**/__pycache__/**',
       ...nestedExclusions,
     ],
+    ...(ownFiles
+      ? {
+          [PYTHON_SOURCES_INPUT]: [
+            '{projectRoot}/**/*.py',
+            '{projectRoot}/**/*.pyi',
+            '{projectRoot}/**/*.ipynb',
+            ...nestedExclusions,
+          ],
+        }
+      : {}),
   };
   // Poetry `package-mode = false`, uv `package = false`: never built, never published
   if (!pkg.publishable) return { targets, namedInputs };
