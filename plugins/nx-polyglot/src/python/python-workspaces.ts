@@ -33,6 +33,7 @@ export function resolvePythonPackages(
   hasUvLock: (dir: string) => boolean,
 ): ResolvedPythonPackage[] {
   const roots = files.filter((f) => f.uvWorkspace !== null);
+  const packageDirs = new Set(files.filter((f) => f.package !== null).map((f) => dirname(f.manifestPath)));
   return files.flatMap((file) => {
     const pkg = file.package;
     if (!pkg) return [];
@@ -40,14 +41,7 @@ export function resolvePythonPackages(
     const tool =
       pkg.tool === 'pep517' && (root !== undefined || hasUvLock(dirname(file.manifestPath))) ? 'uv' : pkg.tool;
     const dir = dirname(file.manifestPath);
-    const lockDirs = root
-      ? [dirname(root.manifestPath)]
-      : [
-          dir,
-          ...files
-            .filter((f) => f.package !== null && f !== file && isWithin(dir, dirname(f.manifestPath)))
-            .map((f) => dirname(f.manifestPath)),
-        ];
+    const lockDirs = root ? [dirname(root.manifestPath)] : [dir, ...ancestors(dir).filter((d) => packageDirs.has(d))];
     if (!root || root === file) return [{ ...pkg, tool, uvWorkspace: root ? root.manifestPath : null, lockDirs }];
     const fromRoot = pkg.unlocated
       .filter((dep) => root.uvSources[dep.name] !== undefined)
@@ -85,4 +79,12 @@ function workspaceOf(file: PyprojectFile, roots: PyprojectFile[]): PyprojectFile
 
 function isWithin(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(prefix + sep);
+}
+
+/** Every directory above `dir`, nearest first. */
+function ancestors(dir: string): string[] {
+  const found: string[] = [];
+  // the file system root holds no repository's package
+  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) found.push(d);
+  return found;
 }
