@@ -102,12 +102,19 @@ export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
   const pythonByDir = new Map(python.map((p) => [dirname(p.pkg.manifestPath), p]));
   for (const project of python) {
     for (const dep of project.pkg.pathDependencies) {
-      // `{ workspace = true }`: the member of the same uv workspace with that name
+      // uv refuses a workspace source outside a workspace: a package of that name elsewhere would be a guess
+      if (dep.path === null && project.pkg.uvWorkspace === null) {
+        throw new ManifestError(
+          project.pkg.manifestPath,
+          `references a workspace, but this package is no member of a uv workspace (\`uv lock\` refuses it: "\`${dep.name}\` references a workspace in \`tool.uv.sources\`, but is not a workspace member")`,
+          `Add this package to the \`members\` of the [tool.uv.workspace] that holds \`${dep.name}\`, or point to it with { path = "..." }`,
+          dep.key,
+        );
+      }
+      // `{ workspace = true }`: the member of the same uv workspace with that name, else none (uv refuses it too)
       const target =
         dep.path === null
-          ? (python.find(
-              (p) => normalizeName(p.pkg.name) === dep.name && p.pkg.uvWorkspace === project.pkg.uvWorkspace,
-            ) ?? python.find((p) => normalizeName(p.pkg.name) === dep.name))
+          ? python.find((p) => normalizeName(p.pkg.name) === dep.name && p.pkg.uvWorkspace === project.pkg.uvWorkspace)
           : pythonByDir.get(join(dep.path));
       // a path may also be a wheel, an sdist or a setup.py project: only a path to nothing is an error
       if (!target && dep.path !== null && !existsSync(dep.path)) {

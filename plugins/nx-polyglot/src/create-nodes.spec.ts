@@ -129,6 +129,67 @@ describe('createNodes', () => {
     expect(edges.map((e) => `${e.source} -> ${e.target}`)).toEqual(['app -> core']);
   });
 
+  it("makes the lock file a Python project runs with an input of its checks: a uv member's is its workspace's uv.lock", async () => {
+    const member = (name: string) =>
+      `[project]\nname = "${name}"\nversion = "0.1.0"\ndependencies = []\n\n[dependency-groups]\ndev = ["pytest", "ruff"]\n`;
+    const p = await projects({
+      'pyproject.toml': '[tool.uv.workspace]\nmembers = ["packages/*"]\n',
+      'uv.lock': 'version = 1\n',
+      'packages/core/pyproject.toml': member('core'),
+      // beside the workspace, not in it: its own lock only
+      'tools/cli/pyproject.toml': member('cli'),
+    });
+    /** The file globs a target reads, its named inputs expanded as Nx does. */
+    const files = (project: ProjectConfiguration, target: string): string[] => {
+      const expand = (input: unknown): string[] =>
+        typeof input !== 'string'
+          ? []
+          : project.namedInputs?.[input]
+            ? project.namedInputs[input].flatMap(expand)
+            : [input];
+      return (project.targets?.[target]?.inputs ?? []).flatMap(expand);
+    };
+    for (const target of ['test', 'lint']) {
+      expect(files(p['packages/core'], target)).toContain('{workspaceRoot}/uv.lock');
+      expect(files(p['tools/cli'], target)).not.toContain('{workspaceRoot}/uv.lock');
+      expect(files(p['tools/cli'], target)).toContain('{workspaceRoot}/tools/cli/uv.lock');
+    }
+  });
+
+  it('gives a Python package without a lock of its own the lock of the project around it', async () => {
+    const p = await projects({
+      'pyproject.toml':
+        '[tool.poetry]\nname = "app"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\nlib = { path = "libs/lib", develop = true }\n',
+      'libs/lib/pyproject.toml': '[tool.poetry]\nname = "lib"\nversion = "0.1.0"\n',
+    });
+    expect(p['libs/lib'].namedInputs?.['python-lock']).toEqual(
+      expect.arrayContaining(['{workspaceRoot}/libs/lib/poetry.lock', '{workspaceRoot}/poetry.lock']),
+    );
+    expect(p['.'].namedInputs?.['python-lock']).not.toContain('{workspaceRoot}/libs/lib/poetry.lock');
+  });
+
+  it('gives a maturin package at the root the files maturin packages: its Python source and its crate as cargo packages it', async () => {
+    const p = await projects({
+      'Cargo.toml': crate('fast-thing', 'include = ["/src", "/build.rs"]\n'),
+      'src/lib.rs': '',
+      'pyproject.toml':
+        '[project]\nname = "fast-thing"\nversion = "0.30.0"\ndependencies = []\n\n[dependency-groups]\ndev = ["pytest", "ruff"]\n\n[build-system]\nbuild-backend = "maturin"\n\n[tool.maturin]\npython-source = "python"\n',
+    });
+    const files = p['.'].namedInputs?.['polyglot-files'] ?? [];
+    expect(files).toEqual(
+      expect.arrayContaining([
+        '{projectRoot}/python/**',
+        '{projectRoot}/src',
+        '{projectRoot}/src/**',
+        '{projectRoot}/build.rs',
+      ]),
+    );
+    expect(files).not.toContain('{projectRoot}/**/*');
+    // ruff checks every Python file under the root: its inputs say so
+    expect(p['.'].targets?.lint?.inputs).toContain('python-sources');
+    expect(p['.'].targets?.test?.inputs).not.toContain('python-sources');
+  });
+
   it('leaves the files of nested projects out of a root crate', async () => {
     const p = await projects({
       'Cargo.toml': `${crate('app')}\n[workspace]\nmembers = ["crates/util"]\n`,

@@ -20,7 +20,7 @@ import { crateFileGlobs, excludeNested, nestedRoots } from './project-files';
 import { crateBinaries } from './cargo/crate-binaries';
 import { isPublishable, survivesPublish } from './cargo/publish-plan';
 import { CRATE_INPUT, cargoTargets } from './cargo/cargo-targets';
-import { pythonTargets } from './python/python-targets';
+import { lockFileInputs, pythonTargets } from './python/python-targets';
 
 export const MANIFEST_GLOB = '**/{Cargo.toml,pyproject.toml,package.json,project.json}';
 
@@ -179,6 +179,9 @@ function projectConfiguration(
     options.python,
     options.publish?.python,
     layout.nested(project),
+    lockFileInputs(nxRoot, pkg.lockDirs),
+    // below the root, the package's directory is its own; at the root, the repository is not
+    project.root === '.' ? pkg.backendFiles : null,
   );
   return {
     name: project.name,
@@ -213,11 +216,19 @@ function mergeSameRoot(a: ProjectConfiguration, b: ProjectConfiguration): Projec
   return {
     ...python,
     tags: [...(python.tags ?? []), ...(cargo.tags ?? [])],
-    // the files of both: the Python package's, and never cargo's target/
+    // the files of both: the Python package's, the crate's where the Python
+    // package's are narrower than its directory (maturin packages the crate as
+    // `cargo package` does), and never cargo's target/
     namedInputs: {
       ...cargo.namedInputs,
       ...python.namedInputs,
-      [CRATE_INPUT]: [...(python.namedInputs?.[CRATE_INPUT] ?? []), '!{projectRoot}/target/**'],
+      [CRATE_INPUT]: [
+        ...(python.namedInputs?.[CRATE_INPUT] ?? []),
+        ...(python.namedInputs?.[CRATE_INPUT]?.includes('{projectRoot}/**/*')
+          ? []
+          : (cargo.namedInputs?.[CRATE_INPUT] ?? []).filter((g) => typeof g === 'string' && !g.startsWith('!'))),
+        '!{projectRoot}/target/**',
+      ],
     },
     targets: { ...cargo.targets, ...python.targets },
     metadata: { ...cargo.metadata, ...python.metadata, technologies: ['python', 'cargo'] },

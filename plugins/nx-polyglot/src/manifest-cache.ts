@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
  * Part of every cache key: bump it whenever a parsed model changes shape, so
  * that entries a previous plugin version wrote to disk are never served.
  */
-export const MODEL_VERSION = '6';
+export const MODEL_VERSION = '7';
 
 /**
  * Parsed manifests keyed by path and content hash, in memory and optionally

@@ -1,5 +1,6 @@
 import { basename, dirname, resolve } from 'node:path';
 import { ManifestError, Table, isTable, parseToml } from '../manifest-error';
+import { backendFiles } from './package-files';
 
 /** A dependency on a local directory, the only kind that can be a workspace edge. */
 export interface PythonPathDependency {
@@ -47,6 +48,8 @@ export interface PythonPackage {
   unknownDependencies: string | null;
   /** The Cargo.toml a maturin build compiles (absolute), or null when not built by maturin. */
   maturinManifest: string | null;
+  /** The package's own files as its build backend selects them (package-files.ts), or null: every file of its directory. */
+  backendFiles: string[] | null;
 }
 
 /** What one pyproject.toml says: a package, uv workspace settings, or only tool configuration. */
@@ -218,6 +221,7 @@ function readPackage(doc: Table, file: string, uvSources: Record<string, UvSourc
       ? `${unknown.join(' and ')} ${unknown.length > 1 ? 'are' : 'is'} dynamic: set by the build backend outside this file`
       : null,
     maturinManifest: maturinManifest(doc, dir, file),
+    backendFiles: backendFiles(doc, name),
   };
 }
 

@@ -14,6 +14,7 @@ const pkg = (over: Partial<PythonPackage> = {}): PythonPackage => ({
   publishable: true,
   unknownDependencies: null,
   maturinManifest: null,
+  backendFiles: null,
   ...over,
 });
 
@@ -27,6 +28,7 @@ describe('pythonTargets', () => {
             "!{projectRoot}/dist/**",
             "!{projectRoot}/**/__pycache__/**",
           ],
+          "python-lock": [],
           "python-runtime": [
             {
               "runtime": "python3 -V",
@@ -44,6 +46,7 @@ describe('pythonTargets', () => {
               "polyglot-files",
               "^polyglot-files",
               "python-runtime",
+              "python-lock",
             ],
             "metadata": {
               "description": "poetry build --output dist (sdist + wheel into dist/)",
@@ -86,6 +89,7 @@ describe('pythonTargets', () => {
               "polyglot-files",
               "^polyglot-files",
               "python-runtime",
+              "python-lock",
             ],
             "metadata": {
               "description": "poetry run black --check .",
@@ -127,6 +131,7 @@ describe('pythonTargets', () => {
               "polyglot-files",
               "^polyglot-files",
               "python-runtime",
+              "python-lock",
             ],
             "metadata": {
               "description": "poetry run ruff check .",
@@ -226,6 +231,7 @@ describe('pythonTargets', () => {
               "polyglot-files",
               "^polyglot-files",
               "python-runtime",
+              "python-lock",
             ],
             "metadata": {
               "description": "poetry run pytest",

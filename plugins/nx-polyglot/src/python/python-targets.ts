@@ -1,4 +1,5 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { relative, sep } from 'node:path';
 import { CRATE_INPUT, RELEASE_PUBLISH, definedOnly } from '../cargo/cargo-targets';
 import { PublishOptions, TargetKey, TargetsOptions, resolveTarget } from '../options';
 import type { PythonPackage, PythonTool } from './pyproject';
@@ -7,6 +8,25 @@ import type { PythonPackage, PythonTool } from './pyproject';
 export const PACKAGE_INPUT = CRATE_INPUT;
 /** The interpreter and `PYTHONPATH`: named once per project, not listed in every target (see COMPILE_INPUT). */
 export const PYTHON_RUNTIME_INPUT = 'python-runtime';
+/** The lock files that pin the package's environment: a change there may change what its checks run against. */
+export const PYTHON_LOCK_INPUT = 'python-lock';
+
+/**
+ * The Python files under a root package that its linters and formatters read
+ * (they run on `.`), when the package's own files are narrower (package-files.ts).
+ */
+export const PYTHON_SOURCES_INPUT = 'python-sources';
+
+/** Every lock file a Python tool reads: uv, Poetry, PDM, PEP 751 (`pylock.toml`, `pylock.<name>.toml`). */
+const LOCK_FILES = ['uv.lock', 'poetry.lock', 'pdm.lock', 'pylock.toml', 'pylock.*.toml'];
+
+/** The lock files of these directories (python-workspaces.ts `lockDirs`) as inputs, relative to the Nx workspace root. */
+export function lockFileInputs(nxRoot: string, lockDirs: readonly string[]): string[] {
+  return lockDirs.flatMap((dir) => {
+    const rel = relative(nxRoot, dir).split(sep).join('/');
+    return LOCK_FILES.map((f) => `{workspaceRoot}/${rel ? `${rel}/` : ''}${f}`);
+  });
+}
 
 /** How to run a program inside the package's environment, per tool. */
 const RUN_IN_ENV: Record<PythonTool, string[]> = {
@@ -51,8 +71,11 @@ export function pythonTargets(
   options: TargetsOptions | undefined,
   publish?: PublishOptions['python'],
   nestedExclusions: string[] = [],
+  lockFiles: string[] = [],
+  /** The package's files as its build backend selects them, for a package at the repository root; else null. */
+  ownFiles: string[] | null = null,
 ): { targets: Record<string, TargetConfiguration>; namedInputs: NonNullable<ProjectConfiguration['namedInputs']> } {
-  const inputs = [PACKAGE_INPUT, `^${PACKAGE_INPUT}`, PYTHON_RUNTIME_INPUT];
+  const inputs = [PACKAGE_INPUT, `^${PACKAGE_INPUT}`, PYTHON_RUNTIME_INPUT, PYTHON_LOCK_INPUT];
   const targets: Record<string, TargetConfiguration> = {};
   for (const key of ['test', 'lint', 'format'] as const) {
     const defaults = defaultCheck(key, pkg.declared);
@@ -65,7 +88,7 @@ export function pythonTargets(
     targets[target.name] = {
       executor: 'nx-polyglot:exec',
       cache: true,
-      inputs,
+      inputs: ownFiles && key !== 'test' ? [...inputs, PYTHON_SOURCES_INPUT] : inputs,
       outputs: [],
       options: { cwd: '{projectRoot}', argv },
       metadata: {
@@ -77,12 +100,23 @@ export function pythonTargets(
   }
   const namedInputs = {
     [PYTHON_RUNTIME_INPUT]: [{ runtime: 'python3 -V' }, { env: 'PYTHONPATH' }],
+    [PYTHON_LOCK_INPUT]: lockFiles,
     [PACKAGE_INPUT]: [
-      '{projectRoot}/**/*',
+      ...(ownFiles ?? ['{projectRoot}/**/*']),
       '!{projectRoot}/dist/**',
       '!{projectRoot}/**/__pycache__/**',
       ...nestedExclusions,
     ],
+    ...(ownFiles
+      ? {
+          [PYTHON_SOURCES_INPUT]: [
+            '{projectRoot}/**/*.py',
+            '{projectRoot}/**/*.pyi',
+            '{projectRoot}/**/*.ipynb',
+            ...nestedExclusions,
+          ],
+        }
+      : {}),
   };
   // Poetry `package-mode = false`, uv `package = false`: never built, never published
   if (!pkg.publishable) return { targets, namedInputs };

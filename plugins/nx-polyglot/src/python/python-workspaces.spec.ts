@@ -117,3 +117,39 @@ describe('uv workspaces, spelled out', () => {
     expect(facts.tools['packages/legacy']).toBe('pep517');
   });
 });
+
+describe('workspace sources uv refuses', () => {
+  /** Two uv workspaces, each with a member named x; app is in neither. */
+  const files = {
+    'ws-a/pyproject.toml': '[tool.uv.workspace]\nmembers = ["packages/*"]\n',
+    'ws-a/packages/x/pyproject.toml': pkg('x'),
+    'ws-a/packages/z/pyproject.toml': `${pkg('z', ['w'])}\n[tool.uv.sources]\nw = { workspace = true }\n`,
+    'ws-b/pyproject.toml': '[tool.uv.workspace]\nmembers = ["packages/*"]\n',
+    'ws-b/packages/x/pyproject.toml': pkg('x'),
+    'ws-b/packages/w/pyproject.toml': pkg('w'),
+    'ws-b/packages/y/pyproject.toml': `${pkg('y', ['x'])}\n[tool.uv.sources]\nx = { workspace = true }\n`,
+    'app/pyproject.toml': `${pkg('app', ['x'])}\n[tool.uv.sources]\nx = { workspace = true }\n`,
+  };
+
+  it('a package in no workspace: an error naming file and key, as uv lock refuses it, not an edge to some x', () => {
+    const manifests = workspace(files);
+    expect(() => uvLock(join(root, 'app'))).toThrow(/`x` references a workspace in `tool.uv.sources`/);
+    const projects = loadPolyglotModel(root, manifests).projects;
+    expect(() => polyglotEdges(projects)).toThrow(
+      expect.objectContaining({
+        file: join(root, 'app', 'pyproject.toml'),
+        key: 'tool.uv.sources.x',
+        fix: expect.stringContaining('members'),
+      }),
+    );
+  });
+
+  it('a member: the x of its own workspace, and no edge onto a name only another workspace has (uv refuses it)', () => {
+    const manifests = workspace(files).filter((f) => !f.startsWith('app/'));
+    expect(() => uvLock(join(root, 'ws-a'))).toThrow(/`w` references a workspace/);
+    const projects = loadPolyglotModel(root, manifests).projects;
+    expect(polyglotEdges(projects).map((e) => `${e.source} -> ${e.target}`)).toEqual([
+      'ws-b/packages/y -> ws-b/packages/x',
+    ]);
+  });
+});

@@ -6,6 +6,15 @@ import { PythonPackage, PyprojectFile } from './pyproject';
 export interface ResolvedPythonPackage extends PythonPackage {
   /** The uv workspace root's pyproject.toml this package is a member of, or null. */
   uvWorkspace: string | null;
+  /**
+   * The directories (absolute) whose lock files pin this package's
+   * environment: a uv member's is its workspace root's uv.lock (uv reads no
+   * other, and a package below a workspace that does not include it has its
+   * own); any other package's, its own directory's and those of the packages
+   * around it (a root project that installs it from a path shares its lock
+   * with it). A lock file that is not there matches nothing.
+   */
+  lockDirs: string[];
 }
 
 /**
@@ -24,13 +33,16 @@ export function resolvePythonPackages(
   hasUvLock: (dir: string) => boolean,
 ): ResolvedPythonPackage[] {
   const roots = files.filter((f) => f.uvWorkspace !== null);
+  const packageDirs = new Set(files.filter((f) => f.package !== null).map((f) => dirname(f.manifestPath)));
   return files.flatMap((file) => {
     const pkg = file.package;
     if (!pkg) return [];
     const root = workspaceOf(file, roots);
     const tool =
       pkg.tool === 'pep517' && (root !== undefined || hasUvLock(dirname(file.manifestPath))) ? 'uv' : pkg.tool;
-    if (!root || root === file) return [{ ...pkg, tool, uvWorkspace: root ? root.manifestPath : null }];
+    const dir = dirname(file.manifestPath);
+    const lockDirs = root ? [dirname(root.manifestPath)] : [dir, ...ancestors(dir).filter((d) => packageDirs.has(d))];
+    if (!root || root === file) return [{ ...pkg, tool, uvWorkspace: root ? root.manifestPath : null, lockDirs }];
     const fromRoot = pkg.unlocated
       .filter((dep) => root.uvSources[dep.name] !== undefined)
       .map((dep) => ({
@@ -38,7 +50,15 @@ export function resolvePythonPackages(
         path: root.uvSources[dep.name].path,
         key: `tool.uv.sources.${root.uvSources[dep.name].key} (in ${root.manifestPath})`,
       }));
-    return [{ ...pkg, tool, uvWorkspace: root.manifestPath, pathDependencies: [...pkg.pathDependencies, ...fromRoot] }];
+    return [
+      {
+        ...pkg,
+        tool,
+        uvWorkspace: root.manifestPath,
+        lockDirs,
+        pathDependencies: [...pkg.pathDependencies, ...fromRoot],
+      },
+    ];
   });
 }
 
@@ -59,4 +79,12 @@ function workspaceOf(file: PyprojectFile, roots: PyprojectFile[]): PyprojectFile
 
 function isWithin(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(prefix + sep);
+}
+
+/** Every directory above `dir`, nearest first. */
+function ancestors(dir: string): string[] {
+  const found: string[] = [];
+  // the file system root holds no repository's package
+  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) found.push(d);
+  return found;
 }
