@@ -160,6 +160,11 @@ export class SecretFilter {
     return text.slice(0, text.length - keep);
   }
 
+  /** A whole text with the same secrets hidden, nothing held back (what was read in full). */
+  hideAll(text: string): string {
+    return hide(text, forms(noted.size ? [...new Set([...this.fromEnv, ...noted])] : this.fromEnv));
+  }
+
   /** What was held back, at the end of the stream. */
   end(): string {
     const rest = this.held;

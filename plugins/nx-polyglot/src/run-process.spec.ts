@@ -78,6 +78,15 @@ describe('runProcess', () => {
     expect(r.output).toContain('{"a":"é"}\nnot ended');
   });
 
+  it("keeps the output of both streams in order when a stream's end could begin a secret (and is held back)", async () => {
+    // a token that starts as the stdout text ends: the live filter holds the "d" back until it knows
+    const r = await runProcess('sh', ['-c', "printf 'not ended'; sleep 0.1; echo warn >&2"], {
+      cwd: process.cwd(),
+      env: { CARGO_REGISTRY_TOKEN: 'd7c1e5b0a9f8e7d6c5b4a3' },
+    });
+    expect(r.output).toBe('not endedwarn\n');
+  });
+
   it('ends the processes it started when this process is ended by a signal, then lets the signal end it', async () => {
     const host = Object.assign(new EventEmitter(), { pid: 4242, raised: [] as unknown[][] });
     const fake = Object.assign(host, { kill: (...a: unknown[]) => host.raised.push(a) }) as unknown as ProcessHost;

@@ -54,14 +54,14 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
   const child = spawn(file, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   endWithThisProcess(child);
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
-  // stdout and stderr interleaved as they arrive, as one text
-  let output = '';
+  // stdout and stderr interleaved as they arrive, as one text; its secrets are hidden once it is whole, so
+  // that a stream's held-back end (a possible start of a secret) cannot land after the other stream's text
+  let raw = '';
   const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   // a registry may echo the token it was sent, and the tool print it: hidden before anything sees the output
   const filters = { stdout: new SecretFilter(env), stderr: new SecretFilter(env) };
   let pending = '';
   const onStdout = (text: string) => {
-    output += text;
     if (options.onStdoutLine) {
       const lines = (pending + text).split('\n');
       pending = lines.pop() ?? '';
@@ -70,16 +70,19 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
     options.onOutput?.(text);
   };
   const onStderr = (text: string) => {
-    output += text;
     options.onOutput?.(text);
     options.onStderr?.(text);
   };
   child.stdout.on('data', (chunk: Buffer) => {
-    const text = filters.stdout.write(decoders.stdout.write(chunk));
+    const decoded = decoders.stdout.write(chunk);
+    raw += decoded;
+    const text = filters.stdout.write(decoded);
     if (text) onStdout(text);
   });
   child.stderr.on('data', (chunk: Buffer) => {
-    const text = filters.stderr.write(decoders.stderr.write(chunk));
+    const decoded = decoders.stderr.write(chunk);
+    raw += decoded;
+    const text = filters.stderr.write(decoded);
     if (text) onStderr(text);
   });
   return new Promise((resolve) => {
@@ -87,9 +90,13 @@ export function runProcess(file: string, args: string[], options: RunOptions): P
     child.on('error', (e: NodeJS.ErrnoException) => (spawnError = e));
     // 'close': the process has ended and both pipes are drained
     child.on('close', (code, signal) => {
-      const outTail = filters.stdout.write(decoders.stdout.end()) + filters.stdout.end();
+      const outEnd = decoders.stdout.end();
+      const errEnd = decoders.stderr.end();
+      raw += outEnd + errEnd;
+      const output = filters.stdout.hideAll(raw);
+      const outTail = filters.stdout.write(outEnd) + filters.stdout.end();
       if (outTail) onStdout(outTail);
-      const errTail = filters.stderr.write(decoders.stderr.end()) + filters.stderr.end();
+      const errTail = filters.stderr.write(errEnd) + filters.stderr.end();
       if (errTail) onStderr(errTail);
       if (pending && options.onStdoutLine) options.onStdoutLine(pending);
       if (spawnError && child.pid === undefined) {
