@@ -1,5 +1,5 @@
 import { ManifestError } from '../manifest-error';
-import { RequirementBumpError, bumpRequirement } from './version-requirement';
+import { RequirementBumpError, bumpRequirement } from '../cargo/cargo-requirement';
 import { VersionSite, isRequirement, versionSites } from './version-sites';
 import type { ReleaseManifests } from './version-sites';
 

@@ -3,7 +3,7 @@ import { parseCargoManifest } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces } from '../cargo/cargo-workspace';
 import { parsePyproject } from '../python/pyproject';
 import { ReleaseManifests, versionMismatches } from './version-consistency';
-import { cargoRange } from './version-requirement';
+import { cargoRange } from '../cargo/cargo-requirement';
 
 /** A Micromegas-shaped release group in memory: a Cargo workspace, a Poetry package, a web app. */
 function group(files: Record<string, string>, packageJsonVersion = '0.12.0'): ReleaseManifests {

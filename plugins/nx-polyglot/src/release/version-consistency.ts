@@ -1,5 +1,5 @@
 import { isRequirement, versionSites } from './version-sites';
-import { cargoAdmits } from './version-requirement';
+import { cargoAdmits } from '../cargo/cargo-requirement';
 
 export type { ReleaseManifests } from './version-sites';
 import type { ReleaseManifests } from './version-sites';
