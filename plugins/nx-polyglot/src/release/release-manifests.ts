@@ -4,6 +4,7 @@ import { findMatchingProjects } from 'nx/src/utils/find-matching-projects';
 import { ManifestError } from '../manifest-error';
 import type { CargoManifest } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces } from '../cargo/cargo-workspace';
+import { VersionSpellingError, semverFromPep440 } from '../python/pep440-version';
 import { ManifestSource, diskSource } from './manifest-source';
 import type { ReleaseManifests } from './version-sites';
 
@@ -102,9 +103,20 @@ export function readReleaseManifests(context: ExecutorContext): ReleaseManifests
   return loadReleaseManifests(releaseGroup(context), context.root, diskSource());
 }
 
-/** The release version on disk: the Cargo workspace's, else the first one found. */
+/** The release version on disk, spelt as semver: the Cargo workspace's, else the first one found. */
 export function currentReleaseVersion(m: ReleaseManifests): string | undefined {
   const workspaceVersion = m.cargo.map((c) => c.root.workspace?.package.version).find((v) => typeof v === 'string') as
     string | undefined;
-  return workspaceVersion ?? m.python[0]?.version ?? m.packageJson[0]?.version;
+  return workspaceVersion ?? releaseSpelling(m.python[0]?.version ?? undefined) ?? m.packageJson[0]?.version;
+}
+
+/** A Python package's version as the release group spells it (0.13.0rc0 is 0.13.0-rc.0); one without a counterpart as written. */
+export function releaseSpelling(pep440Version: string | undefined): string | undefined {
+  if (pep440Version === undefined) return undefined;
+  try {
+    return semverFromPep440(pep440Version);
+  } catch (e) {
+    if (e instanceof VersionSpellingError) return pep440Version;
+    throw e;
+  }
 }

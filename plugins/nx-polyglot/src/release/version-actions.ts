@@ -14,7 +14,7 @@ import { recoverBeforeStarting } from './journal-recovery';
 import { VersionEdit, bumpPlan } from './bump-plan';
 import { LockFile, howRegenerated, regenerateLockFiles, releaseLockFiles } from './lock-files';
 import { treeSource } from './manifest-source';
-import { currentReleaseVersion, loadReleaseManifests } from './release-manifests';
+import { currentReleaseVersion, loadReleaseManifests, releaseSpelling } from './release-manifests';
 import { ReleaseManifests, VersionSite, isRequirement, versionSites } from './version-sites';
 
 /**
@@ -128,7 +128,7 @@ export default class PolyglotVersionActions extends VersionActions {
       this.kind === 'cargo'
         ? release.cargo.flatMap((c) => c.workspace.members).find((m) => m.manifestPath === own)?.version
         : this.kind === 'python'
-          ? release.python.find((p) => p.manifestPath === own)?.version
+          ? releaseSpelling(release.python.find((p) => p.manifestPath === own)?.version ?? undefined)
           : release.packageJson.find((p) => p.file === own)?.version;
     return version ? { currentVersion: version, manifestPath: relative(workspaceRoot, own) } : null;
   }
@@ -157,7 +157,8 @@ export default class PolyglotVersionActions extends VersionActions {
       .map((f) => fileVersion(f, distribution))
       .filter((v): v is string => v !== undefined && pep440.valid(v) !== null);
     return {
-      currentVersion: [...new Set(versions)].sort(pep440.rcompare)[0] ?? null,
+      // Nx computes the next version in semver: 0.13.0rc1 is 0.13.0-rc.1
+      currentVersion: releaseSpelling([...new Set(versions)].sort(pep440.rcompare)[0]) ?? null,
       logText: `the simple index of \`${registry}\``,
     };
   }

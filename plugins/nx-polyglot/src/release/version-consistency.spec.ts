@@ -85,6 +85,32 @@ describe('versionMismatches', () => {
     ]);
   });
 
+  it('takes a pre-release spelt by each ecosystem as one version, and requirements that name it as admitting it', () => {
+    const rc = (python: string, requirement: string) =>
+      group(
+        {
+          ...consistent,
+          '/r/rust/Cargo.toml': consistent['/r/rust/Cargo.toml'].replace(/0\.12\.0/g, '0.13.0-rc.0'),
+          '/r/rust/transit/Cargo.toml': consistent['/r/rust/transit/Cargo.toml'].replace('^0.12', requirement),
+          '/r/rust/tracing/Cargo.toml': consistent['/r/rust/tracing/Cargo.toml'].replace('0.12.0', '0.13.0-rc.0'),
+          '/r/python/pyproject.toml': consistent['/r/python/pyproject.toml'].replace(/0\.12\.0/g, python),
+        },
+        '0.13.0-rc.0',
+      );
+    expect(versionMismatches(rc('0.13.0rc0', '^0.13.0-rc.0'), '0.13.0-rc.0')).toEqual([]);
+    expect(versionMismatches(rc('0.13rc0', '=0.13.0-rc.0'), '0.13.0-rc.0')).toEqual([]);
+    expect(versionMismatches(rc('0.13.0rc1', '^0.13'), '0.13.0-rc.0')).toEqual([
+      {
+        file: '/r/rust/transit/Cargo.toml',
+        key: 'dependencies.derive.version',
+        found: '^0.13',
+        expected: 'a requirement admitting 0.13.0-rc.0',
+      },
+      { file: '/r/python/pyproject.toml', key: 'project.version', found: '0.13.0rc1', expected: '0.13.0rc0' },
+      { file: '/r/python/pyproject.toml', key: 'tool.poetry.version', found: '0.13.0rc1', expected: '0.13.0rc0' },
+    ]);
+  });
+
   it('reads Cargo requirements the way Cargo does', () => {
     expect(['0.12.0', '^0.12', '~0.12.1', '=0.12.0', '>=0.12, <0.14', '*'].map(cargoRange)).toEqual([
       '^0.12.0',
