@@ -11,10 +11,11 @@ import { editText } from './apply-edits';
 import { BumpJournal } from './bump-journal';
 import { rollbackFailureText } from './journal-format';
 import { recoverBeforeStarting } from './journal-recovery';
-import { VersionEdit, bumpPlan } from './bump-plan';
+import { VersionEdit, bumpPlan, siteEdit } from './bump-plan';
 import { LockFile, howRegenerated, regenerateLockFiles, releaseLockFiles } from './lock-files';
 import { treeSource } from './manifest-source';
 import { currentReleaseVersion, loadReleaseManifests, releaseSpelling } from './release-manifests';
+import { projectVersionSites, requirementSites } from './project-sites';
 import { ReleaseManifests, VersionSite, isRequirement, versionSites } from './version-sites';
 
 /**
@@ -26,10 +27,11 @@ import { ReleaseManifests, VersionSite, isRequirement, versionSites } from './ve
 let journal: BumpJournal | undefined;
 let recovered = false;
 /**
- * The lock files afterAllProjectsVersioned regenerates: releaseLockFiles of
- * the release group, as `bump` regenerates them, set by the first edit.
+ * The lock files afterAllProjectsVersioned regenerates once for every release
+ * group: the releaseLockFiles of each group that edited a file, as `bump`
+ * regenerates them.
  */
-let plannedLocks: LockFile[] = [];
+const plannedLocks: LockFile[] = [];
 
 function openJournal(from: string, to: string): BumpJournal {
   if (!journal) {
@@ -90,17 +92,31 @@ export default class PolyglotVersionActions extends VersionActions {
     return join(workspaceRoot, this.root, this.validManifestFilenames[0]);
   }
 
-  /** The release group's nodes, as Nx computed the graph for this run (VersionActions gets only its own node). */
-  private groupNodes(): ProjectGraphProjectNode[] {
+  /** Several groups, or one independent group: each project has its own version. */
+  private get independent(): boolean {
+    return this.releaseGroup.projectsRelationship === 'independent';
+  }
+
+  /** The release group's nodes (and `others`, dependencies in other groups), as Nx computed the graph for this run (VersionActions gets only its own node). */
+  private groupNodes(others: string[] = []): ProjectGraphProjectNode[] {
     const { nodes } = readCachedProjectGraph();
-    const names = new Set([...(this.releaseGroup.projects ?? []), this.projectGraphNode.name]);
+    const names = new Set([...(this.releaseGroup.projects ?? []), this.projectGraphNode.name, ...others]);
     return [...names].map((n) => (n === this.projectGraphNode.name ? this.projectGraphNode : nodes[n])).filter(Boolean);
   }
 
   /** The release group's manifests and version sites, read from the Tree (with the edits made so far). */
-  private sites(tree: Tree): { release: ReleaseManifests; sites: VersionSite[] } {
-    const release = loadReleaseManifests(this.groupNodes(), workspaceRoot, treeSource(tree, workspaceRoot));
+  private sites(tree: Tree, others: string[] = []): { release: ReleaseManifests; sites: VersionSite[] } {
+    const release = loadReleaseManifests(this.groupNodes(others), workspaceRoot, treeSource(tree, workspaceRoot));
     return { release, sites: versionSites(release) };
+  }
+
+  /** The crates of an independent group, manifest → project name: a version train among them is refused. */
+  private independentCrates(): { name: string; crates: Map<string, string> } | undefined {
+    if (!this.independent) return undefined;
+    const crates = this.groupNodes()
+      .filter((n) => n.data.metadata?.cargo)
+      .map((n): [string, string] => [join(workspaceRoot, n.data.root, 'Cargo.toml'), n.name]);
+    return { name: this.releaseGroup.name, crates: new Map(crates) };
   }
 
   private apply(tree: Tree, edits: VersionEdit[], release: ReleaseManifests, to: string): string[] {
@@ -109,8 +125,9 @@ export default class PolyglotVersionActions extends VersionActions {
     if (byFile.size > 0) {
       // every file's original bytes are durable before Nx writes the first one: manifests and lock files
       const j = openJournal(currentReleaseVersion(release) ?? '?', to);
-      plannedLocks = releaseLockFiles(release, workspaceRoot);
-      j.record([...byFile.keys(), ...plannedLocks.map((l) => l.file)].map((file) => ({ file })));
+      const locks = releaseLockFiles(release, workspaceRoot);
+      plannedLocks.push(...locks.filter((l) => !plannedLocks.some((p) => p.file === l.file)));
+      j.record([...byFile.keys(), ...locks.map((l) => l.file)].map((file) => ({ file })));
     }
     for (const [file, fileEdits] of byFile) {
       const rel = relative(workspaceRoot, file);
@@ -168,11 +185,14 @@ export default class PolyglotVersionActions extends VersionActions {
     projectGraph: ProjectGraph,
     dependencyProjectName: string,
   ): Promise<{ currentVersion: string | null; dependencyCollection: string | null }> {
-    if (this.kind !== 'cargo') return { currentVersion: null, dependencyCollection: null };
-    const target = join(workspaceRoot, projectGraph.nodes[dependencyProjectName]?.data.root ?? '', 'Cargo.toml');
-    const site = this.sites(tree).sites.find(
-      (s) => s.role === 'path-dependency' && s.owner === this.own && s.target === target,
-    );
+    if (this.kind !== 'cargo' || !projectGraph.nodes[dependencyProjectName]?.data.metadata?.cargo)
+      return { currentVersion: null, dependencyCollection: null };
+    const target = join(workspaceRoot, projectGraph.nodes[dependencyProjectName].data.root, 'Cargo.toml');
+    const { release, sites } = this.sites(tree, [dependencyProjectName]);
+    // its own requirement, else the [workspace.dependencies] entry it inherits
+    const site = requirementSites(release, sites, this.own, target)
+      .sort((a, b) => Number(b.role === 'path-dependency') - Number(a.role === 'path-dependency'))
+      .at(0);
     return {
       currentVersion: site?.value ?? null,
       dependencyCollection: site ? site.path.slice(0, -2).join('.') : null,
@@ -181,12 +201,18 @@ export default class PolyglotVersionActions extends VersionActions {
 
   /**
    * The version itself (the crate's own, or `[workspace.package].version` it
-   * inherits) and every requirement onto it, wherever it is written: its
-   * `[workspace.dependencies]` entry, and the path requirements of crates in
-   * any Cargo root (a standalone crate's onto a workspace crate too).
+   * inherits). In a fixed group, also every requirement onto it, wherever it
+   * is written: its `[workspace.dependencies]` entry, and the path
+   * requirements of crates in any Cargo root (a standalone crate's onto a
+   * workspace crate too). Versioned apart, requirements are its dependents'
+   * (updateProjectDependencies), as Nx's `updateDependents` decides.
    */
   async updateProjectVersion(tree: Tree, newVersion: string): Promise<string[]> {
     const { release, sites } = this.sites(tree);
+    if (this.independent) {
+      const mine = projectVersionSites(release, sites, this.own, this.independentCrates());
+      return this.apply(tree, bumpPlan(release, newVersion, mine), release, newVersion);
+    }
     const own = this.own;
     const workspace = join(workspaceRoot, (this.projectGraphNode.data.metadata?.cargo?.workspace as string) ?? '');
     const mine = sites.filter((s) =>
@@ -195,22 +221,28 @@ export default class PolyglotVersionActions extends VersionActions {
     return this.apply(tree, bumpPlan(release, newVersion, mine), release, newVersion);
   }
 
-  /** Requirements written in this project's own manifest that updateProjectVersion of their crate has not moved yet. */
+  /**
+   * This crate's requirements onto the dependencies Nx bumped (in any group):
+   * in its own manifest, or the `[workspace.dependencies]` entry it inherits,
+   * rewritten only where the new version falls outside them.
+   */
   async updateProjectDependencies(
     tree: Tree,
-    _graph: ProjectGraph,
+    graph: ProjectGraph,
     dependenciesToUpdate: Record<string, string>,
   ): Promise<string[]> {
-    // Nx hands over specifiers (`^0.13.0` with its default prefix); the requirement keeps the author's operator
-    const versions = [
-      ...new Set(Object.values(dependenciesToUpdate).map((v) => semver.valid(v) ?? semver.minVersion(v)?.version ?? v)),
-    ];
-    if (this.kind !== 'cargo' || versions.length === 0) return [];
-    const { release, sites } = this.sites(tree);
-    const own = sites.filter((s) => s.role === 'path-dependency' && s.owner === this.own);
-    // a fixed group moves every dependency to the same version
-    const edits = versions.flatMap((v) => bumpPlan(release, v, own));
-    return this.apply(tree, edits, release, versions[0]);
+    const names = Object.keys(dependenciesToUpdate).filter((n) => graph.nodes[n]?.data.metadata?.cargo);
+    if (this.kind !== 'cargo' || names.length === 0) return [];
+    const { release, sites } = this.sites(tree, names);
+    const edits = names.flatMap((name) => {
+      // Nx hands over specifiers (`^0.13.0` with its default prefix); the requirement keeps the author's operator
+      const version = dependenciesToUpdate[name].replace(/^[~^=]/, '');
+      const target = join(workspaceRoot, graph.nodes[name].data.root, 'Cargo.toml');
+      return requirementSites(release, sites, this.own, target)
+        .map((site) => siteEdit(site, version))
+        .filter((e): e is VersionEdit => e !== undefined);
+    });
+    return this.apply(tree, edits, release, edits[0]?.to ?? '?');
   }
 }
 
