@@ -1,6 +1,7 @@
 import { execa } from 'execa';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureWorkspace, nxIn } from './fixture-workspace';
 
@@ -13,7 +14,11 @@ import { fixtureWorkspace, nxIn } from './fixture-workspace';
 const crate = (name: string, deps = '') =>
   `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2021"\n${deps ? `\n[dependencies]\n${deps}` : ''}`;
 const FILES: Record<string, string> = {
-  'package.json': JSON.stringify({ name: 'groups', private: true }),
+  'package.json': JSON.stringify({
+    name: 'groups',
+    private: true,
+    nx: { targets: { 'version-check': { executor: 'nx-polyglot:version-check', cache: false } } },
+  }),
   'nx.json': JSON.stringify({
     plugins: ['nx-polyglot'],
     release: {
@@ -48,6 +53,7 @@ describe('nx release version with an independent group of crates beside a fixed 
   const version = (...args: string[]) =>
     nxIn(root, ['release', 'version', ...args, '--git-commit=false', '--git-tag=false', '--stage-changes=false']);
   const text = (file: string) => readFileSync(join(root, file), 'utf8');
+  const versionCheck = () => nxIn(root, ['run', 'groups:version-check']);
   const changed = async () => (await git('diff', '--name-only')).split('\n').filter(Boolean).sort();
   /** Cargo's own word that manifests and Cargo.lock agree. */
   const cargoLocked = () =>
@@ -78,6 +84,12 @@ describe('nx release version with an independent group of crates beside a fixed 
     expect(await changed()).toEqual(['rust/Cargo.lock', 'rust/a/Cargo.toml', 'rust/b/Cargo.toml', 'rust/c/Cargo.toml']);
     const locked = await cargoLocked();
     expect(locked.exitCode, locked.all).toBe(0);
+    // versioned apart, the check asks each group its own question
+    const check = await versionCheck();
+    expect(check.exitCode, check.all).toBe(0);
+    expect(stripVTControlCharacters(check.all)).toMatch(
+      /The 2 release group\(s\) and their 1 lock file\(s\) agree \(crates: each project's own version, every requirement admitting it; python: 0\.1\.0\)/,
+    );
     await git('checkout', '--', '.');
   });
 
@@ -91,6 +103,14 @@ describe('nx release version with an independent group of crates beside a fixed 
     for (const c of ['a', 'c']) expect(text(`rust/${c}/Cargo.toml`)).toMatch(/^version = "0\.1\.1-rc\.0"$/m);
     expect((await cargoLocked()).exitCode).toBe(0);
     await git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-am', 'rc');
+    // a requirement that does not name the pre-release does not admit it, for cargo and for the check
+    writeFileSync(join(root, 'rust/Cargo.toml'), FILES['rust/Cargo.toml']);
+    const check = await versionCheck();
+    expect(check.exitCode).not.toBe(0);
+    expect(stripVTControlCharacters(check.all)).toMatch(
+      /rust\/Cargo\.toml +workspace\.dependencies\.b\.version +0\.1 +a requirement admitting 0\.1\.1-rc\.0/,
+    );
+    await git('checkout', '--', '.');
 
     const stable = await version('patch');
     expect(stable.exitCode, stable.all).toBe(0);

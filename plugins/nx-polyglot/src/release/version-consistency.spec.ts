@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCargoManifest } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces } from '../cargo/cargo-workspace';
 import { parsePyproject } from '../python/pyproject';
-import { ReleaseManifests, versionMismatches } from './version-consistency';
+import { ReleaseManifests, groupSites, requirementMismatches, versionMismatches } from './version-consistency';
 import { cargoRange } from '../cargo/cargo-requirement';
 
 /** A Micromegas-shaped release group in memory: a Cargo workspace, a Poetry package, a web app. */
@@ -119,6 +119,64 @@ describe('versionMismatches', () => {
       '0.12.0',
       '>=0.12 <0.14',
       '*',
+    ]);
+  });
+});
+
+describe('several release groups in one Cargo workspace', () => {
+  // transit and tracing versioned apart (independent), derive in a fixed group with the Python package
+  const apart = group(
+    {
+      ...consistent,
+      '/r/rust/transit/Cargo.toml': consistent['/r/rust/transit/Cargo.toml'].replace(
+        'version.workspace = true',
+        'version = "0.14.2"',
+      ),
+      '/r/rust/Cargo.toml': consistent['/r/rust/Cargo.toml'].replace('version = "0.12.0" }', 'version = "0.14" }'),
+    },
+    '0.12.0',
+  );
+  const independent = new Set(['/r/rust/transit/Cargo.toml', '/r/rust/tracing/Cargo.toml']);
+
+  it('takes only a group’s own versions and the requirements onto its crates', () => {
+    expect(groupSites(apart, independent).map((s) => `${s.file} ${s.key}`)).toEqual([
+      '/r/rust/Cargo.toml workspace.dependencies.transit.version',
+      '/r/rust/transit/Cargo.toml package.version',
+      '/r/rust/tracing/Cargo.toml package.version',
+      '/r/python/pyproject.toml project.version',
+      '/r/python/pyproject.toml tool.poetry.version',
+      '/r/web/package.json version',
+    ]);
+    // derive inherits the workspace version: its fixed group owns it, and the requirement onto it
+    expect(groupSites(apart, new Set(['/r/rust/transit/derive/Cargo.toml'])).map((s) => s.key)).toEqual([
+      'workspace.package.version',
+      'dependencies.derive.version',
+      'project.version',
+      'tool.poetry.version',
+      'version',
+    ]);
+  });
+
+  it('needs, versioned apart, only requirements admitting each crate’s own version', () => {
+    expect(requirementMismatches(apart, groupSites(apart, independent))).toEqual([]);
+    expect(requirementMismatches(apart)).toEqual([]);
+    const broken = group(
+      {
+        ...consistent,
+        '/r/rust/transit/Cargo.toml': consistent['/r/rust/transit/Cargo.toml'].replace(
+          'version.workspace = true',
+          'version = "0.14.2"',
+        ),
+      },
+      '0.12.0',
+    );
+    expect(requirementMismatches(broken, groupSites(broken, independent))).toEqual([
+      {
+        file: '/r/rust/Cargo.toml',
+        key: 'workspace.dependencies.transit.version',
+        found: '0.12.0',
+        expected: 'a requirement admitting 0.14.2',
+      },
     ]);
   });
 });
