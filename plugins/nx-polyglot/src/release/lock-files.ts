@@ -3,6 +3,7 @@ import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { dirname, join, relative } from 'node:path';
 import { minimatch } from 'minimatch';
 import { ProcessResult, runProcess } from '../run-process';
+import { readPyproject } from '../python/pyproject';
 import { writeFileDurably } from './durable-write';
 import type { ReleaseManifests } from './version-sites';
 
@@ -49,7 +50,8 @@ function isNpmWorkspaceMember(root: string, dir: string): boolean {
 /**
  * The lock files a bump regenerates, the same for `bump` and `nx release
  * version`: Cargo.lock beside each Cargo root of the release group (a
- * standalone crate's own too), the root package-lock.json when there are npm
+ * standalone crate's own too), the uv.lock of each uv project or workspace
+ * holding a Python package, the root package-lock.json when there are npm
  * packages, and a web app's own package-lock.json when it is no npm
  * workspace member (npm would otherwise update the root lock instead).
  */
@@ -74,7 +76,29 @@ export function releaseLockFiles(m: ReleaseManifests, root: string): LockFile[] 
     if (dir !== root && existsSync(lock) && !isNpmWorkspaceMember(root, dir))
       locks.push({ file: lock, command: [], cwd: dir, inPlace: 'own-version' });
   }
+  for (const { manifestPath } of m.python) {
+    const dir = uvProjectOf(dirname(manifestPath), root);
+    const lock = dir === undefined ? undefined : join(dir, 'uv.lock');
+    if (dir !== undefined && lock !== undefined && !locks.some((l) => l.file === lock))
+      locks.push({ file: lock, command: ['uv', 'lock', '--offline'], online: ['uv', 'lock'], cwd: dir });
+  }
   return locks;
+}
+
+/**
+ * The directory of the uv.lock that records a Python package's version: its
+ * own (a uv project), or the nearest `[tool.uv.workspace]` root's above it
+ * (uv records every member's version there), within the repository.
+ */
+function uvProjectOf(dir: string, root: string): string | undefined {
+  if (existsSync(join(dir, 'uv.lock'))) return dir;
+  for (let d = dirname(dir); d.startsWith(root) && d !== dirname(d); d = dirname(d)) {
+    const pyproject = join(d, 'pyproject.toml');
+    if (!existsSync(pyproject)) continue;
+    if (readPyproject(readFileSync(pyproject, 'utf8'), pyproject).uvWorkspace === null) continue;
+    return existsSync(join(d, 'uv.lock')) ? d : undefined;
+  }
+  return undefined;
 }
 
 /** Why a lock file could not be regenerated: the command that failed and what it said. */
@@ -84,8 +108,8 @@ export interface LockFailure {
   result: ProcessResult;
 }
 
-/** cargo says `--offline` in every error that the network could have avoided (an index or crate not cached). */
-const OFFLINE_FAILURE = /--offline|offline mode/;
+/** cargo says `--offline` in every error that the network could have avoided (an index or crate not cached); uv, that the network was disabled. */
+const OFFLINE_FAILURE = /--offline|offline mode|network was disabled/;
 
 /**
  * Regenerates each lock file in turn and stops at the first that fails.
@@ -116,7 +140,7 @@ export async function regenerateLockFiles(
     let result = await run(lock, command);
     if (result.exitCode !== 0 && !result.signal && lock.online && OFFLINE_FAILURE.test(result.output)) {
       hooks.say?.(
-        `\`${lock.command.join(' ')}\` could not work offline (cargo's index has not cached every crate): retrying with \`${lock.online.join(' ')}\`.`,
+        `\`${lock.command.join(' ')}\` could not work offline (its cache lacks a package): retrying with \`${lock.online.join(' ')}\`.`,
       );
       command = lock.online;
       result = await run(lock, command);
