@@ -17,7 +17,12 @@ const FILES: Record<string, string> = {
   'package.json': JSON.stringify({
     name: 'groups',
     private: true,
-    nx: { targets: { 'version-check': { executor: 'nx-polyglot:version-check', cache: false } } },
+    nx: {
+      targets: {
+        'version-check': { executor: 'nx-polyglot:version-check', cache: false },
+        bump: { executor: 'nx-polyglot:bump', cache: false },
+      },
+    },
   }),
   'nx.json': JSON.stringify({
     plugins: ['nx-polyglot'],
@@ -91,6 +96,15 @@ describe('nx release version with an independent group of crates beside a fixed 
       /The 2 release group\(s\) and their 1 lock file\(s\) agree \(crates: each project's own version, every requirement admitting it; python: 0\.1\.0\)/,
     );
     await git('checkout', '--', '.');
+  });
+
+  it('the lockstep bump target refuses several groups, pointing at nx release version, and changes nothing', async () => {
+    const bump = await nxIn(root, ['run', 'groups:bump', '--to=0.3.0']);
+    expect(bump.exitCode).not.toBe(0);
+    expect(stripVTControlCharacters(bump.all)).toMatch(
+      /bump: moves one release group in lockstep, and nx\.json has 2 release groups: run `nx release version` \(with --groups or --projects\) instead; nothing was changed\./,
+    );
+    expect(await git('status', '--porcelain')).toBe('');
   });
 
   it('a pre-release gives the crates `-rc.0` and the Python package `rc0`, requirements name it, and `patch` promotes all to stable', async () => {
