@@ -1,6 +1,6 @@
 import semver from 'semver';
 import { ManifestError } from '../manifest-error';
-import { cargoAdmits, cargoRange } from '../release/version-requirement';
+import { cargoAdmits, cargoRange } from './cargo-requirement';
 import type { CargoDependency, CargoPackage, CargoWorkspace } from './cargo-workspace';
 import { survivesPublish } from './publish-plan';
 import type { IndexEntry } from './sparse-index';

@@ -23,7 +23,7 @@ import {
   regenerateLockFiles,
   releaseLockFiles,
 } from '../release/lock-files';
-import { currentReleaseVersion, readReleaseManifests } from '../release/release-manifests';
+import { currentReleaseVersion, readReleaseManifests, releaseGroups } from '../release/release-manifests';
 import { versionMismatches } from '../release/version-consistency';
 import { redact } from '../known-secrets';
 
@@ -57,6 +57,11 @@ export default async function bump(options: BumpOptions, context: ExecutorContex
   const blocked = recoverBeforeStarting(context.root, out, 'bump');
   if (blocked) return fail(blocked);
 
+  const groups = releaseGroups(context);
+  if (groups.length > 1 || groups[0]?.relationship === 'independent')
+    return fail(
+      `bump: moves one release group in lockstep, and nx.json has ${groups.length > 1 ? `${groups.length} release groups` : 'an independent release group'}: run \`nx release version\` (with --groups or --projects) instead; nothing was changed.`,
+    );
   const manifests = readReleaseManifests(context);
   const current = currentReleaseVersion(manifests);
   if (!current) return fail('bump: the release group has no version to start from.');

@@ -18,9 +18,9 @@ const files: Record<string, string> = {
     '[project]\nname = "micromegas"\nversion = "0.12.0"\n\n[tool.poetry]\nversion = "0.12.0"\n',
 };
 
-function group(): ReleaseManifests {
+function group(files_ = files): ReleaseManifests {
   const manifests = new Map(
-    Object.entries(files)
+    Object.entries(files_)
       .filter(([f]) => f.endsWith('Cargo.toml'))
       .map(([f, t]) => [f, parseCargoManifest(t, f)]),
   );
@@ -30,7 +30,7 @@ function group(): ReleaseManifests {
   });
   return {
     cargo: [{ workspace, root: manifests.get('/r/rust/Cargo.toml')!, manifests }],
-    python: [parsePyproject(files['/r/python/pyproject.toml'], '/r/python/pyproject.toml')],
+    python: [parsePyproject(files_['/r/python/pyproject.toml'], '/r/python/pyproject.toml')],
     packageJson: [{ file: '/r/web/package.json', version: '0.12.0' }],
   };
 }
@@ -55,6 +55,38 @@ describe('bumpPlan', () => {
       { file: '/r/python/pyproject.toml', path: ['project', 'version'], from: '0.12.0', to: '0.13.0' },
       { file: '/r/python/pyproject.toml', path: ['tool', 'poetry', 'version'], from: '0.12.0', to: '0.13.0' },
       { file: '/r/web/package.json', path: ['version'], from: '0.12.0', to: '0.13.0' },
+    ]);
+  });
+
+  it('gives a pre-release its own spelling in each ecosystem, and promotes it to the stable release', () => {
+    const rc = (edits: ReturnType<typeof bumpPlan>) => edits.map((e) => `${e.path.join('.')} ${e.from} -> ${e.to}`);
+    expect(rc(bumpPlan(group(), '0.13.0-rc.0'))).toEqual([
+      'workspace.package.version 0.12.0 -> 0.13.0-rc.0',
+      // cargo selects a pre-release only through a requirement that names it
+      'workspace.dependencies.transit.version 0.12.0 -> 0.13.0-rc.0',
+      'target.cfg(unix).dependencies.derive.version ^0.12 -> ^0.13.0-rc.0',
+      'package.version 0.12.0 -> 0.13.0-rc.0',
+      'project.version 0.12.0 -> 0.13.0rc0',
+      'tool.poetry.version 0.12.0 -> 0.13.0rc0',
+      'version 0.12.0 -> 0.13.0-rc.0',
+    ]);
+    // the files as the pre-release left them
+    const released = Object.fromEntries(
+      Object.entries(files).map(([f, text]) => [
+        f,
+        f.includes('python')
+          ? text.replace(/"0\.12\.0"/g, '"0.13.0rc0"')
+          : text.replace(/"0\.12\.0"/g, '"0.13.0-rc.0"').replace('"^0.12"', '"^0.13.0-rc.0"'),
+      ]),
+    );
+    expect(rc(bumpPlan(group(released), '0.13.0'))).toEqual([
+      'workspace.package.version 0.13.0-rc.0 -> 0.13.0',
+      'workspace.dependencies.transit.version 0.13.0-rc.0 -> 0.13.0',
+      'target.cfg(unix).dependencies.derive.version ^0.13.0-rc.0 -> ^0.13.0',
+      'package.version 0.13.0-rc.0 -> 0.13.0',
+      'project.version 0.13.0rc0 -> 0.13.0',
+      'tool.poetry.version 0.13.0rc0 -> 0.13.0',
+      'version 0.12.0 -> 0.13.0',
     ]);
   });
 

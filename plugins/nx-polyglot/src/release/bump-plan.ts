@@ -1,5 +1,6 @@
 import { ManifestError } from '../manifest-error';
-import { RequirementBumpError, bumpRequirement } from './version-requirement';
+import { VersionSpellingError, isReleaseVersion, pep440FromSemver } from '../python/pep440-version';
+import { RequirementBumpError, bumpRequirement } from '../cargo/cargo-requirement';
 import { VersionSite, isRequirement, versionSites } from './version-sites';
 import type { ReleaseManifests } from './version-sites';
 
@@ -22,6 +23,16 @@ export function siteEdit(site: VersionSite, newVersion: string): VersionEdit | u
       to = bumpRequirement(site.value, newVersion);
     } catch (e) {
       if (e instanceof RequirementBumpError) throw new ManifestError(site.file, e.problem, e.fix, site.path.join('.'));
+      throw e;
+    }
+  } else if (site.role === 'pyproject-version') {
+    // a Python package spells the release version as PEP 440 does: 0.13.0-rc.0 is 0.13.0rc0
+    if (isReleaseVersion(site.value, newVersion)) return undefined;
+    try {
+      to = pep440FromSemver(newVersion);
+    } catch (e) {
+      if (e instanceof VersionSpellingError)
+        throw new ManifestError(site.file, `cannot take the release version: ${e.message}`, e.fix, site.path.join('.'));
       throw e;
     }
   }

@@ -113,6 +113,44 @@ describe('lockMismatches across Cargo roots', () => {
   });
 });
 
+describe('uv.lock', () => {
+  // a uv workspace (root package + member) and a Poetry package with no uv.lock
+  const uvWorkspace = () => {
+    write(
+      'py/pyproject.toml',
+      '[project]\nname = "root"\nversion = "0.1.0"\nrequires-python = ">=3.9"\ndependencies = ["core>=0.1,<0.2"]\n\n[tool.uv.workspace]\nmembers = ["pkgs/*"]\n\n[tool.uv.sources]\ncore = { workspace = true }\n',
+    );
+    write(
+      'py/pkgs/core/pyproject.toml',
+      '[project]\nname = "core"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+    );
+    write('py/pkgs/core/src/core/__init__.py', '');
+    write('poetry/pyproject.toml', '[tool.poetry]\nname = "p"\nversion = "0.1.0"\n');
+  };
+  const python = (files: string[]): ReleaseManifests =>
+    ({ cargo: [], packageJson: [], python: files.map((f) => ({ manifestPath: join(root, f) })) }) as never;
+
+  it("is the uv workspace's lock for a member and the root alike, once; a package outside uv has none", async () => {
+    uvWorkspace();
+    const { execa } = await import('execa');
+    await execa('uv', ['lock', '--offline'], { cwd: join(root, 'py') });
+    const locks = releaseLockFiles(
+      python(['py/pkgs/core/pyproject.toml', 'py/pyproject.toml', 'poetry/pyproject.toml']),
+      root,
+    );
+    expect(locks.map((l) => [l.file.slice(root.length + 1), l.command.join(' '), l.online?.join(' ')])).toEqual([
+      ['py/uv.lock', 'uv lock --offline', 'uv lock'],
+    ]);
+    // a member's new version is what uv records, with no network and no cache of other packages
+    write(
+      'py/pkgs/core/pyproject.toml',
+      readFileSync(join(root, 'py/pkgs/core/pyproject.toml'), 'utf8').replace('0.1.0', '0.2.0'),
+    );
+    expect(await regenerateLockFiles(locks)).toBeUndefined();
+    expect(readFileSync(join(root, 'py/uv.lock'), 'utf8')).toMatch(/name = "core"\nversion = "0.2.0"/);
+  });
+});
+
 describe('regenerateLockFiles', () => {
   /** A stand-in tool that fails as cargo does offline with a cold index, and works online. */
   function tool(): string {

@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { minimatch } from 'minimatch';
 import { withLocalVersions } from '../cargo/cargo-lock-versions';
 import { ProcessResult, runProcess } from '../run-process';
+import { readPyproject } from '../python/pyproject';
 import { writeFileDurably } from './durable-write';
 import type { ReleaseManifests } from './version-sites';
 
@@ -50,7 +51,8 @@ function isNpmWorkspaceMember(root: string, dir: string): boolean {
 /**
  * The lock files a bump regenerates, the same for `bump` and `nx release
  * version`: Cargo.lock beside each Cargo root of the release group (a
- * standalone crate's own too), the root package-lock.json when there are npm
+ * standalone crate's own too), the uv.lock of each uv project or workspace
+ * holding a Python package, the root package-lock.json when there are npm
  * packages, and a web app's own package-lock.json when it is no npm
  * workspace member (npm would otherwise update the root lock instead).
  */
@@ -75,7 +77,29 @@ export function releaseLockFiles(m: ReleaseManifests, root: string): LockFile[] 
     if (dir !== root && existsSync(lock) && !isNpmWorkspaceMember(root, dir))
       locks.push({ file: lock, command: [], cwd: dir, inPlace: 'own-version' });
   }
+  for (const { manifestPath } of m.python) {
+    const dir = uvProjectOf(dirname(manifestPath), root);
+    const lock = dir === undefined ? undefined : join(dir, 'uv.lock');
+    if (dir !== undefined && lock !== undefined && !locks.some((l) => l.file === lock))
+      locks.push({ file: lock, command: ['uv', 'lock', '--offline'], online: ['uv', 'lock'], cwd: dir });
+  }
   return locks;
+}
+
+/**
+ * The directory of the uv.lock that records a Python package's version: its
+ * own (a uv project), or the nearest `[tool.uv.workspace]` root's above it
+ * (uv records every member's version there), within the repository.
+ */
+function uvProjectOf(dir: string, root: string): string | undefined {
+  if (existsSync(join(dir, 'uv.lock'))) return dir;
+  for (let d = dirname(dir); d.startsWith(root) && d !== dirname(d); d = dirname(d)) {
+    const pyproject = join(d, 'pyproject.toml');
+    if (!existsSync(pyproject)) continue;
+    if (readPyproject(readFileSync(pyproject, 'utf8'), pyproject).uvWorkspace === null) continue;
+    return existsSync(join(d, 'uv.lock')) ? d : undefined;
+  }
+  return undefined;
 }
 
 /** Why a lock file could not be regenerated: the command that failed and what it said. */
@@ -85,8 +109,8 @@ export interface LockFailure {
   result: ProcessResult;
 }
 
-/** cargo says `--offline` in every error that the network could have avoided (an index or crate not cached). */
-const OFFLINE_FAILURE = /--offline|offline mode/;
+/** cargo says `--offline` in every error that the network could have avoided (an index or crate not cached); uv, that the network was disabled. */
+const OFFLINE_FAILURE = /--offline|offline mode|network was disabled/;
 
 /** Sets JSON strings at the given paths, keeping every other byte (paths that hold no string are skipped). */
 function setJsonStrings(text: string, values: Array<[path: string[], value: string]>): string {
@@ -128,6 +152,7 @@ export function expectedLockText(lock: LockFile, release: ReleaseManifests): Buf
       }
     return Buffer.from(withLocalVersions(text, versions));
   }
+  if (lock.command[0] !== 'npm') return undefined; // uv.lock: no expectation yet, so a changed one is left alone
   const values: Array<[string[], string]> = [];
   for (const { file, version } of release.packageJson) {
     if (!version) continue;
@@ -171,7 +196,7 @@ export async function regenerateLockFiles(
     let result = await run(lock, command);
     if (result.exitCode !== 0 && !result.signal && lock.online && OFFLINE_FAILURE.test(result.output)) {
       hooks.say?.(
-        `\`${lock.command.join(' ')}\` could not work offline (cargo's index has not cached every crate): retrying with \`${lock.online.join(' ')}\`.`,
+        `\`${lock.command.join(' ')}\` could not work offline (its cache lacks a package): retrying with \`${lock.online.join(' ')}\`.`,
       );
       command = lock.online;
       result = await run(lock, command);

@@ -4,33 +4,48 @@ import { findMatchingProjects } from 'nx/src/utils/find-matching-projects';
 import { ManifestError } from '../manifest-error';
 import type { CargoManifest } from '../cargo/cargo-manifest';
 import { loadCargoWorkspaces } from '../cargo/cargo-workspace';
+import { VersionSpellingError, semverFromPep440 } from '../python/pep440-version';
 import { ManifestSource, diskSource } from './manifest-source';
 import type { ReleaseManifests } from './version-sites';
 
+/** One release group of nx.json, with the projects Nx's matcher gives it. */
+export interface ReleaseGroupProjects {
+  /** `release.groups` key, or `__default__` for `release.projects`. */
+  name: string;
+  relationship: 'fixed' | 'independent';
+  nodes: ProjectGraphProjectNode[];
+}
+
 /**
- * The projects nx release would version: nx.json `release.projects`, or the
- * union of `release.groups.*.projects` (all projects when neither is set),
- * matched by Nx's own project matcher (names, globs, `tag:`, directories, `!`
- * exclusions). An entry that matches no project is an error: a release group
- * silently missing its web app would pass the version check.
+ * The release groups nx release would version: each of nx.json
+ * `release.groups`, or one group of `release.projects` (all projects when
+ * neither is set), matched by Nx's own project matcher (names, globs, `tag:`,
+ * directories, `!` exclusions), with its `projectsRelationship` (the
+ * top-level one by default, `fixed` unless said). An entry that matches no
+ * project is an error: a release group silently missing its web app would
+ * pass the version check.
  */
-export function releaseGroup(context: ExecutorContext): ProjectGraphProjectNode[] {
+export function releaseGroups(context: ExecutorContext): ReleaseGroupProjects[] {
   const release = context.nxJsonConfiguration.release;
+  const fallback = release?.projectsRelationship ?? 'fixed';
   const groups = Object.entries(release?.groups ?? {});
-  const patternSets: Array<{ key: string; patterns: string[] }> = groups.length
+  const patternSets = groups.length
     ? groups.map(([name, g]) => ({
+        name,
+        relationship: g.projectsRelationship ?? fallback,
         key: `release.groups.${name}.projects`,
         patterns: ([] as string[]).concat(g.projects),
       }))
     : [
         {
+          name: '__default__',
+          relationship: fallback,
           key: 'release.projects',
           patterns: ([] as string[]).concat((release?.projects as string | string[] | undefined) ?? ['*']),
         },
       ];
   const nodes = context.projectGraph.nodes;
-  const names = new Set<string>();
-  for (const { key, patterns } of patternSets) {
+  return patternSets.map(({ name, relationship, key, patterns }) => {
     for (const pattern of patterns) {
       if (!pattern.startsWith('!') && findMatchingProjects([pattern], nodes).length === 0) {
         throw new ManifestError(
@@ -41,9 +56,14 @@ export function releaseGroup(context: ExecutorContext): ProjectGraphProjectNode[
         );
       }
     }
-    findMatchingProjects([...patterns], nodes).forEach((n) => names.add(n));
-  }
-  return [...names].map((n) => nodes[n]);
+    return { name, relationship, nodes: findMatchingProjects([...patterns], nodes).map((n) => nodes[n]) };
+  });
+}
+
+/** The projects of every release group (see releaseGroups). */
+export function releaseGroup(context: ExecutorContext): ProjectGraphProjectNode[] {
+  const byName = new Map(releaseGroups(context).flatMap((g) => g.nodes.map((n): [string, typeof n] => [n.name, n])));
+  return [...byName.values()];
 }
 
 /**
@@ -102,9 +122,20 @@ export function readReleaseManifests(context: ExecutorContext): ReleaseManifests
   return loadReleaseManifests(releaseGroup(context), context.root, diskSource());
 }
 
-/** The release version on disk: the Cargo workspace's, else the first one found. */
+/** The release version on disk, spelt as semver: the Cargo workspace's, else the first one found. */
 export function currentReleaseVersion(m: ReleaseManifests): string | undefined {
   const workspaceVersion = m.cargo.map((c) => c.root.workspace?.package.version).find((v) => typeof v === 'string') as
     string | undefined;
-  return workspaceVersion ?? m.python[0]?.version ?? m.packageJson[0]?.version;
+  return workspaceVersion ?? releaseSpelling(m.python[0]?.version ?? undefined) ?? m.packageJson[0]?.version;
+}
+
+/** A Python package's version as the release group spells it (0.13.0rc0 is 0.13.0-rc.0); one without a counterpart as written. */
+export function releaseSpelling(pep440Version: string | undefined): string | undefined {
+  if (pep440Version === undefined) return undefined;
+  try {
+    return semverFromPep440(pep440Version);
+  } catch (e) {
+    if (e instanceof VersionSpellingError) return pep440Version;
+    throw e;
+  }
 }

@@ -5,7 +5,7 @@ import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { ManifestError, isTable } from '../manifest-error';
 import { dotted, getTomlString, setTomlString } from './toml-edit';
-import { bumpRequirement } from './version-requirement';
+import { bumpRequirement } from '../cargo/cargo-requirement';
 
 const FILE = '/ws/rust/Cargo.toml';
 

@@ -73,9 +73,9 @@ describe('PolyglotVersionActions.readCurrentVersionFromRegistry', () => {
     });
   });
 
-  it('orders Python versions by PEP 440: release candidates, two-part and post releases', async () => {
+  it('orders Python versions by PEP 440 (release candidates, two-part and post releases) and tells Nx the newest in semver', async () => {
     const actions = actionsFor({ python: { distribution: 'prerelease' } }, { repository: 'local' });
-    expect((await actions.readCurrentVersionFromRegistry({} as never, undefined))?.currentVersion).toBe('0.13');
+    expect((await actions.readCurrentVersionFromRegistry({} as never, undefined))?.currentVersion).toBe('0.13.0');
   });
 
   it('has nothing to say for a project with no registry', async () => {

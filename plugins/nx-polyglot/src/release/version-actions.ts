@@ -11,10 +11,11 @@ import { editText } from './apply-edits';
 import { BumpJournal } from './bump-journal';
 import { leftAloneText, rollbackFailureText } from './journal-format';
 import { recoverBeforeStarting } from './journal-recovery';
-import { VersionEdit, bumpPlan } from './bump-plan';
+import { VersionEdit, bumpPlan, siteEdit } from './bump-plan';
 import { LockFile, expectedLockText, howRegenerated, regenerateLockFiles, releaseLockFiles } from './lock-files';
 import { diskSource, treeSource } from './manifest-source';
-import { currentReleaseVersion, loadReleaseManifests } from './release-manifests';
+import { currentReleaseVersion, loadReleaseManifests, releaseSpelling } from './release-manifests';
+import { projectVersionSites, requirementSites } from './project-sites';
 import { ReleaseManifests, VersionSite, isRequirement, versionSites } from './version-sites';
 import { redact } from '../known-secrets';
 
@@ -27,12 +28,13 @@ import { redact } from '../known-secrets';
 let journal: BumpJournal | undefined;
 let recovered = false;
 /**
- * The lock files afterAllProjectsVersioned regenerates: releaseLockFiles of
- * the release group, as `bump` regenerates them, set by the first edit.
+ * The lock files afterAllProjectsVersioned regenerates once for every release
+ * group: the releaseLockFiles of each group that edited a file, as `bump`
+ * regenerates them.
  */
-let plannedLocks: LockFile[] = [];
-/** The release group's nodes, for reading its manifests from disk once Nx has written them. */
-let plannedGroup: ProjectGraphProjectNode[] = [];
+const plannedLocks: LockFile[] = [];
+/** The release groups' nodes, for reading their manifests from disk once Nx has written them. */
+const plannedNodes = new Map<string, ProjectGraphProjectNode>();
 
 function openJournal(from: string, to: string): BumpJournal {
   if (!journal) {
@@ -98,17 +100,31 @@ export default class PolyglotVersionActions extends VersionActions {
     return join(workspaceRoot, this.root, this.validManifestFilenames[0]);
   }
 
-  /** The release group's nodes, as Nx computed the graph for this run (VersionActions gets only its own node). */
-  private groupNodes(): ProjectGraphProjectNode[] {
+  /** Several groups, or one independent group: each project has its own version. */
+  private get independent(): boolean {
+    return this.releaseGroup.projectsRelationship === 'independent';
+  }
+
+  /** The release group's nodes (and `others`, dependencies in other groups), as Nx computed the graph for this run (VersionActions gets only its own node). */
+  private groupNodes(others: string[] = []): ProjectGraphProjectNode[] {
     const { nodes } = readCachedProjectGraph();
-    const names = new Set([...(this.releaseGroup.projects ?? []), this.projectGraphNode.name]);
+    const names = new Set([...(this.releaseGroup.projects ?? []), this.projectGraphNode.name, ...others]);
     return [...names].map((n) => (n === this.projectGraphNode.name ? this.projectGraphNode : nodes[n])).filter(Boolean);
   }
 
   /** The release group's manifests and version sites, read from the Tree (with the edits made so far). */
-  private sites(tree: Tree): { release: ReleaseManifests; sites: VersionSite[] } {
-    const release = loadReleaseManifests(this.groupNodes(), workspaceRoot, treeSource(tree, workspaceRoot));
+  private sites(tree: Tree, others: string[] = []): { release: ReleaseManifests; sites: VersionSite[] } {
+    const release = loadReleaseManifests(this.groupNodes(others), workspaceRoot, treeSource(tree, workspaceRoot));
     return { release, sites: versionSites(release) };
+  }
+
+  /** The crates of an independent group, manifest → project name: a version train among them is refused. */
+  private independentCrates(): { name: string; crates: Map<string, string> } | undefined {
+    if (!this.independent) return undefined;
+    const crates = this.groupNodes()
+      .filter((n) => n.data.metadata?.cargo)
+      .map((n): [string, string] => [join(workspaceRoot, n.data.root, 'Cargo.toml'), n.name]);
+    return { name: this.releaseGroup.name, crates: new Map(crates) };
   }
 
   private apply(tree: Tree, edits: VersionEdit[], release: ReleaseManifests, to: string): string[] {
@@ -117,9 +133,10 @@ export default class PolyglotVersionActions extends VersionActions {
     if (byFile.size > 0) {
       // every file's original bytes are durable before Nx writes the first one: manifests and lock files
       const j = openJournal(currentReleaseVersion(release) ?? '?', to);
-      plannedLocks = releaseLockFiles(release, workspaceRoot);
-      plannedGroup = this.groupNodes();
-      j.record(plannedLocks.map((l) => ({ file: l.file })));
+      const locks = releaseLockFiles(release, workspaceRoot);
+      plannedLocks.push(...locks.filter((l) => !plannedLocks.some((p) => p.file === l.file)));
+      for (const node of this.groupNodes()) plannedNodes.set(node.name, node);
+      j.record(locks.map((l) => ({ file: l.file })));
     }
     for (const [file, fileEdits] of byFile) {
       const rel = relative(workspaceRoot, file);
@@ -140,7 +157,7 @@ export default class PolyglotVersionActions extends VersionActions {
       this.kind === 'cargo'
         ? release.cargo.flatMap((c) => c.workspace.members).find((m) => m.manifestPath === own)?.version
         : this.kind === 'python'
-          ? release.python.find((p) => p.manifestPath === own)?.version
+          ? releaseSpelling(release.python.find((p) => p.manifestPath === own)?.version ?? undefined)
           : release.packageJson.find((p) => p.file === own)?.version;
     return version ? { currentVersion: version, manifestPath: relative(workspaceRoot, own) } : null;
   }
@@ -169,7 +186,8 @@ export default class PolyglotVersionActions extends VersionActions {
       .map((f) => fileVersion(f, distribution))
       .filter((v): v is string => v !== undefined && pep440.valid(v) !== null);
     return {
-      currentVersion: [...new Set(versions)].sort(pep440.rcompare)[0] ?? null,
+      // Nx computes the next version in semver: 0.13.0rc1 is 0.13.0-rc.1
+      currentVersion: releaseSpelling([...new Set(versions)].sort(pep440.rcompare)[0]) ?? null,
       logText: `the simple index of \`${registry}\``,
     };
   }
@@ -179,11 +197,14 @@ export default class PolyglotVersionActions extends VersionActions {
     projectGraph: ProjectGraph,
     dependencyProjectName: string,
   ): Promise<{ currentVersion: string | null; dependencyCollection: string | null }> {
-    if (this.kind !== 'cargo') return { currentVersion: null, dependencyCollection: null };
-    const target = join(workspaceRoot, projectGraph.nodes[dependencyProjectName]?.data.root ?? '', 'Cargo.toml');
-    const site = this.sites(tree).sites.find(
-      (s) => s.role === 'path-dependency' && s.owner === this.own && s.target === target,
-    );
+    if (this.kind !== 'cargo' || !projectGraph.nodes[dependencyProjectName]?.data.metadata?.cargo)
+      return { currentVersion: null, dependencyCollection: null };
+    const target = join(workspaceRoot, projectGraph.nodes[dependencyProjectName].data.root, 'Cargo.toml');
+    const { release, sites } = this.sites(tree, [dependencyProjectName]);
+    // its own requirement, else the [workspace.dependencies] entry it inherits
+    const site = requirementSites(release, sites, this.own, target)
+      .sort((a, b) => Number(b.role === 'path-dependency') - Number(a.role === 'path-dependency'))
+      .at(0);
     return {
       currentVersion: site?.value ?? null,
       dependencyCollection: site ? site.path.slice(0, -2).join('.') : null,
@@ -192,12 +213,18 @@ export default class PolyglotVersionActions extends VersionActions {
 
   /**
    * The version itself (the crate's own, or `[workspace.package].version` it
-   * inherits) and every requirement onto it, wherever it is written: its
-   * `[workspace.dependencies]` entry, and the path requirements of crates in
-   * any Cargo root (a standalone crate's onto a workspace crate too).
+   * inherits). In a fixed group, also every requirement onto it, wherever it
+   * is written: its `[workspace.dependencies]` entry, and the path
+   * requirements of crates in any Cargo root (a standalone crate's onto a
+   * workspace crate too). Versioned apart, requirements are its dependents'
+   * (updateProjectDependencies), as Nx's `updateDependents` decides.
    */
   async updateProjectVersion(tree: Tree, newVersion: string): Promise<string[]> {
     const { release, sites } = this.sites(tree);
+    if (this.independent) {
+      const mine = projectVersionSites(release, sites, this.own, this.independentCrates());
+      return this.apply(tree, bumpPlan(release, newVersion, mine), release, newVersion);
+    }
     const own = this.own;
     const workspace = join(workspaceRoot, (this.projectGraphNode.data.metadata?.cargo?.workspace as string) ?? '');
     const mine = sites.filter((s) =>
@@ -206,22 +233,28 @@ export default class PolyglotVersionActions extends VersionActions {
     return this.apply(tree, bumpPlan(release, newVersion, mine), release, newVersion);
   }
 
-  /** Requirements written in this project's own manifest that updateProjectVersion of their crate has not moved yet. */
+  /**
+   * This crate's requirements onto the dependencies Nx bumped (in any group):
+   * in its own manifest, or the `[workspace.dependencies]` entry it inherits,
+   * rewritten only where the new version falls outside them.
+   */
   async updateProjectDependencies(
     tree: Tree,
-    _graph: ProjectGraph,
+    graph: ProjectGraph,
     dependenciesToUpdate: Record<string, string>,
   ): Promise<string[]> {
-    // Nx hands over specifiers (`^0.13.0` with its default prefix); the requirement keeps the author's operator
-    const versions = [
-      ...new Set(Object.values(dependenciesToUpdate).map((v) => semver.valid(v) ?? semver.minVersion(v)?.version ?? v)),
-    ];
-    if (this.kind !== 'cargo' || versions.length === 0) return [];
-    const { release, sites } = this.sites(tree);
-    const own = sites.filter((s) => s.role === 'path-dependency' && s.owner === this.own);
-    // a fixed group moves every dependency to the same version
-    const edits = versions.flatMap((v) => bumpPlan(release, v, own));
-    return this.apply(tree, edits, release, versions[0]);
+    const names = Object.keys(dependenciesToUpdate).filter((n) => graph.nodes[n]?.data.metadata?.cargo);
+    if (this.kind !== 'cargo' || names.length === 0) return [];
+    const { release, sites } = this.sites(tree, names);
+    const edits = names.flatMap((name) => {
+      // Nx hands over specifiers (`^0.13.0` with its default prefix); the requirement keeps the author's operator
+      const version = dependenciesToUpdate[name].replace(/^[~^=]/, '');
+      const target = join(workspaceRoot, graph.nodes[name].data.root, 'Cargo.toml');
+      return requirementSites(release, sites, this.own, target)
+        .map((site) => siteEdit(site, version))
+        .filter((e): e is VersionEdit => e !== undefined);
+    });
+    return this.apply(tree, edits, release, edits[0]?.to ?? '?');
   }
 }
 
@@ -239,7 +272,7 @@ async function stageable(cwd: string, files: string[]): Promise<string[]> {
 /** What the lock file's tool should write, from the manifests Nx wrote; undefined when they cannot be read. */
 function expectedFromDisk(lock: LockFile): Buffer | undefined {
   try {
-    return expectedLockText(lock, loadReleaseManifests(plannedGroup, workspaceRoot, diskSource()));
+    return expectedLockText(lock, loadReleaseManifests([...plannedNodes.values()], workspaceRoot, diskSource()));
   } catch {
     return undefined; // only a proof of ownership is lost: the rollback then leaves a changed lock file alone
   }

@@ -1,9 +1,19 @@
 import semver from 'semver';
+import { RequirementBumpError, shiftWindow } from '../requirement-rules';
+
+export { RequirementBumpError };
 
 /**
- * A requirement that cannot be moved to the new version mechanically. It
- * knows no file: the caller wraps it in a ManifestError with the file and key.
+ * Cargo's version requirements (https://doc.rust-lang.org/cargo/reference/specifying-dependencies.html):
+ * whether one admits a version, and how to move one onto a new version. Cargo
+ * reads them with the semver crate, whose rules node-semver shares for every
+ * operator Cargo accepts once `cargoRange` has spelled Cargo's defaults out:
+ * a bare version is a caret, `^0.12` is `>=0.12.0, <0.13.0`, `^0.0.3` is
+ * `=0.0.3`, `~1.2` is `>=1.2.0, <1.3.0`, `=0.12` and `0.12.*` are
+ * `>=0.12.0, <0.13.0`, and a pre-release is only selected by a comparator
+ * naming a pre-release of the same major.minor.patch.
  */
+
 /** Cargo's requirement syntax as a semver range: a bare `0.12.0` means `^0.12.0`, commas are conjunctions. */
 export function cargoRange(req: string): string {
   return req
@@ -11,18 +21,6 @@ export function cargoRange(req: string): string {
     .map((part) => part.trim())
     .map((part) => (/^\d/.test(part) ? `^${part}` : part.replace(/^=\s*/, '')))
     .join(' ');
-}
-
-export class RequirementBumpError extends Error {
-  constructor(
-    readonly requirement: string,
-    readonly version: string,
-    readonly problem: string,
-    readonly fix: string,
-  ) {
-    super(`version requirement \`${requirement}\` ${problem}. ${fix}`);
-    this.name = 'RequirementBumpError';
-  }
 }
 
 /**
@@ -62,6 +60,8 @@ export function bumpRequirement(req: string, newVersion: string): string {
   const single = COMPARATOR.exec(req);
   if (cargoAdmits(req, newVersion) && !single?.[3]) return req;
   if (single === null) {
+    const window = bumpWindow(req, target);
+    if (window !== undefined && cargoAdmits(window, newVersion)) return window;
     throw new RequirementBumpError(
       req,
       newVersion,
@@ -107,4 +107,18 @@ export function bumpRequirement(req: string, newVersion: string): string {
     );
   }
   return bumped;
+}
+
+// `>=0.12, <0.13`: a lower and an upper bound, as written (spaces kept)
+const WINDOW = /^(\s*>=\s*)(\d+(?:\.\d+){0,2})(\s*,\s*<\s*)(\d+(?:\.\d+){0,2})(\s*)$/;
+
+/** A `>=L, <U` window moved to start at `target` (a pre-release starts it exactly), or undefined for another shape. */
+function bumpWindow(req: string, target: semver.SemVer): string | undefined {
+  const m = WINDOW.exec(req);
+  if (m === null) return undefined;
+  const [, ge, lower, lt, upper, trailing] = m;
+  const moved = shiftWindow(lower.split('.'), upper.split('.'), [target.major, target.minor, target.patch]);
+  if (moved === undefined) return undefined;
+  const start = target.prerelease.length > 0 ? target.version : moved.lower.join('.');
+  return `${ge}${start}${lt}${moved.upper.join('.')}${trailing}`;
 }

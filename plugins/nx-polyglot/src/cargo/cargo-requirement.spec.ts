@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequirementBumpError, bumpRequirement, cargoAdmits } from './version-requirement';
+import { RequirementBumpError, bumpRequirement, cargoAdmits } from './cargo-requirement';
 
 describe('bumpRequirement', () => {
   it.each([
@@ -30,6 +30,13 @@ describe('bumpRequirement', () => {
     ['=0.13.0-rc.1', '0.13.0-rc.2', '=0.13.0-rc.2'],
     ['^0.13.0-rc.1', '0.13.0-rc.2', '^0.13.0-rc.2'],
     ['^0.13.0-rc.1', '0.13.0', '^0.13.0'],
+    // a one-unit window moves as a window, at the author's precision and spacing
+    ['>=0.12, <0.13', '0.13.0', '>=0.13, <0.14'],
+    ['>=0.12,<0.13', '0.13.2', '>=0.13,<0.14'],
+    ['>=0.12.0, <0.13.0', '0.13.0', '>=0.13.0, <0.14.0'],
+    ['>=1.2.3, <2', '2.1.0', '>=2.1.0, <3'],
+    ['>=0.0.3, <0.0.4', '0.0.4', '>=0.0.4, <0.0.5'],
+    ['>=0.12, <0.13', '0.13.0-rc.0', '>=0.13.0-rc.0, <0.14'],
   ])('%s for %s is %s', (req, version, expected) => {
     expect(bumpRequirement(req, version)).toBe(expected);
     expect(cargoAdmits(expected, version)).toBe(true);
@@ -52,7 +59,8 @@ describe('bumpRequirement', () => {
   });
 
   it.each([
-    ['>=0.12, <0.13', '0.13.0', 'does not admit 0.13.0', 'Decide by hand how this range should change to admit 0.13.0'],
+    ['>=0.12, <0.14', '0.14.0', 'does not admit 0.14.0', 'Decide by hand how this range should change to admit 0.14.0'],
+    ['>0.12, <0.13', '0.13.0', 'does not admit 0.13.0', 'Decide by hand how this range should change to admit 0.13.0'],
     ['<0.13', '0.13.0', 'does not admit 0.13.0', 'Decide by hand whether the `<` bound should move'],
     ['>0.13', '0.12.0', 'does not admit 0.12.0', 'Decide by hand whether the `>` bound should move'],
     ['>=0.14', '0.13.0', 'does not admit 0.13.0', 'Decide by hand whether the `>=` bound should move'],
