@@ -7,16 +7,31 @@ import type { CargoPackage } from '../cargo/cargo-workspace';
 import { cratesOfTasks } from '../cargo/publish-plan';
 import { SparseIndex } from '../cargo/sparse-index';
 import { CargoResolution, prepareCargoResolution, repositoryCrates } from '../cargo/publish-resolution';
-import { CargoPublishOptions, NO_REGISTRY, blockerReport, indexFor, publishCrate } from './cargo-publish-crate';
+import {
+  CARGO_PUBLISH_ARGS,
+  CargoPublishOptions,
+  NO_REGISTRY,
+  blockerReport,
+  indexFor,
+  publishCrate,
+} from './cargo-publish-crate';
+import { currentTask, forwardedArgs, publishToolArgs, refusedArgsReport } from './forwarded-args';
 
 export type { CargoPublishOptions };
 export { cargoPublishBatch } from './cargo-publish-batch';
 
 /** `nx run <crate>:publish`: one crate. */
 export default async function cargoPublish(
-  options: CargoPublishOptions,
+  given: CargoPublishOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
+  // what follows `--` goes to cargo publish, or nothing runs
+  const extra = publishToolArgs(forwardedArgs(currentTask(context)), 'cargo publish', CARGO_PUBLISH_ARGS);
+  if (extra.refused.length > 0) {
+    process.stderr.write(refusedArgsReport('cargo publish', extra.refused));
+    return { success: false };
+  }
+  const options = { ...given, args: [...(given.args ?? []), ...extra.args] };
   if (!options.registry) {
     process.stderr.write(NO_REGISTRY);
     return { success: false };

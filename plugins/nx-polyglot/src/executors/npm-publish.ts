@@ -7,6 +7,33 @@ import { checkRunCredentials } from '../publish/publish-credentials';
 import { UploadOutcome, failedBeforeStart, publishPackage } from '../publish/publish-package';
 import { howItEnded, runProcess } from '../run-process';
 import { visibilityTimeoutMs } from '../publish/poll';
+import { currentTask, forwardedArgs, publishToolArgs, refusedArgsReport } from './forwarded-args';
+
+/**
+ * What `--` may add to `npm publish` (forwarded-args.ts): npm takes any
+ * other flag as configuration and ignores what it does not know, so only
+ * its publish flags pass.
+ */
+export const NPM_PUBLISH_ARGS = {
+  options: { cwd: 'value', registryEnv: 'value', visibilityTimeout: 'value', dryRun: 'flag' },
+  refused: {
+    registry: 'the registry is the URL in NPM_CONFIG_REGISTRY (the option registryEnv names another variable)',
+    userconfig: 'the executor gives npm its own npmrc, which reads the token from NPM_TOKEN',
+    otp: 'a one-time password on a command line is visible to every process; set NPM_CONFIG_OTP',
+    workspace: 'each publish task publishes its own package; choose packages with nx run-many -t publish --projects',
+    workspaces: 'each publish task publishes its own package; choose packages with nx run-many -t publish --projects',
+  },
+  allowed: [
+    'tag',
+    'access',
+    'provenance',
+    'provenance-file',
+    'ignore-scripts',
+    'foreground-scripts',
+    'loglevel',
+    'json',
+  ],
+} satisfies Parameters<typeof publishToolArgs>[2];
 
 export { npmrcFor };
 
@@ -29,6 +56,12 @@ export default async function npmPublish(
   options: NpmPublishOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
+  // what follows `--` goes to npm publish, or nothing runs
+  const extra = publishToolArgs(forwardedArgs(currentTask(context)), 'npm publish', NPM_PUBLISH_ARGS);
+  if (extra.refused.length > 0) {
+    process.stderr.write(refusedArgsReport('npm publish', extra.refused));
+    return { success: false };
+  }
   const cwd = join(context.root, options.cwd);
   const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as {
     name?: string;
@@ -76,7 +109,9 @@ export default async function npmPublish(
       root: context.root,
       dryRun: options.dryRun,
       visibilityTimeoutMs: visibilityTimeoutMs(options.visibilityTimeout),
-      planned: () => ({ message: `${label} would be published to ${registry.url} (dry run)\n` }),
+      planned: () => ({
+        message: `${label} would be published to ${registry.url}${extra.args.length ? ` by \`npm publish ${extra.args.join(' ')}\`` : ''} (dry run)\n`,
+      }),
       // npm refuses to publish without a token, whatever the registry allows
       preflight: () =>
         token
@@ -86,7 +121,7 @@ export default async function npmPublish(
               message: `${label} was not published: set NPM_TOKEN to a token of ${registry.url}.\n`,
             },
       checkCredentials: () => checkRunCredentials(context),
-      upload: () => upload(registry, name, version, cwd),
+      upload: () => upload(registry, name, version, cwd, extra.args),
     });
   })();
   (result.success ? process.stdout : process.stderr).write(result.output);
@@ -94,7 +129,13 @@ export default async function npmPublish(
 }
 
 /** npm publish with a temporary npmrc (the token stays a `${NPM_TOKEN}` reference). */
-async function upload(registry: NpmRegistry, name: string, version: string, cwd: string): Promise<UploadOutcome> {
+async function upload(
+  registry: NpmRegistry,
+  name: string,
+  version: string,
+  cwd: string,
+  extra: string[],
+): Promise<UploadOutcome> {
   const label = `${name}@${version}`;
   const dir = mkdtempSync(join(tmpdir(), 'nx-polyglot-npmrc-'));
   const npmrc = join(dir, 'npmrc');
@@ -102,7 +143,7 @@ async function upload(registry: NpmRegistry, name: string, version: string, cwd:
   let r;
   try {
     writeFileSync(npmrc, npmrcFor(registry.url), { mode: 0o600 });
-    r = await runProcess('npm', ['publish', '--registry', registry.url, '--userconfig', npmrc], {
+    r = await runProcess('npm', ['publish', '--registry', registry.url, '--userconfig', npmrc, ...extra], {
       cwd,
       onOutput: (c) => process.stdout.write(c),
     });
