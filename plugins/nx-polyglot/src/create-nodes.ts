@@ -2,9 +2,10 @@ import type { CreateNodes, CreateNodesResultArray, ProjectConfiguration, TargetC
 // from nx itself, not @nx/devkit: devkit's index loads Nx's generator machinery,
 // ~0.2 s of every plugin worker's start, for one class
 import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
 import { checkOptions } from './options-check';
+import { Refusals } from './refusals';
 import { polyglotEdges } from './create-dependencies';
 import type { NxPolyglotOptions } from './options';
 import {
@@ -31,25 +32,35 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
     const manifestFiles = files.filter((f) => !OTHER_PROJECT_FILES.includes(basename(f)));
     forgetModel(); // a failed load must not leave an older model for createDependencies
     const others = otherProjects(context.workspaceRoot, files);
-    let projects: PolyglotProject[];
+    let projects: PolyglotProject[] = [];
+    // every manifest the real tools refuse, said in one message: Nx prints each with its file
+    const refusals = new Refusals();
     try {
       checkOptions(options);
-      const model = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}, others);
-      // a path dependency onto nothing is said here, where Nx stops on it, not
-      // in createDependencies, where Nx would carry on with a graph without edges
-      polyglotEdges(model.projects);
-      rememberModel(context.workspaceRoot, options ?? {}, model);
+      const model = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}, others, refusals);
       projects = model.projects;
-    } catch (e) {
-      // Nx prints an AggregateCreateNodesError as "file:" above the message: the message leaves the file out
-      if (e instanceof ManifestError) {
-        const file = relative(context.workspaceRoot, e.file) + (e.line ? `:${e.line}` : '');
-        throw new AggregateCreateNodesError(
-          [[file, withoutStack(`${e.key ? `\`${e.key}\`: ` : ''}${e.problem}. ${e.fix}`)]],
-          [],
-        );
+      if (refusals.all.length === 0) {
+        // a path dependency onto nothing is said here, where Nx stops on it, not
+        // in createDependencies, where Nx would carry on with a graph without edges
+        polyglotEdges(model.projects);
+        rememberModel(context.workspaceRoot, options ?? {}, model);
       }
-      throw e;
+    } catch (e) {
+      if (!(e instanceof ManifestError)) throw e;
+      refusals.add(e);
+    }
+    if (refusals.all.length > 0) {
+      // Nx prints an AggregateCreateNodesError as "file:" above each message: the message leaves the file out
+      const inWorkspace = cargoWorkspaceDirs(projects, context.workspaceRoot);
+      throw new AggregateCreateNodesError(
+        refusals.all.map((e) => [
+          relative(context.workspaceRoot, e.file) + (e.line ? `:${e.line}` : ''),
+          withoutStack(
+            `${e.key ? `\`${e.key}\`: ` : ''}${e.problem}. ${e.fix}${excludeHint(relative(context.workspaceRoot, e.file), inWorkspace)}`,
+          ),
+        ]),
+        [],
+      );
     }
     const layout = projectLayout(projects, others);
     const publishAfter = cargoPublishOrder(projects, options ?? {}, layout);
@@ -223,6 +234,29 @@ function mergeSameRoot(a: ProjectConfiguration, b: ProjectConfiguration): Projec
     metadata: { ...cargo.metadata, ...python.metadata, technologies: ['python', 'cargo'] },
   };
 }
+/** The directories of the Cargo workspaces that have members of their own: a manifest below one is a member, whatever Nx excludes. */
+function cargoWorkspaceDirs(projects: PolyglotProject[], nxRoot: string): string[] {
+  return [
+    ...new Set(
+      projects
+        .filter((p): p is CargoProject => p.kind === 'cargo' && p.workspace.rootManifest !== p.pkg.manifestPath)
+        .map((p) => relative(nxRoot, dirname(p.workspace.rootManifest))),
+    ),
+  ];
+}
+
+/**
+ * A refused manifest that no Cargo workspace pulls in (a cargo-generate
+ * template, a test fixture) can be left out of the graph with Nx's own
+ * `exclude` on the plugin registration: the glob to add.
+ */
+function excludeHint(file: string, workspaceDirs: string[]): string {
+  if (!/(^|\/)(Cargo|pyproject)\.toml$/.test(file) || workspaceDirs.some((d) => d === '' || file.startsWith(`${d}/`)))
+    return '';
+  const dir = dirname(file);
+  return `. Or, if it is no package of this repository (a template, a fixture), leave it out: add "${dir === '.' ? file : `${dir}/**`}" to "exclude" of the nx-polyglot plugin in nx.json`;
+}
+
 function withoutStack(message: string): Error {
   const copy = new Error(message);
   copy.name = 'ManifestError';

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { ManifestCache, subdirectories } from './manifest-cache';
+import type { Refusals } from './refusals';
 import { DEFAULT_COLLISION_PREFIXES, NxPolyglotOptions } from './options';
 import { CargoManifest, parseCargoManifest } from './cargo/cargo-manifest';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from './cargo/cargo-workspace';
@@ -91,18 +92,22 @@ export interface OtherProject {
  * Builds the model from the manifest files Nx found (paths relative to the
  * Nx workspace root). Pure apart from reading manifests through the caches.
  * `others` are the projects Nx makes itself, whose names ours must not take.
+ * With `refusals`, every manifest the real tool would refuse is kept there
+ * and left out of the model (createNodes reports them all at once); without,
+ * the first is thrown.
  */
 export function loadPolyglotModel(
   nxRoot: string,
   manifestFiles: readonly string[],
   options: NxPolyglotOptions = {},
   others: readonly OtherProject[] = [],
+  refusals?: Refusals,
 ): PolyglotModel {
   const { cargo, python } = manifestCaches();
   const cargoManifests = manifestFiles.filter((f) => f.endsWith('Cargo.toml')).map((f) => join(nxRoot, f));
   const pyFiles = manifestFiles.filter((f) => f.endsWith('pyproject.toml')).map((f) => join(nxRoot, f));
 
-  const workspaces = loadCargoWorkspaces(cargoManifests, cargoFiles());
+  const workspaces = loadCargoWorkspaces(cargoManifests, cargoFiles(), refusals);
   const cargoProjects: CargoProject[] = workspaces.flatMap((workspace) =>
     workspace.members.map((pkg) => ({
       kind: 'cargo' as const,
@@ -112,7 +117,9 @@ export function loadPolyglotModel(
       workspace,
     })),
   );
-  const pyprojects = pyFiles.map((file) => python.get(file) as PyprojectFile);
+  const pyprojects = pyFiles
+    .map((file) => (refusals ? refusals.guard(() => python.get(file)) : python.get(file)))
+    .filter((p): p is PyprojectFile => p !== undefined);
   const pythonProjects: PythonProject[] = resolvePythonPackages(pyprojects, (dir) =>
     existsSync(join(dir, 'uv.lock')),
   ).map((pkg) => ({

@@ -17,15 +17,9 @@ import {
 } from '../cargo/publish-plan';
 import { SparseIndex } from '../cargo/sparse-index';
 import { CargoResolution, prepareCargoResolution, repositoryCrates } from '../cargo/publish-resolution';
-import {
-  CARGO_PUBLISH_ARGS,
-  CargoPublishOptions,
-  NO_REGISTRY,
-  blockerReport,
-  indexFor,
-  publishCrate,
-} from './cargo-publish-crate';
+import { CargoPublishOptions, NO_REGISTRY, blockerReport, indexFor, publishCrate } from './cargo-publish-crate';
 import { publishToolArgs, refusedArgsReport } from './forwarded-args';
+import { CARGO_PUBLISH_ARGS } from './publish-args';
 
 type Result = { success: boolean; terminalOutput: string; startTime: number; endTime: number };
 

@@ -8,7 +8,6 @@ import { publishBlockers } from '../cargo/publish-plan';
 import { SparseIndex } from '../cargo/sparse-index';
 import type { CargoResolution } from '../cargo/publish-resolution';
 import { visibilityTimeoutMs } from '../publish/poll';
-import { publishToolArgs } from './forwarded-args';
 
 /** One crate's publish: the options, the checks before it, its upload command (the single and the batch executor share it). */
 
@@ -31,34 +30,6 @@ export interface CargoPublishOptions {
   args?: string[];
   dryRun?: boolean;
 }
-
-/** What `--` may add to `cargo publish` (forwarded-args.ts): cargo itself refuses a flag it does not know. */
-export const CARGO_PUBLISH_ARGS = {
-  options: {
-    cwd: 'value',
-    package: 'value',
-    registry: 'value',
-    replacesCratesIo: 'flag',
-    verify: 'flag',
-    visibilityTimeout: 'value',
-    maxParallel: 'value',
-    rateLimit: 'value',
-    args: 'value',
-    dryRun: 'flag',
-  },
-  refused: {
-    p: 'each publish task uploads its own crate; choose crates with nx run-many -t publish --projects/--exclude',
-    package: 'each publish task uploads its own crate; choose crates with nx run-many -t publish --projects/--exclude',
-    workspace:
-      'each publish task uploads its own crate; choose crates with nx run-many -t publish --projects/--exclude',
-    exclude: 'each publish task uploads its own crate; choose crates with nx run-many -t publish --exclude',
-    'manifest-path': 'cargo runs in the Cargo workspace of the crate (the option cwd)',
-    index: 'the registry is publish.cargo.registry in nx.json (--registry=<name> for one run)',
-    token:
-      'a token on a command line is visible to every process; set CARGO_REGISTRIES_<NAME>_TOKEN (CARGO_REGISTRY_TOKEN for crates.io)',
-    n: 'a dry run is --dry-run, which checks the plan and the registry without running cargo publish',
-  },
-} satisfies Parameters<typeof publishToolArgs>[2];
 
 export const NO_REGISTRY =
   'No Cargo registry is configured for publishing: set "publish": { "cargo": { "registry": "<name>" } } in the nx-polyglot plugin options in nx.json (crates-io for crates.io), with CARGO_REGISTRIES_<NAME>_INDEX and _TOKEN in the environment.\n';

@@ -7,15 +7,9 @@ import type { CargoPackage } from '../cargo/cargo-workspace';
 import { cratesOfTasks } from '../cargo/publish-plan';
 import { SparseIndex } from '../cargo/sparse-index';
 import { CargoResolution, prepareCargoResolution, repositoryCrates } from '../cargo/publish-resolution';
-import {
-  CARGO_PUBLISH_ARGS,
-  CargoPublishOptions,
-  NO_REGISTRY,
-  blockerReport,
-  indexFor,
-  publishCrate,
-} from './cargo-publish-crate';
+import { CargoPublishOptions, NO_REGISTRY, blockerReport, indexFor, publishCrate } from './cargo-publish-crate';
 import { currentTask, forwardedArgs, publishToolArgs, refusedArgsReport } from './forwarded-args';
+import { CARGO_PUBLISH_ARGS } from './publish-args';
 
 export type { CargoPublishOptions };
 export { cargoPublishBatch } from './cargo-publish-batch';

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CARGO_PUBLISH_ARGS } from './cargo-publish-crate';
 import { forwardArgs, publishToolArgs, refusedArgsReport } from './forwarded-args';
-import { NPM_PUBLISH_ARGS } from './npm-publish';
-import { PYTHON_PUBLISH_ARGS } from './python-publish';
+import { CARGO_PUBLISH_ARGS, NPM_PUBLISH_ARGS, PYTHON_PUBLISH_ARGS } from './publish-args';
 
 describe('forwardArgs: what `nx run crate:<target> -- ...` adds to the cargo command line', () => {
   it.each([

@@ -8,32 +8,7 @@ import { UploadOutcome, failedBeforeStart, publishPackage } from '../publish/pub
 import { howItEnded, runProcess } from '../run-process';
 import { visibilityTimeoutMs } from '../publish/poll';
 import { currentTask, forwardedArgs, publishToolArgs, refusedArgsReport } from './forwarded-args';
-
-/**
- * What `--` may add to `npm publish` (forwarded-args.ts): npm takes any
- * other flag as configuration and ignores what it does not know, so only
- * its publish flags pass.
- */
-export const NPM_PUBLISH_ARGS = {
-  options: { cwd: 'value', registryEnv: 'value', visibilityTimeout: 'value', dryRun: 'flag' },
-  refused: {
-    registry: 'the registry is the URL in NPM_CONFIG_REGISTRY (the option registryEnv names another variable)',
-    userconfig: 'the executor gives npm its own npmrc, which reads the token from NPM_TOKEN',
-    otp: 'a one-time password on a command line is visible to every process; set NPM_CONFIG_OTP',
-    workspace: 'each publish task publishes its own package; choose packages with nx run-many -t publish --projects',
-    workspaces: 'each publish task publishes its own package; choose packages with nx run-many -t publish --projects',
-  },
-  allowed: [
-    'tag',
-    'access',
-    'provenance',
-    'provenance-file',
-    'ignore-scripts',
-    'foreground-scripts',
-    'loglevel',
-    'json',
-  ],
-} satisfies Parameters<typeof publishToolArgs>[2];
+import { NPM_PUBLISH_ARGS } from './publish-args';
 
 export { npmrcFor };
 

@@ -21,35 +21,7 @@ import {
 import { BUILD } from '../python/python-targets';
 import { visibilityTimeoutMs } from '../publish/poll';
 import { currentTask, forwardedArgs, publishToolArgs, refusedArgsReport } from './forwarded-args';
-
-const CREDENTIALS_ON_COMMAND_LINE =
-  'a credential on a command line is visible to every process; set POETRY_PYPI_TOKEN_<NAME> (or POETRY_HTTP_BASIC_<NAME>_USERNAME and _PASSWORD)';
-const REPOSITORY = 'the repository is publish.python.repository in nx.json (--repository=<name> for one run)';
-
-/** What `--` may add to the upload command (forwarded-args.ts): poetry, uv and twine refuse a flag they do not know. */
-export const PYTHON_PUBLISH_ARGS = {
-  options: {
-    cwd: 'value',
-    repository: 'value',
-    distribution: 'value',
-    version: 'value',
-    tool: 'value',
-    visibilityTimeout: 'value',
-    dryRun: 'flag',
-  },
-  refused: {
-    r: REPOSITORY,
-    'publish-url': REPOSITORY,
-    'repository-url': REPOSITORY,
-    u: CREDENTIALS_ON_COMMAND_LINE,
-    username: CREDENTIALS_ON_COMMAND_LINE,
-    p: CREDENTIALS_ON_COMMAND_LINE,
-    password: CREDENTIALS_ON_COMMAND_LINE,
-    token: CREDENTIALS_ON_COMMAND_LINE,
-    build: 'the executor builds the package itself before the upload (the build target)',
-    'dist-dir': 'the executor uploads what its build left in dist/',
-  },
-} satisfies Parameters<typeof publishToolArgs>[2];
+import { PYTHON_PUBLISH_ARGS } from './publish-args';
 
 export interface PythonPublishOptions {
   /** The package directory, relative to the Nx workspace root. */
