@@ -18,7 +18,7 @@ import {
 import { SparseIndex } from '../cargo/sparse-index';
 import { CargoResolution, prepareCargoResolution, repositoryCrates } from '../cargo/publish-resolution';
 import { CargoPublishOptions, NO_REGISTRY, blockerReport, indexFor, publishCrate } from './cargo-publish-crate';
-import { publishToolArgs, refusedArgsReport } from './forwarded-args';
+import { invokingCommandLines, lostDryRun, publishToolArgs, refusedArgsReport } from './forwarded-args';
 import { CARGO_PUBLISH_ARGS } from './publish-args';
 
 type Result = { success: boolean; terminalOutput: string; startTime: number; endTime: number };
@@ -58,6 +58,8 @@ export async function* cargoPublishBatch(
   };
 
   if (extra.refused.length > 0) return yield* failAll(refusedArgsReport('cargo publish', extra.refused));
+  const lost = lostDryRun(invokingCommandLines(), options.dryRun);
+  if (lost) return yield* failAll(lost);
   if (!options.registry) return yield* failAll(NO_REGISTRY);
   let crateOf: Map<string, CargoPackage>;
   let workspaces: CargoWorkspace[];

@@ -8,7 +8,14 @@ import { cratesOfTasks } from '../cargo/publish-plan';
 import { SparseIndex } from '../cargo/sparse-index';
 import { CargoResolution, prepareCargoResolution, repositoryCrates } from '../cargo/publish-resolution';
 import { CargoPublishOptions, NO_REGISTRY, blockerReport, indexFor, publishCrate } from './cargo-publish-crate';
-import { currentTask, forwardedArgs, publishToolArgs, refusedArgsReport } from './forwarded-args';
+import {
+  currentTask,
+  forwardedArgs,
+  invokingCommandLines,
+  lostDryRun,
+  publishToolArgs,
+  refusedArgsReport,
+} from './forwarded-args';
 import { CARGO_PUBLISH_ARGS } from './publish-args';
 
 export type { CargoPublishOptions };
@@ -26,6 +33,11 @@ export default async function cargoPublish(
     return { success: false };
   }
   const options = { ...given, args: [...(given.args ?? []), ...extra.args] };
+  const lost = lostDryRun(invokingCommandLines(), options.dryRun);
+  if (lost) {
+    process.stderr.write(lost);
+    return { success: false };
+  }
   if (!options.registry) {
     process.stderr.write(NO_REGISTRY);
     return { success: false };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { forwardArgs, publishToolArgs, refusedArgsReport } from './forwarded-args';
+import { forwardArgs, lostDryRun, publishToolArgs, refusedArgsReport } from './forwarded-args';
 import { CARGO_PUBLISH_ARGS, NPM_PUBLISH_ARGS, PYTHON_PUBLISH_ARGS } from './publish-args';
 
 describe('forwardArgs: what `nx run crate:<target> -- ...` adds to the cargo command line', () => {
@@ -94,5 +94,25 @@ describe('publishToolArgs: what follows `--` on publish reaches the tool or is r
         Object.entries(schema.properties).map(([k, v]) => [k, v.type === 'boolean' ? 'flag' : 'value']),
       ),
     ).toEqual(rules.options);
+  });
+});
+
+describe('lostDryRun: a --dry-run Nx dropped because it came before `--`', () => {
+  const nx = (...argv: string[]) => ['node', 'node_modules/.bin/nx', ...argv];
+
+  it('stops a publish that would upload although the user asked for a dry run', () => {
+    const cmd = nx('run-many', '-t', 'publish', '--dry-run', '--', '--allow-dirty');
+    expect(lostDryRun([cmd], undefined)).toMatch(
+      /^Nothing was published: Nx drops what comes before `--`.*the --dry-run of `node node_modules\/.bin\/nx run-many -t publish --dry-run -- --allow-dirty` did not arrive/,
+    );
+  });
+
+  it.each([
+    ['the dry run arrived', [nx('run', 'a:publish', '--', '--dry-run', '--allow-dirty')], true],
+    ['no `--`: Nx kept every flag', [nx('run', 'a:publish', '--dry-run', '--allow-dirty')], true],
+    ['no dry run was asked for', [nx('run-many', '-t', 'publish', '--', '--allow-dirty')], undefined],
+    ['the command line is not known (no /proc)', [], undefined],
+  ])('accepts the run when %s', (_, lines, dryRun) => {
+    expect(lostDryRun(lines, dryRun)).toBeUndefined();
   });
 });

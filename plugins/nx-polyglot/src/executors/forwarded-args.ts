@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Task } from '@nx/devkit';
 
 /** The arguments a user gave after `--` (`nx run crate:test -- my_filter`), as typed. */
@@ -99,4 +100,38 @@ export function currentTask(context: {
   return Object.values(context.taskGraph?.tasks ?? {}).find(
     (t) => t.target.project === context.projectName && t.target.target === context.targetName,
   );
+}
+
+/**
+ * The command lines of the nx processes this run descends from, where the
+ * system shows them (Linux's /proc; elsewhere none): what the user typed,
+ * before Nx parsed it.
+ */
+export function invokingCommandLines(env: NodeJS.ProcessEnv = process.env): string[][] {
+  return (env.NX_INVOCATION_ANCESTOR_PIDS ?? '')
+    .split(',')
+    .map((pid) => pid.trim())
+    .filter((pid) => /^\d+$/.test(pid))
+    .flatMap((pid) => {
+      try {
+        return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/**
+ * When a command line has `--`, Nx keeps only what follows it as overrides:
+ * `nx run-many -t publish --dry-run -- --allow-dirty` loses the dry run and
+ * would upload. Says so when a dry run typed before `--` did not arrive.
+ */
+export function lostDryRun(commandLines: string[][], dryRun: boolean | undefined): string | undefined {
+  if (dryRun) return undefined;
+  const typed = commandLines.find((argv) => {
+    const separator = argv.indexOf('--');
+    return separator > 0 && argv.slice(0, separator).some((a) => /^--dry-?[rR]un(=true)?$|^-d$/.test(a));
+  });
+  if (!typed) return undefined;
+  return `Nothing was published: Nx drops what comes before \`--\` when a \`--\` is given, so the --dry-run of \`${typed.join(' ')}\` did not arrive. Put it after \`--\` (\`nx run-many -t publish -- --dry-run --allow-dirty\`).\n`;
 }

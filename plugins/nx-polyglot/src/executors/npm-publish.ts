@@ -7,7 +7,14 @@ import { checkRunCredentials } from '../publish/publish-credentials';
 import { UploadOutcome, failedBeforeStart, publishPackage } from '../publish/publish-package';
 import { howItEnded, runProcess } from '../run-process';
 import { visibilityTimeoutMs } from '../publish/poll';
-import { currentTask, forwardedArgs, publishToolArgs, refusedArgsReport } from './forwarded-args';
+import {
+  currentTask,
+  forwardedArgs,
+  invokingCommandLines,
+  lostDryRun,
+  publishToolArgs,
+  refusedArgsReport,
+} from './forwarded-args';
 import { NPM_PUBLISH_ARGS } from './publish-args';
 
 export { npmrcFor };
@@ -35,6 +42,11 @@ export default async function npmPublish(
   const extra = publishToolArgs(forwardedArgs(currentTask(context)), 'npm publish', NPM_PUBLISH_ARGS);
   if (extra.refused.length > 0) {
     process.stderr.write(refusedArgsReport('npm publish', extra.refused));
+    return { success: false };
+  }
+  const lost = lostDryRun(invokingCommandLines(), options.dryRun);
+  if (lost) {
+    process.stderr.write(lost);
     return { success: false };
   }
   const cwd = join(context.root, options.cwd);

@@ -20,7 +20,14 @@ import {
 } from '../python/pypi-index';
 import { BUILD } from '../python/python-targets';
 import { visibilityTimeoutMs } from '../publish/poll';
-import { currentTask, forwardedArgs, publishToolArgs, refusedArgsReport } from './forwarded-args';
+import {
+  currentTask,
+  forwardedArgs,
+  invokingCommandLines,
+  lostDryRun,
+  publishToolArgs,
+  refusedArgsReport,
+} from './forwarded-args';
 import { PYTHON_PUBLISH_ARGS } from './publish-args';
 
 export interface PythonPublishOptions {
@@ -123,6 +130,11 @@ export default async function pythonPublish(
   const extra = publishToolArgs(forwardedArgs(currentTask(context)), UPLOADER[options.tool], PYTHON_PUBLISH_ARGS);
   if (extra.refused.length > 0) {
     process.stderr.write(refusedArgsReport(UPLOADER[options.tool], extra.refused));
+    return { success: false };
+  }
+  const lost = lostDryRun(invokingCommandLines(), options.dryRun);
+  if (lost) {
+    process.stderr.write(lost);
     return { success: false };
   }
   const r = await publishPython(options, context, extra.args);
