@@ -115,7 +115,7 @@ describe('createNodes', () => {
       });
     const error = (await run().catch((e: unknown) => e)) as { errors: Array<[string, Error]> };
     expect(error.errors.map(([file, e]) => `${file}: ${e.message}`)).toEqual([
-      `stray/Cargo.toml: \`dependencies.b\`: is a path dependency on ${root}/missing, which has no Cargo.toml. Fix the path, or create the crate there`,
+      `stray/Cargo.toml: \`dependencies.b\`: is a path dependency on ${root}/missing, which has no Cargo.toml. Fix the path, or create the crate there. Or, if it is no package of this repository (a template, a fixture), leave it out: add "stray/**" to "exclude" of the nx-polyglot plugin in nx.json`,
     ]);
   });
 

@@ -51,12 +51,11 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
     }
     if (refusals.all.length > 0) {
       // Nx prints an AggregateCreateNodesError as "file:" above each message: the message leaves the file out
-      const inWorkspace = cargoWorkspaceDirs(projects, context.workspaceRoot);
       throw new AggregateCreateNodesError(
         refusals.all.map((e) => [
           relative(context.workspaceRoot, e.file) + (e.line ? `:${e.line}` : ''),
           withoutStack(
-            `${e.key ? `\`${e.key}\`: ` : ''}${e.problem}. ${e.fix}${excludeHint(relative(context.workspaceRoot, e.file), inWorkspace)}`,
+            `${e.key ? `\`${e.key}\`: ` : ''}${e.problem}. ${e.fix}${excludeHint(relative(context.workspaceRoot, e.file), context.workspaceRoot, refusals)}`,
           ),
         ]),
         [],
@@ -234,25 +233,13 @@ function mergeSameRoot(a: ProjectConfiguration, b: ProjectConfiguration): Projec
     metadata: { ...cargo.metadata, ...python.metadata, technologies: ['python', 'cargo'] },
   };
 }
-/** The directories of the Cargo workspaces that have members of their own: a manifest below one is a member, whatever Nx excludes. */
-function cargoWorkspaceDirs(projects: PolyglotProject[], nxRoot: string): string[] {
-  return [
-    ...new Set(
-      projects
-        .filter((p): p is CargoProject => p.kind === 'cargo' && p.workspace.rootManifest !== p.pkg.manifestPath)
-        .map((p) => relative(nxRoot, dirname(p.workspace.rootManifest))),
-    ),
-  ];
-}
-
 /**
- * A refused manifest that no Cargo workspace pulls in (a cargo-generate
- * template, a test fixture) can be left out of the graph with Nx's own
- * `exclude` on the plugin registration: the glob to add.
+ * A refused manifest that nothing pulls in (a cargo-generate template, a test
+ * fixture; not a Cargo workspace's member) can be left out of the graph with
+ * Nx's own `exclude` on the plugin registration: the glob to add.
  */
-function excludeHint(file: string, workspaceDirs: string[]): string {
-  if (!/(^|\/)(Cargo|pyproject)\.toml$/.test(file) || workspaceDirs.some((d) => d === '' || file.startsWith(`${d}/`)))
-    return '';
+function excludeHint(file: string, nxRoot: string, refusals: Refusals): string {
+  if (!/(^|\/)(Cargo|pyproject)\.toml$/.test(file) || refusals.pulledIn.has(join(nxRoot, file))) return '';
   const dir = dirname(file);
   return `. Or, if it is no package of this repository (a template, a fixture), leave it out: add "${dir === '.' ? file : `${dir}/**`}" to "exclude" of the nx-polyglot plugin in nx.json`;
 }

@@ -10,6 +10,8 @@ import { ManifestError } from './manifest-error';
  */
 export class Refusals {
   private readonly byMessage = new Map<string, ManifestError>();
+  /** Manifests another manifest pulls in (a Cargo workspace's members): Nx's `exclude` cannot leave them out. */
+  readonly pulledIn = new Set<string>();
 
   get all(): ManifestError[] {
     return [...this.byMessage.values()];

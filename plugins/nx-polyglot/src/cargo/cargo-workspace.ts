@@ -64,8 +64,8 @@ export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles, 
     .filter((m): m is CargoManifest => m?.workspace !== undefined)
     .sort((a, b) => a.file.length - b.file.length);
   // a member whose manifest is refused is still a member: cargo would stop on it, not take it for a missing one
-  const membersOf = (root: CargoManifest) =>
-    findWorkspaceMembers(root, {
+  const membersOf = (root: CargoManifest) => {
+    const members = findWorkspaceMembers(root, {
       ...files,
       manifest: (f) => {
         try {
@@ -77,6 +77,9 @@ export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles, 
         }
       },
     });
+    members.forEach((m) => refusals?.pulledIn.add(m));
+    return members;
+  };
   for (const root of roots) {
     if (claimed.has(root.file)) continue;
     const ws = guard(() => resolveWorkspace(root, membersOf(root), files, guard));
