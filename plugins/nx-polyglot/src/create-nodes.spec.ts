@@ -175,6 +175,7 @@ describe('createNodes with several manifests the real tools refuse', () => {
       'rust/Cargo.toml': '[workspace]\nmembers = ["a", "b"]\nresolver = "2"\n',
       'rust/a/Cargo.toml': crate('a', '\n[dependencies]\nserde.workspace = true\n'),
       'rust/b/Cargo.toml': crate('b'),
+      'tools/gen/Cargo.toml': crate('gen', '\n[dependencies]\nc = { path = "../c" }\n'),
       'templates/app/Cargo.toml': crate('{{crate_name}}'),
       'python/pkg/pyproject.toml': '[project]\nname = "pkg\n',
     }).catch((e: unknown) => e);
@@ -184,6 +185,7 @@ describe('createNodes with several manifests the real tools refuse', () => {
       ['python/pkg/pyproject.toml:2', 'invalid TOML (Invalid TOML document'],
       ['rust/a/Cargo.toml', '`dependencies.serde`'],
       ['templates/app/Cargo.toml', '`package.name`'],
+      ['tools/gen/Cargo.toml', '`dependencies.c`'],
     ]);
     // a manifest no workspace pulls in may be left out instead; a member may not
     const hint = (file: string) => errors.find(([f]) => f === file)![1].message.match(/add "(.*)" to "exclude"/)?.[1];

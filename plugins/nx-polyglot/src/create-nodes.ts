@@ -39,12 +39,10 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
       checkOptions(options);
       const model = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}, others, refusals);
       projects = model.projects;
-      if (refusals.all.length === 0) {
-        // a path dependency onto nothing is said here, where Nx stops on it, not
-        // in createDependencies, where Nx would carry on with a graph without edges
-        polyglotEdges(model.projects);
-        rememberModel(context.workspaceRoot, options ?? {}, model);
-      }
+      // a path dependency onto nothing is said here, where Nx stops on it, not
+      // in createDependencies, where Nx would carry on with a graph without edges
+      polyglotEdges(model.projects, refusals);
+      if (refusals.all.length === 0) rememberModel(context.workspaceRoot, options ?? {}, model);
     } catch (e) {
       if (!(e instanceof ManifestError)) throw e;
       refusals.add(e);

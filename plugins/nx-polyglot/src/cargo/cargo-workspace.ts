@@ -64,19 +64,26 @@ export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles, 
     .filter((m): m is CargoManifest => m?.workspace !== undefined)
     .sort((a, b) => a.file.length - b.file.length);
   // a member whose manifest is refused is still a member: cargo would stop on it, not take it for a missing one
+  // a workspace whose members cannot be found is refused whole, as cargo refuses it; the
+  // manifest named is part of it, so no Nx exclude leaves it out
   const membersOf = (root: CargoManifest) => {
-    const members = findWorkspaceMembers(root, {
-      ...files,
-      manifest: (f) => {
-        try {
-          return files.manifest(f);
-        } catch (e) {
-          if (!(refusals && e instanceof ManifestError)) throw e;
-          refusals.add(e);
-          return { file: f, dependencies: [] };
-        }
-      },
-    });
+    const members = shielded(
+      root,
+      () =>
+        findWorkspaceMembers(root, {
+          ...files,
+          manifest: (f) => {
+            try {
+              return files.manifest(f);
+            } catch (e) {
+              if (!(refusals && e instanceof ManifestError)) throw e;
+              refusals.add(e);
+              return { file: f, dependencies: [] };
+            }
+          },
+        }),
+      refusals,
+    );
     members.forEach((m) => refusals?.pulledIn.add(m));
     return members;
   };
@@ -107,6 +114,16 @@ export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles, 
  * (cargo's `find_workspace_root`): the nearest manifest with a [workspace] in
  * a parent directory whose `exclude` does not leave the package out.
  */
+/** Marks the file of a refusal met while finding a workspace's members as part of that workspace. */
+function shielded<T>(root: CargoManifest, find: () => T, refusals?: Refusals): T {
+  try {
+    return find();
+  } catch (e) {
+    if (e instanceof ManifestError) refusals?.pulledIn.add(e.file).add(root.file);
+    throw e;
+  }
+}
+
 function enclosingWorkspace(file: string, roots: Map<string, CargoManifest>): CargoManifest | undefined {
   for (let dir = dirname(dirname(file)); ; dir = dirname(dir)) {
     const root = roots.get(join(dir, 'Cargo.toml'));
