@@ -63,9 +63,8 @@ export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles, 
     .map((f) => guard(() => files.manifest(f)))
     .filter((m): m is CargoManifest => m?.workspace !== undefined)
     .sort((a, b) => a.file.length - b.file.length);
-  // a member whose manifest is refused is still a member: cargo would stop on it, not take it for a missing one
-  // a workspace whose members cannot be found is refused whole, as cargo refuses it; the
-  // manifest named is part of it, so no Nx exclude leaves it out
+  // a member whose manifest is refused is still a member (cargo stops on it, it is not missing); a
+  // workspace whose members cannot be found is refused whole, as cargo refuses it
   const membersOf = (root: CargoManifest) => {
     const members = shielded(
       root,
@@ -114,6 +113,14 @@ export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles, 
  * (cargo's `find_workspace_root`): the nearest manifest with a [workspace] in
  * a parent directory whose `exclude` does not leave the package out.
  */
+function enclosingWorkspace(file: string, roots: Map<string, CargoManifest>): CargoManifest | undefined {
+  for (let dir = dirname(dirname(file)); ; dir = dirname(dir)) {
+    const root = roots.get(join(dir, 'Cargo.toml'));
+    if (root && !excludedFromWorkspace(root, file)) return root;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 /** Marks the file of a refusal met while finding a workspace's members as part of that workspace. */
 function shielded<T>(root: CargoManifest, find: () => T, refusals?: Refusals): T {
   try {
@@ -121,14 +128,6 @@ function shielded<T>(root: CargoManifest, find: () => T, refusals?: Refusals): T
   } catch (e) {
     if (e instanceof ManifestError) refusals?.pulledIn.add(e.file).add(root.file);
     throw e;
-  }
-}
-
-function enclosingWorkspace(file: string, roots: Map<string, CargoManifest>): CargoManifest | undefined {
-  for (let dir = dirname(dirname(file)); ; dir = dirname(dir)) {
-    const root = roots.get(join(dir, 'Cargo.toml'));
-    if (root && !excludedFromWorkspace(root, file)) return root;
-    if (dirname(dir) === dir) return undefined;
   }
 }
 
