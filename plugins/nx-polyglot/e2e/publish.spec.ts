@@ -193,7 +193,7 @@ describe('pre-publish checks stop the release before anything is uploaded', () =
       'a published crate with a path dependency that has no version',
       'rust/flight-sql-srv/Cargo.toml',
       (text: string) => text.replace(/^publish = false\n/m, ''),
-      /rust\/flight-sql-srv\/Cargo\.toml: `dependencies\.micromegas`: flight-sql-srv is published, but this path dependency has no version, so cargo cannot publish it\. Add version = "0\.12\.0" beside path, or make flight-sql-srv publish = false/,
+      /rust\/flight-sql-srv\/Cargo\.toml: `dependencies\.micromegas`: flight-sql-srv is published, but this path dependency has no version, so cargo cannot publish it\. Add version = "0\.12\.0" beside path, or set publish = false in rust\/flight-sql-srv\/Cargo\.toml \(\[package\]\)/,
     ],
     [
       'a published crate that depends on a publish = false crate',

@@ -3,6 +3,7 @@ import type { CreateDependencies, StaticDependency } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
+import type { Refusals } from './refusals';
 import type { NxPolyglotOptions } from './options';
 import { CargoProject, PolyglotProject, PythonProject, loadPolyglotModel, rememberedModel } from './polyglot-model';
 import { normalizeName } from './python/pyproject';
@@ -56,8 +57,13 @@ export const createDependencies: CreateDependencies<NxPolyglotOptions> = (option
  * Every workspace edge of the model, one per (dependent, dependency) pair,
  * between project roots (Nx names are given by root in createDependencies).
  */
-export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
+export function polyglotEdges(projects: PolyglotProject[], refusals?: Refusals): StaticDependency[] {
   const edges = new Map<string, StaticDependency>();
+  // with a collector, every refused dependency is kept and the others still drawn
+  const refuse = (error: ManifestError) => {
+    if (!refusals) throw error;
+    refusals.add(error);
+  };
   const add = (source: PolyglotProject, target: PolyglotProject) => {
     if (source.root === target.root) return;
     edges.set(`${source.root}\0${target.root}`, {
@@ -78,22 +84,27 @@ export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
       const target = cargoByManifest.get(manifest);
       if (!target) {
         if (!existsSync(manifest)) {
-          throw new ManifestError(
-            project.pkg.manifestPath,
-            `is a path dependency on ${dep.path}, which has no Cargo.toml`,
-            missingCrateFix(dep.path),
-            dep.manifestKey,
+          refuse(
+            new ManifestError(
+              project.pkg.manifestPath,
+              `is a path dependency on ${dep.path}, which has no Cargo.toml`,
+              missingCrateFix(dep.path),
+              dep.manifestKey,
+            ),
           );
         }
         continue; // a crate outside every workspace Nx knows of
       }
       if (target.pkg.name !== dep.name) {
-        throw new ManifestError(
-          project.pkg.manifestPath,
-          `points to ${relative(dirname(project.workspace.rootManifest), manifest)}, which is the package \`${target.pkg.name}\`, not \`${dep.name}\``,
-          `Use package = "${target.pkg.name}" to rename it, or fix the path`,
-          dep.manifestKey,
+        refuse(
+          new ManifestError(
+            project.pkg.manifestPath,
+            `points to ${relative(dirname(project.workspace.rootManifest), manifest)}, which is the package \`${target.pkg.name}\`, not \`${dep.name}\``,
+            `Use package = "${target.pkg.name}" to rename it, or fix the path`,
+            dep.manifestKey,
+          ),
         );
+        continue;
       }
       add(project, target);
     }
@@ -118,11 +129,13 @@ export function polyglotEdges(projects: PolyglotProject[]): StaticDependency[] {
           : pythonByDir.get(join(dep.path));
       // a path may also be a wheel, an sdist or a setup.py project: only a path to nothing is an error
       if (!target && dep.path !== null && !existsSync(dep.path)) {
-        throw new ManifestError(
-          project.pkg.manifestPath,
-          `is a path dependency on ${dep.path}, which does not exist`,
-          'Fix the path, or create the package there',
-          dep.key,
+        refuse(
+          new ManifestError(
+            project.pkg.manifestPath,
+            `is a path dependency on ${dep.path}, which does not exist`,
+            'Fix the path, or create the package there',
+            dep.key,
+          ),
         );
       }
       if (target) add(project, target);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CreateDependenciesContext, CreateNodesContextV2, ProjectConfiguration } from '@nx/devkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
 import { createNodes } from './create-nodes';
 import { createDependencies, polyglotEdges } from './create-dependencies';
 import { loadPolyglotModel, manifestCaches, resetManifestCaches } from './polyglot-model';
@@ -114,7 +115,7 @@ describe('createNodes', () => {
       });
     const error = (await run().catch((e: unknown) => e)) as { errors: Array<[string, Error]> };
     expect(error.errors.map(([file, e]) => `${file}: ${e.message}`)).toEqual([
-      `stray/Cargo.toml: \`dependencies.b\`: is a path dependency on ${root}/missing, which has no Cargo.toml. Fix the path, or create the crate there`,
+      `stray/Cargo.toml: \`dependencies.b\`: is a path dependency on ${root}/missing, which has no Cargo.toml. Fix the path, or create the crate there. Or, if it is no package of this repository (a template, a fixture), leave it out: add "stray/**" to "exclude" of the nx-polyglot plugin in nx.json`,
     ]);
   });
 
@@ -226,5 +227,30 @@ describe('createNodes', () => {
     expect(edges).toEqual([{ source: 'b', target: 'a', type: 'static', sourceFile: 'b/Cargo.toml' }]);
     // the model is only for the workspace and options it was built with: other options read the manifests
     await expect(Promise.resolve().then(() => createDependencies({}, context))).rejects.toThrow('b/Cargo.toml');
+  });
+});
+
+describe('createNodes with several manifests the real tools refuse', () => {
+  it('reports every one in one error, each under its file with its key and fix', async () => {
+    const error = await projects({
+      'rust/Cargo.toml': '[workspace]\nmembers = ["a", "b"]\nresolver = "2"\n',
+      'rust/a/Cargo.toml': crate('a', '\n[dependencies]\nserde.workspace = true\n'),
+      'rust/b/Cargo.toml': crate('b'),
+      'tools/gen/Cargo.toml': crate('gen', '\n[dependencies]\nc = { path = "../c" }\n'),
+      'templates/app/Cargo.toml': crate('{{crate_name}}'),
+      'python/pkg/pyproject.toml': '[project]\nname = "pkg\n',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AggregateCreateNodesError);
+    const { errors } = error as AggregateCreateNodesError;
+    expect(errors.map(([file, e]) => [file, e.message.split(':')[0]]).sort()).toEqual([
+      ['python/pkg/pyproject.toml:2', 'invalid TOML (Invalid TOML document'],
+      ['rust/a/Cargo.toml', '`dependencies.serde`'],
+      ['templates/app/Cargo.toml', '`package.name`'],
+      ['tools/gen/Cargo.toml', '`dependencies.c`'],
+    ]);
+    // a manifest no workspace pulls in may be left out instead; a member may not
+    const hint = (file: string) => errors.find(([f]) => f === file)![1].message.match(/add "(.*)" to "exclude"/)?.[1];
+    expect(hint('templates/app/Cargo.toml')).toBe('templates/app/**');
+    expect(hint('rust/a/Cargo.toml')).toBeUndefined();
   });
 });

@@ -2,9 +2,10 @@ import type { CreateNodes, CreateNodesResultArray, ProjectConfiguration, TargetC
 // from nx itself, not @nx/devkit: devkit's index loads Nx's generator machinery,
 // ~0.2 s of every plugin worker's start, for one class
 import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { ManifestError } from './manifest-error';
 import { checkOptions } from './options-check';
+import { Refusals } from './refusals';
 import { polyglotEdges } from './create-dependencies';
 import type { NxPolyglotOptions } from './options';
 import {
@@ -31,25 +32,32 @@ export const createNodes: CreateNodes<NxPolyglotOptions> = [
     const manifestFiles = files.filter((f) => !OTHER_PROJECT_FILES.includes(basename(f)));
     forgetModel(); // a failed load must not leave an older model for createDependencies
     const others = otherProjects(context.workspaceRoot, files);
-    let projects: PolyglotProject[];
+    let projects: PolyglotProject[] = [];
+    // every manifest the real tools refuse, said in one message: Nx prints each with its file
+    const refusals = new Refusals();
     try {
       checkOptions(options);
-      const model = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}, others);
+      const model = loadPolyglotModel(context.workspaceRoot, manifestFiles, options ?? {}, others, refusals);
+      projects = model.projects;
       // a path dependency onto nothing is said here, where Nx stops on it, not
       // in createDependencies, where Nx would carry on with a graph without edges
-      polyglotEdges(model.projects);
-      rememberModel(context.workspaceRoot, options ?? {}, model);
-      projects = model.projects;
+      polyglotEdges(model.projects, refusals);
+      if (refusals.all.length === 0) rememberModel(context.workspaceRoot, options ?? {}, model);
     } catch (e) {
-      // Nx prints an AggregateCreateNodesError as "file:" above the message: the message leaves the file out
-      if (e instanceof ManifestError) {
-        const file = relative(context.workspaceRoot, e.file) + (e.line ? `:${e.line}` : '');
-        throw new AggregateCreateNodesError(
-          [[file, withoutStack(`${e.key ? `\`${e.key}\`: ` : ''}${e.problem}. ${e.fix}`)]],
-          [],
-        );
-      }
-      throw e;
+      if (!(e instanceof ManifestError)) throw e;
+      refusals.add(e);
+    }
+    if (refusals.all.length > 0) {
+      // Nx prints an AggregateCreateNodesError as "file:" above each message: the message leaves the file out
+      throw new AggregateCreateNodesError(
+        refusals.all.map((e) => [
+          relative(context.workspaceRoot, e.file) + (e.line ? `:${e.line}` : ''),
+          withoutStack(
+            `${e.key ? `\`${e.key}\`: ` : ''}${e.problem}. ${e.fix}${excludeHint(relative(context.workspaceRoot, e.file), context.workspaceRoot, refusals)}`,
+          ),
+        ]),
+        [],
+      );
     }
     const layout = projectLayout(projects, others);
     const publishAfter = cargoPublishOrder(projects, options ?? {}, layout);
@@ -234,6 +242,17 @@ function mergeSameRoot(a: ProjectConfiguration, b: ProjectConfiguration): Projec
     metadata: { ...cargo.metadata, ...python.metadata, technologies: ['python', 'cargo'] },
   };
 }
+/**
+ * A refused manifest that nothing pulls in (a cargo-generate template, a test
+ * fixture; not a Cargo workspace's member) can be left out of the graph with
+ * Nx's own `exclude` on the plugin registration: the glob to add.
+ */
+function excludeHint(file: string, nxRoot: string, refusals: Refusals): string {
+  if (!/(^|\/)(Cargo|pyproject)\.toml$/.test(file) || refusals.pulledIn.has(join(nxRoot, file))) return '';
+  const dir = dirname(file);
+  return `. Or, if it is no package of this repository (a template, a fixture), leave it out: add "${dir === '.' ? file : `${dir}/**`}" to "exclude" of the nx-polyglot plugin in nx.json`;
+}
+
 function withoutStack(message: string): Error {
   const copy = new Error(message);
   copy.name = 'ManifestError';

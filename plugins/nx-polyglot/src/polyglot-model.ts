@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { ManifestCache, subdirectories } from './manifest-cache';
+import type { Refusals } from './refusals';
 import { DEFAULT_COLLISION_PREFIXES, NxPolyglotOptions } from './options';
 import { CargoManifest, parseCargoManifest } from './cargo/cargo-manifest';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from './cargo/cargo-workspace';
@@ -109,18 +110,22 @@ function diskFiles(): ModelFiles & { save(): void } {
  * Nx workspace root). Pure apart from reading manifests through the caches
  * (or `files`, for a generator reading Nx's Tree).
  * `others` are the projects Nx makes itself, whose names ours must not take.
+ * With `refusals`, every manifest the real tool would refuse is kept there
+ * and left out of the model (createNodes reports them all at once); without,
+ * the first is thrown.
  */
 export function loadPolyglotModel(
   nxRoot: string,
   manifestFiles: readonly string[],
   options: NxPolyglotOptions = {},
   others: readonly OtherProject[] = [],
+  refusals?: Refusals,
   files: ModelFiles & { save?(): void } = diskFiles(),
 ): PolyglotModel {
   const cargoManifests = manifestFiles.filter((f) => f.endsWith('Cargo.toml')).map((f) => join(nxRoot, f));
   const pyFiles = manifestFiles.filter((f) => f.endsWith('pyproject.toml')).map((f) => join(nxRoot, f));
 
-  const workspaces = loadCargoWorkspaces(cargoManifests, files.cargo);
+  const workspaces = loadCargoWorkspaces(cargoManifests, files.cargo, refusals);
   const cargoProjects: CargoProject[] = workspaces.flatMap((workspace) =>
     workspace.members.map((pkg) => ({
       kind: 'cargo' as const,
@@ -130,7 +135,9 @@ export function loadPolyglotModel(
       workspace,
     })),
   );
-  const pyprojects = pyFiles.map((file) => files.pyproject(file) as PyprojectFile);
+  const pyprojects = pyFiles
+    .map((file) => (refusals ? refusals.guard(() => files.pyproject(file)) : files.pyproject(file)))
+    .filter((p): p is PyprojectFile => p !== undefined);
   const pythonProjects: PythonProject[] = resolvePythonPackages(pyprojects, files.hasUvLock).map((pkg) => ({
     kind: 'python' as const,
     name: pkg.name,

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { polyglotEdges } from '../create-dependencies';
 import { ManifestError } from '../manifest-error';
 import type { CargoProject } from '../polyglot-model';
+import { Refusals } from '../refusals';
 import { cargoMetadata, findCargoManifests, realCargoFiles } from './__fixtures__/cargo-metadata';
 import { loadCargoWorkspaces } from './cargo-workspace';
 
@@ -343,5 +344,35 @@ describe('a path dependency into a git submodule that is not checked out', () =>
     expect(modelError(() => loadModel(dir)).message).toMatch(
       /which has no Cargo.toml\. Fix the path, or create the crate there$/,
     );
+  });
+});
+
+describe('several refused manifests in one load', () => {
+  it('are all named, each with its file, key and fix, and the manifests cargo accepts are still read', () => {
+    // a member inheriting from a [workspace.dependencies] the root lacks, a cargo-generate
+    // template, and a member with a TOML syntax error: cargo stops on the first of them
+    const dir = workspace({
+      'Cargo.toml': globWorkspace,
+      'crates/good/Cargo.toml': crate('good'),
+      'crates/inherits/Cargo.toml': crate('inherits', '\n[dependencies]\nserde.workspace = true\n'),
+      'crates/template/Cargo.toml': crate('{{project-name}}'),
+      'crates/broken/Cargo.toml': '[package]\nname = "broken\n',
+    });
+    expect(() => cargoMetadata(join(dir, 'Cargo.toml')), 'cargo rejects it too').toThrow();
+    const refusals = new Refusals();
+    const workspaces = loadCargoWorkspaces(findCargoManifests(dir), realCargoFiles(), refusals);
+    expect(workspaces.flatMap((w) => w.members.map((m) => m.name))).toEqual(['good']);
+    expect(refusals.all.map((e) => [e.file.slice(dir.length + 1), e.key]).sort()).toEqual([
+      ['crates/broken/Cargo.toml', undefined],
+      ['crates/inherits/Cargo.toml', 'dependencies.serde'],
+      ['crates/template/Cargo.toml', 'package.name'],
+    ]);
+    expect(refusals.all.map((e) => e.fix).sort()).toEqual([
+      'Add serde to [workspace.dependencies], or give its version or path here',
+      'Fix the syntax error',
+      'Use letters, digits, `-` and `_`, starting with a letter or `_`',
+    ]);
+    // without a collector, the first refusal is thrown, as before
+    expect(modelError(() => loadModel(dir)).file).toMatch(/Cargo\.toml$/);
   });
 });

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { ManifestError } from '../manifest-error';
+import type { Refusals } from '../refusals';
 import { CargoManifest, DependencyKind, ManifestDependency, isSemver, workspaceDependency } from './cargo-manifest';
 import { CargoFiles, dependencyKey, excludedFromWorkspace, findWorkspaceMembers, pathOf } from './workspace-members';
 
@@ -48,31 +49,61 @@ export interface CargoWorkspace {
 
 /**
  * Every Cargo workspace among the given manifests. A package that belongs to
- * no workspace is its own single-member workspace, as Cargo treats it.
+ * no workspace is its own single-member workspace, as Cargo treats it. With
+ * `refusals`, a manifest Cargo would refuse is kept there and left out (a
+ * member, or the whole workspace when its root is refused), and the others
+ * are still read, so one build names every refusal; without, the first one
+ * is thrown.
  */
-export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles): CargoWorkspace[] {
+export function loadCargoWorkspaces(manifestFiles: string[], files: CargoFiles, refusals?: Refusals): CargoWorkspace[] {
+  const guard = <T>(step: () => T): T | undefined => (refusals ? refusals.guard(step) : step());
   const workspaces: CargoWorkspace[] = [];
   const claimed = new Set<string>();
   const roots = manifestFiles
-    .map((f) => files.manifest(f))
+    .map((f) => guard(() => files.manifest(f)))
     .filter((m): m is CargoManifest => m?.workspace !== undefined)
     .sort((a, b) => a.file.length - b.file.length);
+  // a member whose manifest is refused is still a member (cargo stops on it, it is not missing); a
+  // workspace whose members cannot be found is refused whole, as cargo refuses it
+  const membersOf = (root: CargoManifest) => {
+    const members = shielded(
+      root,
+      () =>
+        findWorkspaceMembers(root, {
+          ...files,
+          manifest: (f) => {
+            try {
+              return files.manifest(f);
+            } catch (e) {
+              if (!(refusals && e instanceof ManifestError)) throw e;
+              refusals.add(e);
+              return { file: f, dependencies: [] };
+            }
+          },
+        }),
+      refusals,
+    );
+    members.forEach((m) => refusals?.pulledIn.add(m));
+    return members;
+  };
   for (const root of roots) {
     if (claimed.has(root.file)) continue;
-    const ws = resolveWorkspace(root, findWorkspaceMembers(root, files), files);
+    const ws = guard(() => resolveWorkspace(root, membersOf(root), files, guard));
+    if (!ws) continue;
     ws.members.forEach((m) => claimed.add(m.manifestPath));
     workspaces.push(ws);
   }
   const rootByFile = new Map(roots.map((r) => [r.file, r]));
   for (const file of manifestFiles) {
-    const manifest = files.manifest(file);
+    const manifest = guard(() => files.manifest(file));
     if (!manifest?.package || claimed.has(file)) continue;
     // inside a workspace that neither lists nor excludes it: cargo refuses the
     // package on its own ("current package believes it's in a workspace when
     // it's not") and every command at the workspace root leaves it out, so it
     // is nobody's project, as for cargo (deno's deprecated ext/console)
     if (enclosingWorkspace(file, rootByFile)) continue;
-    workspaces.push(resolveWorkspace(manifest, [file], files));
+    const ws = guard(() => resolveWorkspace(manifest, [file], files, guard));
+    if (ws) workspaces.push(ws);
   }
   return workspaces;
 }
@@ -90,23 +121,42 @@ function enclosingWorkspace(file: string, roots: Map<string, CargoManifest>): Ca
   }
 }
 
-function resolveWorkspace(root: CargoManifest, memberFiles: string[], files: CargoFiles): CargoWorkspace {
-  const members = memberFiles.map((file) => {
-    const manifest = file === root.file ? root : (files.manifest(file) as CargoManifest);
-    return resolvePackage(manifest, root);
-  });
+/** Marks the file of a refusal met while finding a workspace's members as part of that workspace. */
+function shielded<T>(root: CargoManifest, find: () => T, refusals?: Refusals): T {
+  try {
+    return find();
+  } catch (e) {
+    if (e instanceof ManifestError) refusals?.pulledIn.add(e.file).add(root.file);
+    throw e;
+  }
+}
+
+/** The packages of a workspace; through `guard`, a member that is refused is left out and the others kept. */
+function resolveWorkspace(
+  root: CargoManifest,
+  memberFiles: string[],
+  files: CargoFiles,
+  guard: <T>(step: () => T) => T | undefined,
+): CargoWorkspace {
+  const members: CargoPackage[] = [];
   const seen = new Map<string, CargoPackage>();
-  for (const m of members) {
+  for (const file of memberFiles) {
+    const m = guard(() => resolvePackage(file === root.file ? root : (files.manifest(file) as CargoManifest), root));
+    if (!m) continue;
     const first = seen.get(m.name);
-    if (first) {
+    const duplicate = () => {
       throw new ManifestError(
         m.manifestPath,
-        `declares the crate \`${m.name}\`, as does ${first.manifestPath}, in the same Cargo workspace (${root.file})`,
+        `declares the crate \`${m.name}\`, as does ${first!.manifestPath}, in the same Cargo workspace (${root.file})`,
         'Give one of them another name: Cargo refuses two members with one name',
         'package.name',
       );
+    };
+    if (first) guard(duplicate);
+    else {
+      seen.set(m.name, m);
+      members.push(m);
     }
-    seen.set(m.name, m);
   }
   return { rootManifest: root.file, members };
 }

@@ -99,7 +99,7 @@ describe('publishBlockers', () => {
     );
     expect(rest).toEqual([]);
     expect(blocker.message).toBe(
-      '/ws/srv/Cargo.toml: `dependencies.micromegas`: srv is published, but this path dependency has no version, so cargo cannot publish it. Add version = "0.12.0" beside path, or make srv publish = false',
+      '/ws/srv/Cargo.toml: `dependencies.micromegas`: srv is published, but this path dependency has no version, so cargo cannot publish it. Add version = "0.12.0" beside path, or set publish = false in /ws/srv/Cargo.toml ([package])',
     );
   });
 
@@ -109,7 +109,7 @@ describe('publishBlockers', () => {
       'local',
     );
     expect(blockers.map((b) => b.message)).toEqual([
-      '/ws/lib/Cargo.toml: `dependencies.private`: lib is published to `local`, but depends on private, which is publish = false. Make private publishable to `local`, make lib publish = false, or drop the dependency',
+      '/ws/lib/Cargo.toml: `dependencies.private`: lib is published to `local`, but depends on private, which is publish = false. Make private publishable to `local`, set publish = false in /ws/lib/Cargo.toml ([package]), or drop the dependency',
     ]);
   });
 
@@ -124,6 +124,32 @@ describe('publishBlockers', () => {
         'local',
       ),
     ).toEqual([]);
+  });
+
+  it('names every blocked crate at once, each in its own manifest with both fixes (all seven Micromegas v0.12 servers)', () => {
+    const inherits = (name: string): CargoDependency => ({ ...dep(name, 'normal', null), inherited: true });
+    const servers = ['flight-sql-srv', 'http-gateway', 'uri-handler'];
+    const blockers = publishBlockers(
+      ws(
+        crate('micromegas'),
+        ...servers.map((s) => crate(s, [inherits('micromegas')])),
+        crate('cli', [dep('micromegas', 'normal', null)]),
+        crate('internal', [inherits('micromegas')], []),
+      ),
+      'local',
+      undefined,
+      '/ws',
+    );
+    expect(blockers.map((b) => [b.file, b.key])).toEqual([
+      ...servers.map((s) => [`/ws/${s}/Cargo.toml`, 'dependencies.micromegas']),
+      ['/ws/cli/Cargo.toml', 'dependencies.micromegas'],
+    ]);
+    expect(blockers[1].message).toBe(
+      '/ws/http-gateway/Cargo.toml: `dependencies.micromegas`: http-gateway is published, but this dependency inherits `workspace.dependencies.micromegas` of Cargo.toml, a path dependency with no version, so cargo cannot publish it. Add version = "0.12.0" beside path in `workspace.dependencies.micromegas` of Cargo.toml (one edit for all 3 published crates that inherit it), or set publish = false in http-gateway/Cargo.toml ([package])',
+    );
+    expect(blockers[3].fix).toBe(
+      'Add version = "0.12.0" beside path, or set publish = false in cli/Cargo.toml ([package])',
+    );
   });
 });
 
@@ -181,11 +207,11 @@ describe('blockers of what is being published', () => {
     expect(publishBlockers(roots(), 'local', ['derive', 'lib', 'wasm'])).toEqual([]);
   });
 
-  it('names [workspace.dependencies] in the root manifest for an inherited path without a version, once', () => {
-    const blockers = publishBlockers(roots(), 'local', ['srv', 'app']);
-    expect(blockers.map((b) => [b.file, b.key])).toEqual([[join(rust, 'Cargo.toml'), 'workspace.dependencies.app']]);
+  it('names the crate inheriting a path without a version, and the [workspace.dependencies] entry to fix', () => {
+    const blockers = publishBlockers(roots(), 'local', ['srv', 'app'], FIXTURES_DIR);
+    expect(blockers.map((b) => [b.file, b.key])).toEqual([[join(rust, 'srv', 'Cargo.toml'), 'dependencies.app']]);
     expect(blockers[0].message).toBe(
-      `${join(rust, 'Cargo.toml')}: \`workspace.dependencies.app\`: srv is published and inherits this path dependency (\`dependencies.app = { workspace = true }\` in ${join(rust, 'srv', 'Cargo.toml')}), which has no version, so cargo cannot publish it. Add version = "0.3.0" beside path here, or make srv publish = false`,
+      `${join(rust, 'srv', 'Cargo.toml')}: \`dependencies.app\`: srv is published, but this dependency inherits \`workspace.dependencies.app\` of two-roots/rust/Cargo.toml, a path dependency with no version, so cargo cannot publish it. Add version = "0.3.0" beside path in \`workspace.dependencies.app\` of two-roots/rust/Cargo.toml, or set publish = false in two-roots/rust/srv/Cargo.toml ([package])`,
     );
   });
 

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { ManifestError } from '../manifest-error';
 import { CargoDependency, CargoPackage, CargoWorkspace, memberForDependency } from './cargo-workspace';
 
@@ -96,52 +97,69 @@ export function cratesOfTasks(workspaces: CargoWorkspace[], tasks: CrateTask[]):
  * Everything that would stop `cargo publish` of a publishable crate: a kept
  * path dependency without a version (cargo cannot point the uploaded manifest
  * at a registry version), and a kept dependency on a crate that cannot be in
- * that registry. With `crates`, only those crates and what they need are
- * checked. An inherited dependency (`{ workspace = true }`) is fixed in its
- * root's `[workspace.dependencies]`, so that is the file and key named.
+ * that registry. Every crate hit is named, each in its own manifest, so one
+ * run shows the whole list: seven servers inheriting one version-less
+ * `[workspace.dependencies]` entry are seven lines, each with both fixes (the
+ * shared entry, or that crate's `publish = false`), not one line per round.
+ * With `crates`, only those crates and what they need are checked. Paths in
+ * the messages are relative to `nxRoot` when given.
  */
 export function publishBlockers(
   workspaces: CargoWorkspace | CargoWorkspace[],
   registry: string,
   crates?: Iterable<string>,
+  nxRoot?: string,
 ): ManifestError[] {
   const roots = Array.isArray(workspaces) ? workspaces : [workspaces];
   const ws = asOneWorkspace(roots);
   const rootOf = new Map(roots.flatMap((r) => r.members.map((m) => [m, r.rootManifest] as const)));
   const scope = crates ? publishScope(publishConstraints(ws, registry), crates) : undefined;
+  const show = (file: string) => (nxRoot === undefined ? file : relative(nxRoot, file));
+  const published = ws.members.filter((p) => isPublishable(p, registry) && (!scope || scope.has(p.name)));
+  // how many published crates inherit each version-less entry: its fix is one edit for all of them
+  const sharedEntry = (pkg: CargoPackage, dep: CargoDependency) =>
+    `${rootOf.get(pkg) ?? ws.rootManifest}\0${dep.keyPath[dep.keyPath.length - 1]}`;
+  const inheritors = new Map<string, Set<string>>();
+  for (const pkg of published)
+    for (const dep of pkg.dependencies.filter(
+      (d) => survivesPublish(d) && d.inherited && d.path !== null && d.req === null,
+    )) {
+      const entry = sharedEntry(pkg, dep);
+      inheritors.set(entry, (inheritors.get(entry) ?? new Set()).add(pkg.name));
+    }
   const blockers: ManifestError[] = [];
-  const reported = new Set<string>();
-  for (const pkg of ws.members.filter((p) => isPublishable(p, registry) && (!scope || scope.has(p.name)))) {
+  for (const pkg of published) {
+    const optOut = `set publish = false in ${show(pkg.manifestPath)} ([package])`;
     for (const dep of pkg.dependencies.filter(survivesPublish)) {
       const target = memberForDependency(dep, ws.members);
-      const [file, key] = dep.inherited
-        ? [rootOf.get(pkg) ?? ws.rootManifest, `workspace.dependencies.${dep.keyPath[dep.keyPath.length - 1]}`]
-        : [pkg.manifestPath, dep.manifestKey];
-      if (dep.path !== null && dep.req === null) {
-        // one line per entry to change: two members inheriting it share the fix
-        if (reported.has(`${file}\0${key}`)) continue;
-        reported.add(`${file}\0${key}`);
+      const version = `version = "${target?.version ?? '<version>'}"`;
+      if (dep.path !== null && dep.req === null && dep.inherited) {
+        const rootManifest = show(rootOf.get(pkg) ?? ws.rootManifest);
+        const entry = `workspace.dependencies.${dep.keyPath[dep.keyPath.length - 1]}`;
+        const sharers = inheritors.get(sharedEntry(pkg, dep))?.size ?? 1;
         blockers.push(
-          dep.inherited
-            ? new ManifestError(
-                file,
-                `${pkg.name} is published and inherits this path dependency (\`${dep.manifestKey} = { workspace = true }\` in ${pkg.manifestPath}), which has no version, so cargo cannot publish it`,
-                `Add version = "${target?.version ?? '<version>'}" beside path here, or make ${pkg.name} publish = false`,
-                key,
-              )
-            : new ManifestError(
-                file,
-                `${pkg.name} is published, but this path dependency has no version, so cargo cannot publish it`,
-                `Add version = "${target?.version ?? '<version>'}" beside path, or make ${pkg.name} publish = false`,
-                key,
-              ),
+          new ManifestError(
+            pkg.manifestPath,
+            `${pkg.name} is published, but this dependency inherits \`${entry}\` of ${rootManifest}, a path dependency with no version, so cargo cannot publish it`,
+            `Add ${version} beside path in \`${entry}\` of ${rootManifest}${sharers > 1 ? ` (one edit for all ${sharers} published crates that inherit it)` : ''}, or ${optOut}`,
+            dep.manifestKey,
+          ),
+        );
+      } else if (dep.path !== null && dep.req === null) {
+        blockers.push(
+          new ManifestError(
+            pkg.manifestPath,
+            `${pkg.name} is published, but this path dependency has no version, so cargo cannot publish it`,
+            `Add ${version} beside path, or ${optOut}`,
+            dep.manifestKey,
+          ),
         );
       } else if (target && !isPublishable(target, registry)) {
         blockers.push(
           new ManifestError(
             pkg.manifestPath,
             `${pkg.name} is published to \`${registry}\`, but depends on ${target.name}, which ${target.publish?.length ? `may only go to ${target.publish.join(', ')}` : 'is publish = false'}`,
-            `Make ${target.name} publishable to \`${registry}\`, make ${pkg.name} publish = false, or drop the dependency`,
+            `Make ${target.name} publishable to \`${registry}\`, ${optOut}, or drop the dependency`,
             dep.manifestKey,
           ),
         );

@@ -19,6 +19,8 @@ import { SparseIndex } from '../cargo/sparse-index';
 import { CargoResolution, prepareCargoResolution, repositoryCrates } from '../cargo/publish-resolution';
 import { CargoPublishOptions, NO_REGISTRY, blockerReport, indexFor, publishCrate } from './cargo-publish-crate';
 import { redact } from '../known-secrets';
+import { invokingCommandLines, lostDryRun, publishToolArgs, refusedArgsReport } from './forwarded-args';
+import { CARGO_PUBLISH_ARGS } from './publish-args';
 
 type Result = { success: boolean; terminalOutput: string; startTime: number; endTime: number };
 
@@ -33,14 +35,17 @@ type Result = { success: boolean; terminalOutput: string; startTime: number; end
 export async function* cargoPublishBatch(
   taskGraph: TaskGraph,
   inputs: Record<string, CargoPublishOptions>,
-  overrides: { dryRun?: boolean; verify?: boolean },
+  overrides: { dryRun?: boolean; verify?: boolean; __overrides_unparsed__?: string[] },
   context: ExecutorContext,
 ): AsyncGenerator<{ task: string; result: Result }> {
   const taskIds = Object.keys(taskGraph.tasks);
+  // what follows `--` on the command line, for every crate of the run (Nx gives it to the batch, not to each dependency task)
+  const extra = publishToolArgs(overrides?.__overrides_unparsed__ ?? [], 'cargo publish', CARGO_PUBLISH_ARGS);
   const optionsOf = (id: string) => ({
     ...inputs[id],
     dryRun: inputs[id].dryRun ?? overrides?.dryRun,
     verify: inputs[id].verify ?? overrides?.verify,
+    args: [...(inputs[id].args ?? []), ...extra.args],
   });
   const options = optionsOf(taskIds[0]);
   const startTime = Date.now();
@@ -53,6 +58,9 @@ export async function* cargoPublishBatch(
     }
   };
 
+  if (extra.refused.length > 0) return yield* failAll(refusedArgsReport('cargo publish', extra.refused));
+  const lost = lostDryRun(invokingCommandLines(), options.dryRun);
+  if (lost) return yield* failAll(lost);
   if (!options.registry) return yield* failAll(NO_REGISTRY);
   let crateOf: Map<string, CargoPackage>;
   let workspaces: CargoWorkspace[];

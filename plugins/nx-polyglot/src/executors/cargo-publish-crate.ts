@@ -34,17 +34,22 @@ export interface CargoPublishOptions {
 export const NO_REGISTRY =
   'No Cargo registry is configured for publishing: set "publish": { "cargo": { "registry": "<name>" } } in the nx-polyglot plugin options in nx.json (crates-io for crates.io), with CARGO_REGISTRIES_<NAME>_INDEX and _TOKEN in the environment.\n';
 
-/** Refuses a publish run that cargo would break half-way; nothing is uploaded. Only `crates` and what they need are checked. */
+/**
+ * Refuses a publish run that cargo would break half-way; nothing is uploaded.
+ * Only `crates` and what they need are checked, and every problem is listed
+ * at once, so one round of fixes is enough.
+ */
 export function blockerReport(
   workspaces: CargoWorkspace[],
   registry: string,
   root: string,
   crates: string[],
 ): string | undefined {
-  const blockers = publishBlockers(workspaces, registry, crates);
+  const blockers = publishBlockers(workspaces, registry, crates, root);
   if (blockers.length === 0) return undefined;
+  const hit = new Set(blockers.map((b) => b.file)).size;
   const lines = blockers.map((b) => `  - ${relative(root, b.file)}: \`${b.key}\`: ${b.problem}. ${b.fix}.`);
-  return `Nothing was published: ${blockers.length} problem(s) would stop cargo publish part-way:\n${lines.join('\n')}\n`;
+  return `Nothing was published: ${blockers.length} problem(s) in ${hit} crate(s) would stop cargo publish part-way (all listed):\n${lines.join('\n')}\n`;
 }
 
 /** The index as cargo sees it from the crate's workspace (its .cargo/config.toml may name the registry). */
@@ -75,7 +80,9 @@ export function publishCrate(
     root: context.root,
     dryRun: options.dryRun,
     visibilityTimeoutMs: visibilityTimeoutMs(options.visibilityTimeout),
-    planned: () => ({ message: `${label} would be published to ${where} (dry run)\n` }),
+    planned: () => ({
+      message: `${label} would be published to ${where}${options.args?.length ? ` with \`${options.args.join(' ')}\`` : ''} (dry run)\n`,
+    }),
     checkCredentials: () => checkRunCredentials(context),
     upload: () => uploadCrate(pkg, options, index, join(context.root, options.cwd), resolution),
   });

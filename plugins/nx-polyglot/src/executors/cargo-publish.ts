@@ -9,15 +9,36 @@ import { SparseIndex } from '../cargo/sparse-index';
 import { CargoResolution, prepareCargoResolution, repositoryCrates } from '../cargo/publish-resolution';
 import { CargoPublishOptions, NO_REGISTRY, blockerReport, indexFor, publishCrate } from './cargo-publish-crate';
 import { redact } from '../known-secrets';
+import {
+  currentTask,
+  forwardedArgs,
+  invokingCommandLines,
+  lostDryRun,
+  publishToolArgs,
+  refusedArgsReport,
+} from './forwarded-args';
+import { CARGO_PUBLISH_ARGS } from './publish-args';
 
 export type { CargoPublishOptions };
 export { cargoPublishBatch } from './cargo-publish-batch';
 
 /** `nx run <crate>:publish`: one crate. */
 export default async function cargoPublish(
-  options: CargoPublishOptions,
+  given: CargoPublishOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
+  // what follows `--` goes to cargo publish, or nothing runs
+  const extra = publishToolArgs(forwardedArgs(currentTask(context)), 'cargo publish', CARGO_PUBLISH_ARGS);
+  if (extra.refused.length > 0) {
+    process.stderr.write(redact(refusedArgsReport('cargo publish', extra.refused)));
+    return { success: false };
+  }
+  const options = { ...given, args: [...(given.args ?? []), ...extra.args] };
+  const lost = lostDryRun(invokingCommandLines(), options.dryRun);
+  if (lost) {
+    process.stderr.write(redact(lost));
+    return { success: false };
+  }
   if (!options.registry) {
     process.stderr.write(NO_REGISTRY);
     return { success: false };

@@ -1,3 +1,4 @@
+import { redact } from '../known-secrets';
 import type { ExecutorContext } from '@nx/devkit';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,15 @@ import { checkRunCredentials } from '../publish/publish-credentials';
 import { UploadOutcome, failedBeforeStart, publishPackage } from '../publish/publish-package';
 import { howItEnded, relayToStdout, runProcess } from '../run-process';
 import { visibilityTimeoutMs } from '../publish/poll';
+import {
+  currentTask,
+  forwardedArgs,
+  invokingCommandLines,
+  lostDryRun,
+  publishToolArgs,
+  refusedArgsReport,
+} from './forwarded-args';
+import { NPM_PUBLISH_ARGS } from './publish-args';
 
 export { npmrcFor };
 
@@ -29,6 +39,17 @@ export default async function npmPublish(
   options: NpmPublishOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
+  // what follows `--` goes to npm publish, or nothing runs
+  const extra = publishToolArgs(forwardedArgs(currentTask(context)), 'npm publish', NPM_PUBLISH_ARGS);
+  if (extra.refused.length > 0) {
+    process.stderr.write(redact(refusedArgsReport('npm publish', extra.refused)));
+    return { success: false };
+  }
+  const lost = lostDryRun(invokingCommandLines(), options.dryRun);
+  if (lost) {
+    process.stderr.write(redact(lost));
+    return { success: false };
+  }
   const cwd = join(context.root, options.cwd);
   const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as {
     name?: string;
@@ -76,7 +97,9 @@ export default async function npmPublish(
       root: context.root,
       dryRun: options.dryRun,
       visibilityTimeoutMs: visibilityTimeoutMs(options.visibilityTimeout),
-      planned: () => ({ message: `${label} would be published to ${registry.url} (dry run)\n` }),
+      planned: () => ({
+        message: `${label} would be published to ${registry.url}${extra.args.length ? ` by \`npm publish ${extra.args.join(' ')}\`` : ''} (dry run)\n`,
+      }),
       // npm refuses to publish without a token, whatever the registry allows
       preflight: () =>
         token
@@ -86,7 +109,7 @@ export default async function npmPublish(
               message: `${label} was not published: set NPM_TOKEN to a token of ${registry.url}.\n`,
             },
       checkCredentials: () => checkRunCredentials(context),
-      upload: () => upload(registry, name, version, cwd),
+      upload: () => upload(registry, name, version, cwd, extra.args),
     });
   })();
   (result.success ? process.stdout : process.stderr).write(result.output);
@@ -94,7 +117,13 @@ export default async function npmPublish(
 }
 
 /** npm publish with a temporary npmrc (the token stays a `${NPM_TOKEN}` reference). */
-async function upload(registry: NpmRegistry, name: string, version: string, cwd: string): Promise<UploadOutcome> {
+async function upload(
+  registry: NpmRegistry,
+  name: string,
+  version: string,
+  cwd: string,
+  extra: string[],
+): Promise<UploadOutcome> {
   const label = `${name}@${version}`;
   const dir = mkdtempSync(join(tmpdir(), 'nx-polyglot-npmrc-'));
   const npmrc = join(dir, 'npmrc');
@@ -102,7 +131,7 @@ async function upload(registry: NpmRegistry, name: string, version: string, cwd:
   let r;
   try {
     writeFileSync(npmrc, npmrcFor(registry.url), { mode: 0o600 });
-    r = await runProcess('npm', ['publish', '--registry', registry.url, '--userconfig', npmrc], {
+    r = await runProcess('npm', ['publish', '--registry', registry.url, '--userconfig', npmrc, ...extra], {
       cwd,
       onOutput: relayToStdout,
     });

@@ -1,3 +1,4 @@
+import { redact } from '../known-secrets';
 import type { ExecutorContext } from '@nx/devkit';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,15 @@ import {
 } from '../python/pypi-index';
 import { BUILD } from '../python/python-targets';
 import { visibilityTimeoutMs } from '../publish/poll';
+import {
+  currentTask,
+  forwardedArgs,
+  invokingCommandLines,
+  lostDryRun,
+  publishToolArgs,
+  refusedArgsReport,
+} from './forwarded-args';
+import { PYTHON_PUBLISH_ARGS } from './publish-args';
 
 export interface PythonPublishOptions {
   /** The package directory, relative to the Nx workspace root. */
@@ -48,6 +58,7 @@ function uploadCommand(
   files: string[],
   partlyThere: boolean,
   env: NodeJS.ProcessEnv,
+  extra: string[],
 ): { argv: string[]; env: Record<string, string | undefined> } {
   const name = envName(repo.name);
   const token = env[`POETRY_PYPI_TOKEN_${name}`];
@@ -64,6 +75,7 @@ function uploadCommand(
           'publish',
           ...(repo.name === 'pypi' ? [] : ['-r', repo.name]),
           ...(partlyThere ? ['--skip-existing'] : []),
+          ...extra,
         ],
         env: {},
       };
@@ -71,13 +83,23 @@ function uploadCommand(
       return {
         // only the missing files, and no --check-url: uv follows pypiserver's
         // fallback redirect to pypi.org and compares against PyPI's files
-        argv: ['uv', 'publish', '--publish-url', repo.uploadUrl, ...files],
+        argv: ['uv', 'publish', '--publish-url', repo.uploadUrl, ...extra, ...files],
         env: token ? { UV_PUBLISH_TOKEN: token } : { UV_PUBLISH_USERNAME: user, UV_PUBLISH_PASSWORD: password },
       };
     case 'pep517':
       return {
         // only the missing files: twine refuses --skip-existing for anything but PyPI
-        argv: ['python3', '-m', 'twine', 'upload', '--non-interactive', '--repository-url', repo.uploadUrl, ...files],
+        argv: [
+          'python3',
+          '-m',
+          'twine',
+          'upload',
+          '--non-interactive',
+          '--repository-url',
+          repo.uploadUrl,
+          ...extra,
+          ...files,
+        ],
         env: token
           ? { TWINE_USERNAME: '__token__', TWINE_PASSWORD: token }
           : { TWINE_USERNAME: user, TWINE_PASSWORD: password },
@@ -105,12 +127,30 @@ export default async function pythonPublish(
   options: PythonPublishOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  const r = await publishPython(options, context);
+  // what follows `--` goes to the upload command, or nothing runs
+  const extra = publishToolArgs(forwardedArgs(currentTask(context)), UPLOADER[options.tool], PYTHON_PUBLISH_ARGS);
+  if (extra.refused.length > 0) {
+    process.stderr.write(redact(refusedArgsReport(UPLOADER[options.tool], extra.refused)));
+    return { success: false };
+  }
+  const lost = lostDryRun(invokingCommandLines(), options.dryRun);
+  if (lost) {
+    process.stderr.write(redact(lost));
+    return { success: false };
+  }
+  const r = await publishPython(options, context, extra.args);
   (r.success ? process.stdout : process.stderr).write(r.output);
   return { success: r.success };
 }
 
-async function publishPython(options: PythonPublishOptions, context: ExecutorContext): Promise<PublishResult> {
+/** The command each tool uploads with. */
+const UPLOADER: Record<PythonTool, string> = { poetry: 'poetry publish', uv: 'uv publish', pep517: 'twine upload' };
+
+async function publishPython(
+  options: PythonPublishOptions,
+  context: ExecutorContext,
+  extra: string[],
+): Promise<PublishResult> {
   const name = options.distribution;
   const version = options.version ?? '';
   const project = context.projectName ?? name;
@@ -150,13 +190,13 @@ async function publishPython(options: PythonPublishOptions, context: ExecutorCon
     planned: ({ files = [] }) => {
       const partly = files.length > 0 ? ` (it already has ${files.join(', ')}; the rest would be uploaded)` : '';
       return {
-        message: `${label} would be built with \`${BUILD[options.tool].join(' ')}\` and uploaded to ${where} (${repo.uploadUrl})${partly} (dry run)\n`,
+        message: `${label} would be built with \`${BUILD[options.tool].join(' ')}\` and uploaded to ${where} (${repo.uploadUrl})${extra.length ? ` by \`${UPLOADER[options.tool]} ${extra.join(' ')}\`` : ''}${partly} (dry run)\n`,
         ...(partly ? { detail: `partly published: ${files.join(', ')}` } : {}),
       };
     },
     preflight: () => credentialsPreflight(options.tool, repo),
     checkCredentials: () => checkRunCredentials(context),
-    upload: (now) => buildAndUpload(options, repo, index, cwd, now),
+    upload: (now) => buildAndUpload(options, repo, index, cwd, now, extra),
   });
 }
 
@@ -182,6 +222,7 @@ async function buildAndUpload(
   index: PypiIndex,
   cwd: string,
   now: Presence,
+  extra: string[],
 ): Promise<UploadOutcome> {
   const name = options.distribution;
   const version = options.version ?? '';
@@ -222,6 +263,7 @@ async function buildAndUpload(
     missing.map((f) => join('dist', f)),
     existing.length > 0,
     process.env,
+    extra,
   );
   const env = Object.fromEntries(Object.entries(upload.env).filter(([, v]) => v !== undefined));
   const uploadStart = Date.now();

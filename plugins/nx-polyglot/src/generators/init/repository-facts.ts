@@ -72,7 +72,7 @@ export async function readRepositoryFacts(tree: Tree): Promise<RepositoryFacts> 
     hasUvLock: (dir) => source.text(join(dir, 'uv.lock')) !== undefined,
   };
   const others = otherProjects(root, configFiles, (f) => text(f) ?? '');
-  const model = loadPolyglotModel(root, manifests, {}, others, files);
+  const model = loadPolyglotModel(root, manifests, {}, others, undefined, files);
 
   const projects: ReleasableProject[] = [];
   const left: RepositoryFacts['left'] = [];
