@@ -12,6 +12,7 @@ export const FAST_E2E = [
   'e2e/real-shapes.spec.ts',
   'e2e/remote-cache-ci.spec.ts',
   'e2e/remote-cache-protocol.spec.ts',
+  'e2e/repo-stage.spec.ts',
   'e2e/two-roots-version.spec.ts',
 ];
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { copyRepository, nxEnv, repoRoot } from './repo-copy';
+import { copyRepository, nxEnv, removeCopy, repoRoot } from './repo-copy';
 
 const workflowFile = join(repoRoot, '.github', 'workflows', 'ci.yml');
 const actionlint = (...args: string[]) =>
@@ -108,7 +108,7 @@ describe('tools/ci/shard-projects.mjs', () => {
   beforeAll(async () => {
     copy = await copyRepository('nx-polyglot-shards-');
   });
-  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  afterAll(() => removeCopy(copy));
 
   it('puts every project with a check in exactly one shard, sizes within one, each excluding the others', async () => {
     const expected = [
