@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
  * of the release tier (README, "Tests").
  */
 export const FAST_E2E = [
+  'e2e/ci-workflow.spec.ts',
   'e2e/live-output.spec.ts',
   'e2e/pack-install.spec.ts',
   'e2e/publish-summary.spec.ts',
