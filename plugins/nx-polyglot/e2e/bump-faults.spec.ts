@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOURNAL_DIR } from '../src/release/bump-journal';
 import { temporaryFor } from '../src/release/durable-write';
 import { FAULT_SEED, KillPoint, faultRuns, killPoints, seededSample, strace, straceArgs } from './faults';
-import { copyRepository, nxEnv } from './repo-copy';
+import { copyRepository, nxEnv, removeCopy } from './repo-copy';
 
 /** Every file a bump 0.12.0 -> 0.13.0 of this repository changes. */
 const LOCKS = ['package-lock.json', 'rust/Cargo.lock'];
@@ -53,7 +53,7 @@ async function referenceBump(): Promise<Map<string, Buffer>> {
     if (run.exitCode !== 0) throw new Error(`the reference bump failed:\n${run.all}`);
     return new Map(BUMPED.map((f) => [f, readFileSync(join(copy, f))]));
   } finally {
-    rmSync(copy, { recursive: true, force: true });
+    removeCopy(copy);
   }
 }
 
@@ -83,7 +83,7 @@ describe('a half-done bump is caught', () => {
     reference = await referenceBump();
     copy = await copyRepository('nx-polyglot-half-bump-');
   });
-  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  afterAll(() => removeCopy(copy));
 
   it('version-check fails on manifests bumped without their lock files, as cargo does', async () => {
     // what a bump killed between the manifests and the lock files left before the journal
@@ -111,7 +111,7 @@ describe.skipIf(!strace)(`bump under injected faults (strace; seed ${FAULT_SEED}
     reference = await referenceBump();
     copy = await copyRepository('nx-polyglot-bump-faults-');
   });
-  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  afterAll(() => removeCopy(copy));
 
   // ENOSPC on every write to one file: a manifest or the journal (and the temporary file beside it, which
   // is what the bump writes), or a lock file as its tool (cargo, npm) writes it
@@ -262,7 +262,7 @@ describe('when the rollback itself cannot write', () => {
   });
   afterAll(async () => {
     await execa('chattr', ['-i', join(copy, 'rust/Cargo.lock')], { reject: false });
-    rmSync(copy, { recursive: true, force: true });
+    removeCopy(copy);
   });
 
   it.skipIf(!chattr)(

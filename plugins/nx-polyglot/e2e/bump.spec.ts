@@ -1,11 +1,11 @@
 import { execa } from 'execa';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cargoMetadata } from './cargo-metadata';
-import { copyRepository, nxEnv } from './repo-copy';
+import { copyRepository, nxEnv, removeCopy } from './repo-copy';
 
 const git = async (copy: string, ...args: string[]) => (await execa('git', args, { cwd: copy })).stdout;
 
@@ -43,7 +43,7 @@ describe('lockstep bump of the release group on a copy of this repository', () =
   beforeAll(async () => {
     copy = await copyRepository('nx-polyglot-bump-');
   });
-  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  afterAll(() => removeCopy(copy));
 
   it('--dry-run lists the edits and changes no file', async () => {
     const run = await nx('--dry-run');
@@ -135,7 +135,7 @@ describe("nx release version with the plugin's VersionActions, on a copy of this
   beforeAll(async () => {
     copy = await copyRepository('nx-polyglot-nx-release-');
   });
-  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  afterAll(() => removeCopy(copy));
 
   it('--dry-run changes no file', async () => {
     const run = await release('--dry-run');

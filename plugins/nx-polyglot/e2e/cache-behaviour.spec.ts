@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cargoMetadata, pathDependencies } from './cargo-metadata';
-import { copyRepository, executed, runNx } from './repo-copy';
+import { copyRepository, executed, removeCopy, runNx } from './repo-copy';
 
 const CHECKS = ['test', 'lint', 'format'];
 
@@ -50,7 +50,7 @@ describe('caching of `nx run-many -t test lint format` on a copy of this reposit
       ).sort();
     projects = { rust: await show('tag:lang:rust'), python: await show('tag:lang:python'), web: ['analytics-web-app'] };
   });
-  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  afterAll(() => removeCopy(copy));
 
   it('`nx graph` holds every crate, the Python package and the web app, with the edges cargo metadata reports', async () => {
     await execa('npx', ['nx', 'graph', '--file=.nx/graph.json'], { cwd: copy, env: { NX_DAEMON: 'false' } });

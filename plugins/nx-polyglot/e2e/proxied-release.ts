@@ -13,7 +13,7 @@ import {
   verdaccioToken,
 } from './registries';
 import { ProxiedWrite, RegistryProxy, startRegistryProxy, throughProxies } from './registry-proxy';
-import { copyRepository, repoRoot } from './repo-copy';
+import { copyRepository, removeCopy, repoRoot } from './repo-copy';
 
 /** One package of the publish plan, as the plugin plans it (a dry run's publish log). */
 export interface PlannedPackage {
@@ -116,7 +116,7 @@ export async function proxiedRelease(prefix: string, extraEnv: Record<string, st
   const cleanup = async () => {
     for (const p of Object.values(proxies)) await p.close();
     await stopRegistries(data);
-    rmSync(copy, { recursive: true, force: true });
+    removeCopy(copy);
     rmSync(data, { recursive: true, force: true });
   };
   return {

@@ -7,7 +7,7 @@ import { cargoMetadata } from './cargo-metadata';
 import { RecordedRequest, startGithubApiStandIn } from './github-api-stand-in';
 import { installRegistries, sparseIndexEntries } from './registries';
 import { CANARY as TOKEN, releaseSetup } from './release-setup';
-import { copyRepository } from './repo-copy';
+import { copyRepository, removeCopy } from './repo-copy';
 
 const GITHUB_TOKEN = `ghp_flow${Math.random().toString(36).slice(2)}`;
 
@@ -155,7 +155,7 @@ describe.sequential('the release flow on a copy of this repository, into real lo
     }, 600_000);
     afterAll(async () => {
       await api?.close();
-      if (gh) rmSync(gh, { recursive: true, force: true });
+      if (gh) removeCopy(gh);
       if (origin) rmSync(origin, { recursive: true, force: true });
     });
 

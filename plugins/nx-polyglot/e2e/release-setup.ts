@@ -7,7 +7,7 @@ import { cargoMetadata, isPublished, pathDependencies } from './cargo-metadata';
 import { startGithubApiStandIn } from './github-api-stand-in';
 import { startRegistryProxy } from './registry-proxy';
 import { releaseEnv, startRegistries, stopRegistries, verdaccioToken } from './registries';
-import { copyRepository } from './repo-copy';
+import { copyRepository, removeCopy } from './repo-copy';
 
 /** What `cargo metadata` says the workspace publishes, and what each crate needs published first. */
 export async function publishableCrates(rustDir: string): Promise<Map<string, { version: string; needs: string[] }>> {
@@ -70,7 +70,7 @@ export async function releaseSetup(
     });
   const cleanup = async () => {
     await stopRegistries(data);
-    rmSync(copy, { recursive: true, force: true });
+    removeCopy(copy);
     rmSync(data, { recursive: true, force: true });
   };
   return { copy, data, urls, env, log, publish, cleanup, records: () => readPublishLog(log) };

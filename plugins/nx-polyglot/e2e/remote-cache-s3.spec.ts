@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyRepository, executed, nxEnv, repoRoot, runNx } from './repo-copy';
+import { copyRepository, executed, nxEnv, removeCopy, repoRoot, runNx } from './repo-copy';
 import {
   type Gateway,
   installVersitygw,
@@ -77,7 +77,7 @@ describe(
       );
       prToken = minted.stdout.trim();
       machineA = await copyRepository('nx-polyglot-s3-machine-a-');
-      machineB = await copyRepository('nx-polyglot-s3-machine-b-');
+      machineB = await copyRepository('nx-polyglot-s3-machine-b-', { fresh: true }); // never built anything
       pinPluginBuild([machineA, machineB]);
       for (const copy of [machineA, machineB])
         await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: copy });
@@ -85,7 +85,8 @@ describe(
     afterAll(async () => {
       for (const g of [gateway1, gateway2]) await g?.stop();
       await s3?.stop();
-      for (const d of [dir, machineA, machineB]) if (d) rmSync(d, { recursive: true, force: true });
+      for (const copy of [machineA, machineB]) if (copy) removeCopy(copy);
+      if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     it('machine A (write token) fills the cache through gateway 1: one object per task under main/', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pinPluginBuild } from './remote-cache-harness';
-import { copyRepository, nxEnv, repoRoot, runNx } from './repo-copy';
+import { copyRepository, nxEnv, removeCopy, repoRoot, runNx } from './repo-copy';
 
 const server = join(repoRoot, 'tools', 'remote-cache', 'server.mjs');
 const CHECKS = ['run-many', '-t', 'test', 'lint', 'format', '--exclude=nx-polyglot'];
@@ -74,14 +74,15 @@ describe('a shared remote cache on Nx’s self-hosted HTTP protocol (tools/remot
     cache = await startServer(store, tokens);
     // two "machines": two checkouts, each with its own Nx cache directory
     machineA = await copyRepository('nx-polyglot-machine-a-');
-    machineB = await copyRepository('nx-polyglot-machine-b-');
+    machineB = await copyRepository('nx-polyglot-machine-b-', { fresh: true }); // never built anything
     pinPluginBuild([machineA, machineB]);
     for (const copy of [machineA, machineB])
       await execa('python3', ['tools/python-env.py', 'python/micromegas'], { cwd: copy });
   });
   afterAll(async () => {
     await cache?.stop();
-    for (const dir of [store, machineA, machineB]) if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const copy of [machineA, machineB]) if (copy) removeCopy(copy);
+    if (store) rmSync(store, { recursive: true, force: true });
   });
 
   it('machine A (read-write token) runs the Rust, Python and web checks and uploads every result', async () => {

@@ -1,7 +1,8 @@
 import { execa } from 'execa';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { releaseStage, syncStage, takeStage } from './repo-stage';
 
 export const repoRoot = join(__dirname, '..', '..', '..');
 export const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true' };
@@ -29,19 +30,20 @@ function linkNodeModules(copy: string): void {
 }
 
 /**
- * A temporary copy of this repository's files (tracked and new, not ignored),
- * as a fresh git repository, sharing installed packages with the original.
+ * A copy of this repository's files (tracked and new, not ignored), as a fresh
+ * git repository of one commit, sharing installed packages with the original.
+ * It is a warm stage at a fixed path (repo-stage.ts: cargo's build outputs kept,
+ * nothing else) unless `fresh` asks for a new temporary directory, as for a
+ * machine that must never have built anything. Give it back with `removeCopy`.
  */
-export async function copyRepository(prefix: string): Promise<string> {
-  const copy = mkdtempSync(join(tmpdir(), prefix));
+export async function copyRepository(prefix: string, { fresh = false }: { fresh?: boolean } = {}): Promise<string> {
   const { stdout } = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
     cwd: repoRoot,
   });
-  for (const file of stdout.split('\0').filter(Boolean)) {
-    if (!existsSync(join(repoRoot, file))) continue; // deleted in the work tree
-    mkdirSync(dirname(join(copy, file)), { recursive: true });
-    cpSync(join(repoRoot, file), join(copy, file));
-  }
+  const files = stdout.split('\0').filter((file) => file && existsSync(join(repoRoot, file))); // not deleted in the work tree
+  const stage = fresh ? undefined : takeStage(repoRoot);
+  const copy = stage ?? mkdtempSync(join(tmpdir(), prefix));
+  syncStage(repoRoot, copy, files);
   linkNodeModules(copy);
   for (const modules of [
     'analytics-web-app/node_modules',
@@ -56,6 +58,11 @@ export async function copyRepository(prefix: string): Promise<string> {
     cwd: copy,
   });
   return copy;
+}
+
+/** Done with a copy: a stage is given back for the next spec (its files stay), a temporary copy is deleted. */
+export function removeCopy(copy: string): void {
+  if (!releaseStage(copy)) rmSync(copy, { recursive: true, force: true });
 }
 
 export type CacheStatus = 'cache-miss' | 'local-cache-hit' | 'remote-cache-hit';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installRegistries, releaseEnv, startRegistries, stopRegistries } from './registries';
-import { copyRepository } from './repo-copy';
+import { copyRepository, removeCopy } from './repo-copy';
 
 const TOKEN = `rollback-${Math.random().toString(36).slice(2)}`;
 
@@ -32,7 +32,7 @@ describe.sequential('rollback --dry-run on a copy of this repository, into a loc
   }, 3_600_000);
   afterAll(async () => {
     if (data) await stopRegistries(data, ['crates']);
-    if (copy) rmSync(copy, { recursive: true, force: true });
+    if (copy) removeCopy(copy);
     if (data) rmSync(data, { recursive: true, force: true });
   });
 
