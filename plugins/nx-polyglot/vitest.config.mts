@@ -7,11 +7,11 @@ import { defineConfig } from 'vitest/config';
  */
 export const FAST_E2E = [
   'e2e/ci-workflow.spec.ts',
+  'e2e/independent-groups.spec.ts',
   'e2e/live-output.spec.ts',
   'e2e/pack-install.spec.ts',
   'e2e/publish-summary.spec.ts',
   'e2e/real-shapes.spec.ts',
-  'e2e/remote-cache-ci.spec.ts',
   'e2e/remote-cache-protocol.spec.ts',
   'e2e/repo-stage.spec.ts',
   'e2e/two-roots-version.spec.ts',
