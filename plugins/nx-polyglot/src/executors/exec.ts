@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runProcess } from '../run-process';
 import { forwardedArgs } from './forwarded-args';
+import { unknownConfiguredOptions, unknownOptionsMessage } from './configured-options';
 
 export interface ExecOptions {
   /** Program and arguments; run without a shell. */
@@ -15,6 +16,11 @@ export interface ExecOptions {
 
 /** Runs one program with its arguments in a project directory. */
 export default async function exec(options: ExecOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const unknown = unknownConfiguredOptions('exec', context.target, context.configurationName);
+  if (unknown.length) {
+    process.stderr.write(unknownOptionsMessage('exec', context.projectName ?? '', context.targetName ?? '', unknown));
+    return { success: false };
+  }
   const cwd = join(context.root, options.cwd);
   if (options.cleanDirectory) rmSync(join(cwd, options.cleanDirectory), { recursive: true, force: true });
   // `nx run pkg:test -- -k slow`: what the user typed after `--` goes to the program
