@@ -130,6 +130,10 @@ describe('executor options, through Nx', () => {
     });
   });
 
+  it('refuses a misspelt --dry-run rather than bumping for real', () => {
+    expect(() => nxOptions(root.bump, cli('--dryy-run'))).toThrow("'dryy-run' is not found in schema");
+  });
+
   it('refuses `nx release publish --registry` for a Python package: its repository is `repository`, a name of another namespace', () => {
     expect(() => nxOptions(python['nx-release-publish'], { ...NX_RELEASE_PUBLISH, ...cli() })).toThrow(
       "'registry' is not found in schema",
