@@ -7,7 +7,7 @@ import { ManifestError } from './manifest-error';
 import { checkOptions } from './options-check';
 import { Refusals } from './refusals';
 import { polyglotEdges } from './create-dependencies';
-import type { NxPolyglotOptions } from './options';
+import { type NxPolyglotOptions, SHARED_ROOT_PREFIX } from './options';
 import {
   CargoProject,
   OtherProject,
@@ -97,13 +97,6 @@ function projectLayout(projects: PolyglotProject[], others: OtherProject[]): Pro
           : '',
   };
 }
-
-/**
- * The prefix of a project's targets when it shares its directory with a
- * project of another kind: a crate beside its Python package or a
- * package.json (`rust-test`, `rust-lint`), a Python package beside a package.json.
- */
-export const SHARED_ROOT_PREFIX = { cargo: 'rust-', python: 'python-' };
 
 /**
  * Publishable crate -> the Nx projects (and their publish target) whose

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * Part of every cache key: bump it whenever a parsed model changes shape, so
@@ -74,13 +74,25 @@ export class ManifestCache<T> {
   }
 }
 
-/** Names of the sub-directories of `dir` (empty when it does not exist). */
+/**
+ * Names of the sub-directories of `dir` (empty when it does not exist),
+ * symbolic links to directories included: Cargo's member globs follow them
+ * (`Path::is_dir`), a dangling link is none.
+ */
 export function subdirectories(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
+      .filter((e) => e.isDirectory() || (e.isSymbolicLink() && isDirectory(join(dir, e.name))))
       .map((e) => e.name);
   } catch {
     return [];
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -30,6 +30,21 @@ export interface NxPolyglotOptions {
 
 export const DEFAULT_COLLISION_PREFIXES = { cargo: 'rust-', python: 'python-' };
 
+export const TARGET_KEYS: readonly TargetKey[] = ['build', 'test', 'lint', 'format'];
+
+/** Targets inferred under names no option changes: a configurable target must not take one. */
+export const FIXED_TARGET_NAMES = {
+  cargo: ['run', 'publish', 'nx-release-publish', 'yank'],
+  python: ['publish', 'nx-release-publish'],
+} as const;
+
+/**
+ * The prefix of a project's targets when it shares its directory with a
+ * project of another kind: a crate beside its Python package or a
+ * package.json (`rust-test`, `rust-lint`), a Python package beside a package.json.
+ */
+export const SHARED_ROOT_PREFIX = { cargo: 'rust-', python: 'python-' };
+
 /** The target's name and command after applying the user's options over the defaults. */
 export function resolveTarget(
   key: TargetKey,

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -135,6 +135,34 @@ describe('project names', () => {
     expect(() => names(manifests)).toThrow(
       /two\/Cargo\.toml: `package\.name`: declares the crate `dup`, as does .*one\/Cargo\.toml, in the same Cargo workspace/,
     );
+  });
+});
+
+describe('a crate cargo reaches through a symbolic link', () => {
+  it("is a project where its files are, the link's target, which Nx lists (it lists nothing below a link)", () => {
+    const manifests = workspace({
+      'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\n',
+      'crates/plain/Cargo.toml': crate('plain'),
+      'vendor/linked/Cargo.toml': crate('linked'),
+    });
+    symlinkSync('../vendor/linked', join(root, 'crates/linked'));
+    expect(names(manifests)).toEqual({ 'crates/plain': 'plain', 'vendor/linked': 'linked' });
+  });
+
+  it('is refused when the link leads out of the Nx workspace, where Nx sees no file', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'polyglot-model-outside-'));
+    try {
+      writeFileSync(join(outside, 'Cargo.toml'), crate('away'));
+      const manifests = workspace({ 'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\n' });
+      mkdirSync(join(root, 'crates'));
+      symlinkSync(outside, join(root, 'crates/away'));
+      expect(() => names(manifests)).toThrow(ManifestError);
+      expect(() => names(manifests)).toThrow(
+        `${join(root, 'Cargo.toml')}: \`workspace.members\`: takes crates/away as a member, a symbolic link to ${outside}, outside the Nx workspace`,
+      );
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 

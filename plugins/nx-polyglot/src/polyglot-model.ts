@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { ManifestCache, subdirectories } from './manifest-cache';
 import type { Refusals } from './refusals';
+import { ManifestError } from './manifest-error';
 import { DEFAULT_COLLISION_PREFIXES, NxPolyglotOptions } from './options';
 import { CargoManifest, parseCargoManifest } from './cargo/cargo-manifest';
 import { CargoPackage, CargoWorkspace, loadCargoWorkspaces } from './cargo/cargo-workspace';
@@ -130,7 +131,7 @@ export function loadPolyglotModel(
     workspace.members.map((pkg) => ({
       kind: 'cargo' as const,
       name: pkg.name,
-      root: rootOf(nxRoot, pkg.manifestPath),
+      root: crateRootOf(nxRoot, pkg.manifestPath, workspace.rootManifest),
       pkg,
       workspace,
     })),
@@ -153,6 +154,36 @@ export function loadPolyglotModel(
 
 function rootOf(nxRoot: string, manifestPath: string): string {
   return relative(nxRoot, dirname(manifestPath)) || '.';
+}
+
+/**
+ * A crate's Nx root. Cargo takes a member reached through a symbolic link
+ * under the link's path; Nx lists no file below a link, so a project there
+ * would have no files, and a cache key blind to its sources. The project sits
+ * where the files are, the link's target, which must be inside the Nx
+ * workspace for Nx to see them.
+ */
+function crateRootOf(nxRoot: string, manifestPath: string, workspaceManifest: string): string {
+  const dir = dirname(manifestPath);
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = realpathSync(nxRoot);
+    real = realpathSync(dir);
+  } catch {
+    return rootOf(nxRoot, manifestPath); // not on disk (a generator's Tree): no link to follow
+  }
+  if (real === join(realRoot, relative(nxRoot, dir))) return rootOf(nxRoot, manifestPath);
+  const inside = relative(realRoot, real);
+  if (inside.startsWith('..') || isAbsolute(inside)) {
+    throw new ManifestError(
+      workspaceManifest,
+      `takes ${relative(nxRoot, dir)} as a member, a symbolic link to ${real}, outside the Nx workspace: Nx sees no file there, so it could not tell when the crate changes`,
+      `Move the crate into the Nx workspace, or take ${relative(dirname(workspaceManifest), dir)} out of the Cargo workspace (\`workspace.exclude\` for a glob's match)`,
+      'workspace.members',
+    );
+  }
+  return inside || '.';
 }
 
 /**

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -233,6 +233,20 @@ const edgesOf = (dir: string) => {
   );
   return polyglotEdges(projects);
 };
+
+describe('a symbolic link back up a member glob', () => {
+  it('ends where the OS stops following links, and both refuse the crate met again under a longer path', () => {
+    const dir = workspace({
+      'Cargo.toml': '[workspace]\nmembers = ["crates/**/a"]\nresolver = "2"\n',
+      'crates/a/Cargo.toml': crate('a'),
+    });
+    symlinkSync('..', join(dir, 'crates/a/up'));
+    expect(() => cargoMetadata(join(dir, 'Cargo.toml')), 'cargo rejects it too').toThrow(/two packages named `a`/);
+    expect(modelError(() => loadModel(dir)).message).toBe(
+      `${dir}/crates/a/up/a/Cargo.toml: \`package.name\`: declares the crate \`a\`, as does ${dir}/crates/a/Cargo.toml, in the same Cargo workspace (${dir}/Cargo.toml). Give one of them another name: Cargo refuses two members with one name`,
+    );
+  });
+});
 
 describe('bad input caught when edges are drawn', () => {
   it('a path dependency outside the workspace root onto a missing directory', () => {

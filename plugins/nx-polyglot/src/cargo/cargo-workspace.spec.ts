@@ -1,6 +1,7 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  FIXTURES_DIR,
   cargoMetadata,
   fixtureRootManifest,
   loadFixtureWorkspace,
@@ -24,6 +25,7 @@ const FIXTURES = [
   'path-and-registry',
   'root-package',
   'standalone',
+  'symlinked-members',
 ];
 
 describe('loadCargoWorkspaces agrees with cargo metadata', () => {
@@ -43,6 +45,16 @@ describe('Cargo rules, spelled out', () => {
 
   it('member globs keep directories only, match hidden ones, and ** spans any depth', () => {
     expect(names('member-globs')).toEqual(['glob-a', 'glob-b', 'glob-hidden', 'leaf-deep', 'leaf-shallow', 'tool-x']);
+  });
+
+  it("a member that is a symbolic link (glob or literal) is a member under the link's path; a link to a file is none", () => {
+    const { packages } = facts('symlinked-members');
+    expect(packages.map((p) => [p.name, relative(join(FIXTURES_DIR, 'symlinked-members'), p.manifest_path)])).toEqual([
+      ['explicit-crate', 'explicit/Cargo.toml'],
+      ['linked-crate', 'crates/linked/Cargo.toml'],
+      ['plain', 'crates/plain/Cargo.toml'],
+    ]);
+    expect(edges('symlinked-members')).toEqual(['plain->explicit-crate']);
   });
 
   it('exclude entries are whole-component path prefixes', () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,13 +22,20 @@ const crates: Record<string, { lib: string; deps?: string[] }> = {
 };
 
 let root: string;
-const refs = (): CrateRef[] => Object.keys(crates).map((name) => ({ name, dir: join(root, name), project: name }));
+/** `broken` is a member through a symbolic link: cargo names it by the link, Nx's project sits at the link's target. */
+const LINKED = { broken: '_linked/broken' };
+const refs = (): CrateRef[] =>
+  Object.keys(crates).map((name) => ({
+    name,
+    dir: join(root, LINKED[name as keyof typeof LINKED] ?? name),
+    project: name,
+  }));
 const dependsOn = (crate: CrateRef, failed: string) => (crates[crate.name].deps ?? []).includes(failed);
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'cargo-batch-'));
   const files: Record<string, string> = {
-    'Cargo.toml': '[workspace]\nmembers = ["*"]\nexclude = ["target"]\nresolver = "3"\n',
+    'Cargo.toml': '[workspace]\nmembers = ["*"]\nexclude = ["target", "_linked"]\nresolver = "3"\n',
   };
   for (const [name, { lib, deps = [] }] of Object.entries(crates)) {
     files[`${name}/Cargo.toml`] =
@@ -39,6 +46,11 @@ beforeAll(() => {
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
+  }
+  for (const [name, target] of Object.entries(LINKED)) {
+    mkdirSync(dirname(join(root, target)), { recursive: true });
+    renameSync(join(root, name), join(root, target));
+    symlinkSync(target, join(root, name));
   }
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));

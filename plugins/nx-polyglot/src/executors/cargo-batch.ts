@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessResult, runProcess } from '../run-process';
 
@@ -148,7 +149,8 @@ async function formatCrates(
 
 /** The crate whose directory holds `file` (the deepest, for nested crates). */
 function ownerOf(file: string, crates: CrateRef[], outcomes: Map<string, CrateOutcome>): CrateOutcome | undefined {
-  const owner = crates.filter((c) => file.startsWith(c.dir + '/')).sort((a, b) => b.dir.length - a.dir.length)[0];
+  const path = real(file);
+  const owner = crates.filter((c) => path.startsWith(real(c.dir) + '/')).sort((a, b) => b.dir.length - a.dir.length)[0];
   return owner && outcomes.get(owner.name);
 }
 
@@ -175,7 +177,7 @@ async function* compileCrates(
   const isTest = invocation.command[0] === 'test' || invocation.command[0] === 'bench';
   const { cargoArgs, toolArgs } = splitArgs(invocation.args);
   const diagnostics = new Map<string, string>(crates.map((c) => [c.name, '']));
-  const byManifest = new Map(crates.map((c) => [join(c.dir, 'Cargo.toml'), c]));
+  const byManifest = new Map(crates.map((c) => [real(join(c.dir, 'Cargo.toml')), c]));
   let remaining = crates;
 
   while (remaining.length > 0) {
@@ -197,7 +199,7 @@ async function* compileCrates(
         if (msg.reason === 'build-finished') finished = msg.success === true;
         if (msg.reason === 'compiler-message' && msg.message?.rendered) {
           live?.(msg.message.rendered);
-          const crate = byManifest.get(msg.manifest_path);
+          const crate = byManifest.get(real(msg.manifest_path));
           if (crate) diagnostics.set(crate.name, (diagnostics.get(crate.name) as string) + msg.message.rendered);
         }
       },
@@ -282,5 +284,18 @@ async function* asCompleted<T, R>(items: T[], limit: number, fn: (item: T) => Pr
     pending.delete(i);
     if (next < items.length) start();
     yield result;
+  }
+}
+
+/**
+ * The path with symbolic links resolved (itself when it does not exist): cargo
+ * names a member reached through a link by the link's path, Nx's project sits
+ * at its target (polyglot-model.ts).
+ */
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }

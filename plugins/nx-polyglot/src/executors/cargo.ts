@@ -4,6 +4,7 @@ import { relayToStdout, runProcess } from '../run-process';
 import { CrateRef, cargoBatchOutcomes } from './cargo-batch';
 import { forwardArgs, forwardedArgs } from './forwarded-args';
 import { redact } from '../known-secrets';
+import { targetOf, unknownConfiguredOptions, unknownOptionsMessage } from './configured-options';
 
 export interface CargoOptions {
   /** The Cargo workspace root, relative to the Nx workspace root. */
@@ -16,6 +17,13 @@ export interface CargoOptions {
 
 /** One crate, one cargo process (`nx run <crate>:<target>`). */
 export default async function cargo(options: CargoOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const unknown = unknownConfiguredOptions('cargo', context.target, context.configurationName);
+  if (unknown.length) {
+    process.stderr.write(
+      redact(unknownOptionsMessage('cargo', context.projectName ?? '', context.targetName ?? '', unknown)),
+    );
+    return { success: false };
+  }
   const task = Object.values(context.taskGraph?.tasks ?? {}).find(
     (t) => t.target.project === context.projectName && t.target.target === context.targetName,
   );
@@ -50,9 +58,23 @@ export async function* cargoBatch(
   context: ExecutorContext,
 ): AsyncGenerator<{ task: string; result: TaskResult }> {
   const groups = new Map<string, string[]>();
+  const refused = new Set<string>();
+  for (const [taskId, { target }] of Object.entries(taskGraph.tasks)) {
+    const unknown = unknownConfiguredOptions(
+      'cargo',
+      targetOf(context, target.project, target.target),
+      target.configuration,
+    );
+    if (unknown.length === 0) continue;
+    const now = Date.now();
+    const message = unknownOptionsMessage('cargo', target.project, target.target, unknown);
+    process.stderr.write(redact(message));
+    yield { task: taskId, result: { success: false, terminalOutput: message, startTime: now, endTime: now } };
+    refused.add(taskId);
+  }
   const argsOf = (id: string) =>
     forwardArgs(inputs[id].command, inputs[id].args ?? [], forwardedArgs(taskGraph.tasks[id]));
-  for (const taskId of Object.keys(taskGraph.tasks)) {
+  for (const taskId of Object.keys(taskGraph.tasks).filter((id) => !refused.has(id))) {
     const key = JSON.stringify([inputs[taskId].cwd, inputs[taskId].command, argsOf(taskId)]);
     groups.set(key, [...(groups.get(key) ?? []), taskId]);
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { relayToStdout, runProcess } from '../run-process';
 import { forwardedArgs } from './forwarded-args';
 import { redact } from '../known-secrets';
+import { unknownConfiguredOptions, unknownOptionsMessage } from './configured-options';
 
 export interface ExecOptions {
   /** Program and arguments; run without a shell. */
@@ -16,6 +17,13 @@ export interface ExecOptions {
 
 /** Runs one program with its arguments in a project directory. */
 export default async function exec(options: ExecOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const unknown = unknownConfiguredOptions('exec', context.target, context.configurationName);
+  if (unknown.length) {
+    process.stderr.write(
+      redact(unknownOptionsMessage('exec', context.projectName ?? '', context.targetName ?? '', unknown)),
+    );
+    return { success: false };
+  }
   const cwd = join(context.root, options.cwd);
   if (options.cleanDirectory) rmSync(join(cwd, options.cleanDirectory), { recursive: true, force: true });
   // `nx run pkg:test -- -k slow`: what the user typed after `--` goes to the program

@@ -19,6 +19,12 @@ export const CARGO_PUBLISH_ARGS = {
     rateLimit: 'value',
     args: 'value',
     dryRun: 'flag',
+    // what `nx release publish` passes to every nx-release-publish target (npm's options, unused here)
+    tag: 'value',
+    otp: 'value',
+    access: 'value',
+    firstRelease: 'flag',
+    nxReleaseVersionData: 'value',
   },
   refused: {
     p: 'each publish task uploads its own crate; choose crates with nx run-many -t publish --projects/--exclude',
@@ -48,6 +54,12 @@ export const PYTHON_PUBLISH_ARGS = {
     tool: 'value',
     visibilityTimeout: 'value',
     dryRun: 'flag',
+    // what `nx release publish` passes to every nx-release-publish target (npm's options, unused here)
+    tag: 'value',
+    otp: 'value',
+    access: 'value',
+    firstRelease: 'flag',
+    nxReleaseVersionData: 'value',
   },
   refused: {
     r: REPOSITORY,

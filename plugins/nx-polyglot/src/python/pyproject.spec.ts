@@ -235,6 +235,42 @@ pydantic-graph = { workspace = true }
     expect(parsePyproject('[project]\nname = "plain"\n', FILE).maturinManifest).toBeNull();
   });
 
+  it.each([
+    ['[tool.poetry]\nname = "$(touch x);x"\nversion = "1.0.0"\n', 'tool.poetry.name', '"$(touch x);x"'],
+    ['[project]\nname = "ünï code"\nversion = "1.0.0"\n', 'project.name', '"ünï code"'],
+    ['[project]\nname = "-lead"\n', 'project.name', '"-lead"'],
+    // Poetry checks [project].name even when it builds nothing
+    ['[project]\nname = "a b"\n\n[tool.poetry]\npackage-mode = false\n', 'project.name', '"a b"'],
+  ])('refuses the invalid distribution name of %j, naming the file, the key and PEP 508', (text, key, name) => {
+    const parse = () => readPyproject(text, FILE);
+    expect(parse).toThrow(ManifestError);
+    expect(parse).toThrow(
+      `${FILE}: \`${key}\`: is not a valid distribution name (${name}): PEP 508 allows ASCII letters and digits, with \`.\`, \`_\` and \`-\` between them (^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$, any case). Rename it, e.g. name = "my-package"`,
+    );
+  });
+
+  it('accepts the names PEP 508 allows, in any case, and a name Poetry ignores when it builds nothing', () => {
+    for (const name of ['A', 'micromegas', 'Foo_Bar.baz-2', '9lives'])
+      expect(parsePyproject(`[project]\nname = "${name}"\n`, FILE).name).toBe(name);
+    const unbuilt = '[tool.poetry]\nname = "my tools"\npackage-mode = false\n';
+    expect(parsePyproject(unbuilt, FILE).publishable).toBe(false);
+  });
+
+  it.each([
+    ['[tool.poetry]\nname = "app"\nversion = { x = 1 }\n', 'tool.poetry.version', '{"x":1}', 'version = "1.2.3"'],
+    ['[project]\nname = "app"\nversion = 1\n', 'project.version', '1', 'version = "1.2.3"'],
+    [
+      '[project]\nname = "app"\nversion = "1.0.0"\n\n[tool.poetry]\nversion = [1]\n',
+      'tool.poetry.version',
+      '[1]',
+      'version = "1.2.3"',
+    ],
+  ])('refuses a version that is not a string in %j, naming the key and the fix', (text, key, value, fix) => {
+    const parse = () => readPyproject(text, FILE);
+    expect(parse).toThrow(ManifestError);
+    expect(parse).toThrow(`${FILE}: \`${key}\`: must be a string, not ${value}. Write it as ${fix}`);
+  });
+
   it('names the file and line of a syntax error', () => {
     const parse = () => parsePyproject('[project]\nname = "x"\ndependencies = [\n  "a",\n  oops\n]\n', FILE);
     expect(parse).toThrow(ManifestError);

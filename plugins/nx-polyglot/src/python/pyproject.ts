@@ -63,6 +63,9 @@ export interface PyprojectFile {
   uvSources: Record<string, UvSource>;
 }
 
+/** PEP 508's distribution name, compared case-insensitively. */
+const DISTRIBUTION_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
+
 /** PEP 503 normalization: `Foo_Bar.baz` and `foo-bar-baz` are the same distribution. */
 export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
@@ -117,6 +120,28 @@ function readPackage(doc: Table, file: string, uvSources: Record<string, UvSourc
       'Add name = "..." under [project] (PEP 621) or [tool.poetry]',
       'project.name',
     );
+  }
+  // a name Poetry ignores (package mode off, no [project]) is no distribution's; every other is one
+  const nameKey = project?.name !== undefined ? 'project.name' : poetry?.name !== undefined ? 'tool.poetry.name' : null;
+  if (nameKey && (packageMode || nameKey === 'project.name') && !DISTRIBUTION_NAME.test(name)) {
+    throw new ManifestError(
+      file,
+      `is not a valid distribution name (${JSON.stringify(name)}): PEP 508 allows ASCII letters and digits, with \`.\`, \`_\` and \`-\` between them (^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$, any case)`,
+      'Rename it, e.g. name = "my-package"',
+      nameKey,
+    );
+  }
+  for (const [key, value] of [
+    ['project.version', project?.version],
+    ['tool.poetry.version', poetry?.version],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'string')
+      throw new ManifestError(
+        file,
+        `must be a string, not ${JSON.stringify(value)}`,
+        `Write it as ${key.split('.').pop()} = "1.2.3"`,
+        key,
+      );
   }
   const version =
     typeof project?.version === 'string'
