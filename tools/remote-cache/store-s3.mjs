@@ -29,7 +29,7 @@ export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle 
     // the body streams in as it arrives; S3 takes its checksummed chunks only from 8 KiB up
     requestStreamBufferSize: 64 * 1024,
     // a store that accepts connections and never answers (stopped, overloaded) must not hold a request forever
-    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    requestHandler: { connectionTimeout: timeoutMs, socketTimeout: timeoutMs },
     maxAttempts: 1,
   });
   const where = `s3://${bucket}/${prefix}${endpoint ? ` at ${endpoint}` : ''}`;
@@ -112,7 +112,7 @@ export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle 
         ContentType: 'application/octet-stream',
         IfNoneMatch: '*',
       });
-      // an upload may take long: its deadline is on progress (requestTimeout: no byte moved), not on the whole
+      // an upload may take long: its deadline is on progress (socketTimeout: no byte moved), not on the whole
       try {
         await client.send(put, { abortSignal });
         return 'created';
