@@ -9,8 +9,7 @@
 // 'created' or 'exists', creates the key only if it is absent, all or nothing, and
 // never destroys `body`. Failures of the store are StoreErrors carrying their status:
 // 507 full, 503 not answering or not writable, 502 refused.
-import { createServer } from 'node:http';
-import { STATUS_CODES } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { MAIN, SCOPE } from './tokens.mjs';
 
