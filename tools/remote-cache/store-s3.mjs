@@ -65,7 +65,7 @@ export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle 
       } catch (e) {
         const why = {
           301: `bucket ${bucket} is in another region than ${await client.config.region()}: pass its region`,
-          403: `access to bucket ${bucket} denied (${e.name}): the gateway's identity needs s3:ListBucket on it (and s3:GetObject, s3:PutObject on its keys)`,
+          403: `access to bucket ${bucket} denied${/^(Unknown|Forbidden)$/.test(e.name) ? '' : ` (${e.name})`}: the gateway's identity needs s3:ListBucket on it (and s3:GetObject, s3:PutObject on its keys)`,
           404: `bucket ${bucket} does not exist (check --s3-bucket)`,
         }[status(e)];
         throw why ? new StoreError(`${where}: ${why}`, 502) : failed(e, e.deadline);
