@@ -194,7 +194,7 @@ describe(
         // 403 is what Nx takes as "not stored"; what happened is in the header, the body and the log
         expect([put.status, put.headers.get('x-upload-refused')]).toEqual([403, '502 Bad Gateway']);
         expect(await put.text()).toMatch(
-          /The cache's store failed \(s3:\/\/nx-cache\/nx-cache\/ at http:\/\/127\.0\.0\.1:\d+\): 403 AccessDenied/,
+          /^Not stored \(502 Bad Gateway\): the cache's store failed \(s3:\/\/nx-cache\/nx-cache\/ at http:\/\/127\.0\.0\.1:\d+\): 403 AccessDenied/,
         );
         // a task whose command succeeds succeeds, whatever became of its upload
         appendFileSync(join(machineB, 'rust', 'telemetry', 'src', 'lib.rs'), '// a change for the read-only gateway\n');
