@@ -8,13 +8,16 @@
 import { parseArgs } from 'node:util';
 import { mintScopeToken } from './tokens.mjs';
 
-const { values: args } = parseArgs({ options: { scope: { type: 'string' }, hours: { type: 'string', default: '24' } } });
-const key = process.env.NX_CACHE_SERVER_SCOPE_KEY;
-const hours = Number(args.hours);
+// A scope token serves one CI job: a month is ample, and keeps the expiry within what gateways accept.
+const MAX_HOURS = 24 * 31;
 try {
+  const { values: args } = parseArgs({ options: { scope: { type: 'string' }, hours: { type: 'string', default: '24' } } });
+  const key = process.env.NX_CACHE_SERVER_SCOPE_KEY;
+  const hours = Number(args.hours);
   if (!key) throw new Error('set NX_CACHE_SERVER_SCOPE_KEY, the gateways’ key for scope tokens.');
   if (!args.scope) throw new Error('--scope <name> is required (e.g. pr-42).');
-  if (!Number.isFinite(hours)) throw new Error(`--hours must be a number, not "${args.hours}".`);
+  if (!/^\d+(\.\d+)?$/.test(args.hours.trim()) || !(hours > 0) || hours > MAX_HOURS)
+    throw new Error(`--hours must be a number of hours above 0 and at most ${MAX_HOURS} (31 days), not "${args.hours}".`);
   process.stdout.write(`${mintScopeToken(key, args.scope, new Date(Date.now() + hours * 3600_000))}\n`);
 } catch (e) {
   process.stderr.write(`mint-token: ${e.message}\n`);

@@ -7,12 +7,16 @@
 // `If-None-Match: *` creates the object only if the key is absent (412
 // otherwise), so gateways racing on one key store exactly one entry; a
 // PutObject either creates the whole object or nothing.
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PassThrough } from 'node:stream';
 import { StoreError } from './gateway.mjs';
 
-/** { bucket, prefix?, endpoint?, region?, forcePathStyle? }; region and endpoint default to the SDK's chain. */
-export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle = false }) {
+/**
+ * { bucket, prefix?, endpoint?, region?, forcePathStyle?, timeoutMs? }; region and endpoint default to
+ * the SDK's chain. Every request to the store has a deadline, timeoutMs (30 s): a GET or HEAD that has
+ * no answer by then, or an upload or download that moves no byte for that long, fails with a 503.
+ */
+export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle = false, timeoutMs = 30_000 }) {
   if (prefix && !prefix.endsWith('/')) prefix += '/';
   // Failures are reported by the gateway, one line per request; the SDK's own
   // lines (a warning for every refused upload: a 412 is an answer, not a fault) would be noise.
@@ -24,30 +28,75 @@ export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle 
     logger,
     // the body streams in as it arrives; S3 takes its checksummed chunks only from 8 KiB up
     requestStreamBufferSize: 64 * 1024,
+    // a store that accepts connections and never answers (stopped, overloaded) must not hold a request forever
+    requestHandler: { connectionTimeout: timeoutMs, socketTimeout: timeoutMs },
+    maxAttempts: 1,
   });
   const where = `s3://${bucket}/${prefix}${endpoint ? ` at ${endpoint}` : ''}`;
   const status = (e) => e.$metadata?.httpStatusCode;
   /** The store's answer as a StoreError: 503 if it did not answer or is failing, 502 if it refused. */
-  const failed = (e) => {
+  const failed = (e, deadline) => {
+    if (deadline?.aborted || e.name === 'TimeoutError') return new StoreError(`no answer within ${timeoutMs / 1000} s (the store is stalled or overloaded)`, 503);
     const code = status(e);
     const what = code ? `${code} ${e.name}: ${e.message}` : `${e.code ?? e.name}: ${e.message || 'no answer'}`;
     return new StoreError(what, code && code < 500 ? 502 : 503);
   };
 
-  const exists = (key) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: prefix + key })).then(() => true, () => false);
+  /** client.send with the deadline; `signal` (the client gone) aborts it too */
+  const send = async (command, signal) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    try {
+      return await client.send(command, { abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline });
+    } catch (e) {
+      e.deadline = deadline;
+      throw e;
+    }
+  };
+  const exists = (key) => send(new HeadObjectCommand({ Bucket: bucket, Key: prefix + key })).then(() => true, () => false);
 
   return {
     describe: where,
     region: () => client.config.region(),
 
+    /** Called once at start: the bucket exists and this identity may list it (misses need s3:ListBucket). */
+    async check() {
+      try {
+        await send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (e) {
+        const why = {
+          301: `bucket ${bucket} is in another region than ${await client.config.region()}: pass its region`,
+          403: `access to bucket ${bucket} denied${/^(Unknown|Forbidden)$/.test(e.name) ? '' : ` (${e.name})`}: the gateway's identity needs s3:ListBucket on it (and s3:GetObject, s3:PutObject on its keys)`,
+          404: `bucket ${bucket} does not exist (check --s3-bucket)`,
+        }[status(e)];
+        throw why ? new StoreError(`${where}: ${why}`, 502) : failed(e, e.deadline);
+      }
+    },
+
     async get(key) {
       try {
-        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + key }));
+        const object = await send(new GetObjectCommand({ Bucket: bucket, Key: prefix + key }));
         return { size: object.ContentLength, body: object.Body };
       } catch (e) {
-        if (e.name === 'NoSuchKey' || status(e) === 404) return undefined;
-        throw failed(e);
+        // only a missing key is a miss: a missing bucket (NoSuchBucket, also a 404) or a refusal is a fault
+        if (e.name === 'NoSuchKey') return undefined;
+        throw failed(e, e.deadline);
       }
+    },
+
+    /** The bytes stored in `scope` (ListObjectsV2, a page of 1000 keys a request). */
+    async usage(scope) {
+      let total = 0;
+      let token;
+      try {
+        do {
+          const page = await send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}${scope}/`, ContinuationToken: token }));
+          for (const object of page.Contents ?? []) total += object.Size ?? 0;
+          token = page.NextContinuationToken;
+        } while (token);
+      } catch (e) {
+        throw failed(e, e.deadline);
+      }
+      return total;
     },
 
     async put(key, body, length, abortSignal) {
@@ -63,6 +112,7 @@ export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle 
         ContentType: 'application/octet-stream',
         IfNoneMatch: '*',
       });
+      // an upload may take long: its deadline is on progress (socketTimeout: no byte moved), not on the whole
       try {
         await client.send(put, { abortSignal });
         return 'created';
@@ -75,6 +125,9 @@ export function s3Store({ bucket, prefix = '', endpoint, region, forcePathStyle 
         // connection under our upload (EPIPE, ECONNRESET): then the key is there.
         if (!status(e) && (await exists(key))) return 'exists';
         throw failed(e);
+      } finally {
+        bytes.destroy();
+        body.unpipe(bytes);
       }
     },
   };

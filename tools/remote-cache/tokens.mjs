@@ -14,15 +14,20 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export const MAIN = 'main';
-export const SCOPE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const SCOPE_TOKEN = /^nxcs1\.([A-Za-z0-9][A-Za-z0-9_-]{0,63})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+// Lowercase only: on a case-insensitive file system (macOS, Windows) `MAIN` and `Main` would be main's directory.
+export const SCOPE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const SCOPE_TOKEN = /^nxcs1\.([a-z0-9][a-z0-9_-]{0,63})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+/** The shortest NX_CACHE_SERVER_SCOPE_KEY a gateway (and mint-token) accepts. */
+export const MIN_SCOPE_KEY_LENGTH = 32;
 
 const digest = (s) => createHash('sha256').update(s).digest();
 const mac = (key, payload) => createHmac('sha256', key).update(payload).digest('base64url');
 
 /** A token for writing `scope` (never main) until `expires` (a Date). */
 export function mintScopeToken(key, scope, expires) {
-  if (!SCOPE.test(scope)) throw new Error(`"${scope}" is not a scope name (letters, digits, - and _, at most 64).`);
+  if (!key || key.length < MIN_SCOPE_KEY_LENGTH)
+    throw new Error(`NX_CACHE_SERVER_SCOPE_KEY must have at least ${MIN_SCOPE_KEY_LENGTH} characters, as the gateways require (openssl rand -hex 32).`);
+  if (!SCOPE.test(scope)) throw new Error(`"${scope}" is not a scope name (lowercase letters, digits, - and _, at most 64).`);
   if (scope === MAIN) throw new Error(`the ${MAIN} scope is written with the write token only; no scope token can be minted for it.`);
   const payload = `nxcs1.${scope}.${Math.floor(expires.getTime() / 1000)}`;
   return `${payload}.${mac(key, payload)}`;

@@ -141,6 +141,8 @@ export interface S3Server {
   client: (who: S3Identity) => S3Client;
   /** versitygw's access log: one line per S3 request it answered */
   accessLog: () => string;
+  /** sends versitygw a signal: SIGSTOP stalls it (connections accepted, nothing answered), SIGCONT resumes it */
+  signal: (signal: 'SIGSTOP' | 'SIGCONT') => void;
   stop: () => Promise<void>;
 }
 
@@ -244,7 +246,11 @@ export async function startVersitygw(binary: string, dir: string, bucket = 'nx-c
       } while (token);
       return keys.sort();
     },
+    signal: (signal) => {
+      running.kill(signal);
+    },
     stop: async () => {
+      running.kill('SIGCONT');
       running.kill('SIGTERM');
       await running;
     },

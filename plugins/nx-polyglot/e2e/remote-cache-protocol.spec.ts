@@ -1,12 +1,13 @@
 // The gateway's HTTP rules on both stores, the embedded disk and a real S3
 // server (versitygw): tokens and scopes, no overwrites, racing gateways,
 // aborted uploads. Nx itself runs in remote-cache.spec.ts and remote-cache-s3.spec.ts.
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './repo-copy';
 import {
@@ -20,6 +21,7 @@ import {
 } from './remote-cache-harness';
 
 const mintScript = join(repoRoot, 'tools', 'remote-cache', 'mint-token.mjs');
+const tokensModule = pathToFileURL(join(repoRoot, 'tools', 'remote-cache', 'tokens.mjs')).href;
 
 interface Store {
   /** the gateway arguments naming this store */
@@ -143,7 +145,18 @@ describe.each([
     expect(await (await get('/scopes/pr-8/v1/cache/100', token)).text()).toBe('first');
     expect(await store.stored('pr-8')).toEqual(['300']);
 
-    const expired = (await mint('pr-8', '-1')).stdout.trim();
+    // mint-token refuses past expiries; the gateways' own minting function makes one
+    const expired = (
+      await execa(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { mintScopeToken } from ${JSON.stringify(tokensModule)}; console.log(mintScopeToken(process.env.KEY, 'pr-8', new Date(Date.now() - 3600_000)))`,
+        ],
+        { env: { KEY: tokens.scopeKey } },
+      )
+    ).stdout.trim();
     expect((await get('/scopes/pr-8/v1/cache/300', expired)).status).toBe(401);
     const forged = token.replace(/^nxcs1\.pr-8\./, 'nxcs1.pr-9.');
     expect((await put('/scopes/pr-9/v1/cache/301', forged, 'x')).status).toBe(401);
@@ -194,5 +207,81 @@ describe.each([
     for (const log of [gateway.log(), second.log()]) {
       for (const secret of Object.values(tokens)) expect(log).not.toContain(secret);
     }
+  });
+});
+
+describe('the remote cache gateway on a failing S3 store (versitygw)', () => {
+  const tokens = newTokens();
+  let dir: string;
+  let s3: S3Server;
+  const args = (bucket: string, more: string[] = []) => [
+    '--s3-bucket',
+    bucket,
+    '--s3-endpoint',
+    s3.endpoint,
+    '--s3-path-style',
+    ...more,
+  ];
+  const call = (g: Gateway, method: string, path: string, token: string, body?: string) =>
+    fetch(`${g.url}${path}`, { method, body, headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nx-polyglot-cache-faults-'));
+    s3 = await startVersitygw(await installVersitygw(), dir);
+  });
+  afterAll(async () => {
+    await s3?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses to start on a bucket that does not exist, or that its identity may not use, naming the cause', async () => {
+    await expect(startGateway(args('nx-cahce'), tokens, s3.root)).rejects.toThrow(
+      /the store is not usable: s3:\/\/nx-cahce\/ at http:\/\/127\.0\.0\.1:\d+: bucket nx-cahce does not exist/,
+    );
+    const stranger = { accessKeyId: 'stranger', secretAccessKey: 'not-a-key-versitygw-knows' };
+    await expect(startGateway(args(s3.bucket), tokens, stranger)).rejects.toThrow(
+      /the store is not usable: .*access to bucket nx-cache denied: the gateway's identity needs s3:ListBucket/,
+    );
+  });
+
+  it('answers a bucket gone under it as a fault (502 naming NoSuchBucket), never as a miss', async () => {
+    const root = s3.client(s3.root);
+    await root.send(new CreateBucketCommand({ Bucket: 'nx-gone' }));
+    const gateway = await startGateway(args('nx-gone'), tokens, s3.root);
+    try {
+      await root.send(new DeleteBucketCommand({ Bucket: 'nx-gone' }));
+      const get = await call(gateway, 'GET', '/v1/cache/1', tokens.read);
+      expect(get.status).toBe(502);
+      expect(await get.text()).toMatch(/The cache's store failed \(s3:\/\/nx-gone\/ .*\): 404 NoSuchBucket/);
+      expect(await gateway.logged(/GET \/v1\/cache\/1 /)).toMatch(/ 502 \d+ms read 404 NoSuchBucket/);
+      const put = await call(gateway, 'PUT', '/v1/cache/1', tokens.write, 'x');
+      expect([put.status, put.headers.get('x-upload-refused')]).toEqual([403, '502 Bad Gateway']);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('with the store stopped (SIGSTOP), answers by the deadline: GET 503, uploads not stored; all logged', async () => {
+    const gateway = await startGateway(args(s3.bucket, ['--store-timeout', '2']), tokens, s3.root);
+    s3.signal('SIGSTOP');
+    try {
+      const [get, put] = await Promise.all([
+        call(gateway, 'GET', '/v1/cache/2', tokens.read),
+        call(gateway, 'PUT', '/v1/cache/3', tokens.write, 'y'.repeat(1 << 20)),
+      ]);
+      expect(get.status).toBe(503);
+      expect(await get.text()).toMatch(/no answer within 2 s \(the store is stalled or overloaded\)/);
+      expect([put.status, put.headers.get('x-upload-refused')]).toEqual([403, '503 Service Unavailable']);
+      expect(await gateway.logged(/GET \/v1\/cache\/2 /)).toMatch(/ 503 \d+ms read no answer within 2 s/);
+      expect(await gateway.logged(/PUT \/v1\/cache\/3 /)).toMatch(
+        / 403 \d+ms write not stored: 503 Service Unavailable/,
+      );
+    } finally {
+      s3.signal('SIGCONT');
+    }
+    // the store back, the same gateway serves again
+    expect((await call(gateway, 'PUT', '/v1/cache/4', tokens.write, 'z')).status).toBe(200);
+    expect(await (await call(gateway, 'GET', '/v1/cache/4', tokens.read)).text()).toBe('z');
+    await gateway.stop();
   });
 });
