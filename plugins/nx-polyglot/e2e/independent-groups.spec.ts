@@ -98,6 +98,34 @@ describe('nx release version with an independent group of crates beside a fixed 
     await git('checkout', '--', '.');
   });
 
+  it("as cargo-release releases: `updateDependents: never` moves no dependent's version, yet every requirement the release falls outside follows; `requirements: upgrade` moves those it admits too", async () => {
+    const nxJson = (requirements?: string) => {
+      const config = JSON.parse(FILES['nx.json']);
+      config.release.version = {
+        ...config.release.version,
+        updateDependents: 'never',
+        ...(requirements ? { versionActionsOptions: { requirements } } : {}),
+      };
+      writeFileSync(join(root, 'nx.json'), JSON.stringify(config));
+    };
+    nxJson('upgrade');
+    const upgrade = await version('0.1.1', '--projects=a');
+    expect(upgrade.exitCode, upgrade.all).toBe(0);
+    // b's `0.1.0` admits 0.1.1, and is written as cargo-release writes it; b's own version stays
+    expect(text('rust/b/Cargo.toml')).toBe(FILES['rust/b/Cargo.toml'].replace('"0.1.0" }', '"0.1.1" }'));
+    expect(await changed()).toEqual(['nx.json', 'rust/Cargo.lock', 'rust/a/Cargo.toml', 'rust/b/Cargo.toml']);
+    expect((await cargoLocked()).exitCode).toBe(0);
+    await git('checkout', '--', '.');
+    nxJson();
+    const fix = await version('0.2.0', '--projects=a');
+    expect(fix.exitCode, fix.all).toBe(0);
+    // 0.2.0 is outside b's `0.1.0`: cargo would refuse the lock file, so it moves, though Nx bumps no dependent
+    expect(text('rust/b/Cargo.toml')).toBe(FILES['rust/b/Cargo.toml'].replace('"0.1.0" }', '"0.2.0" }'));
+    expect(await changed()).toEqual(['nx.json', 'rust/Cargo.lock', 'rust/a/Cargo.toml', 'rust/b/Cargo.toml']);
+    expect((await cargoLocked()).exitCode).toBe(0);
+    await git('checkout', '--', '.');
+  });
+
   it('the lockstep bump target refuses several groups, pointing at nx release version, and changes nothing', async () => {
     const bump = await nxIn(root, ['run', 'groups:bump', '--to=0.3.0']);
     expect(bump.exitCode).not.toBe(0);

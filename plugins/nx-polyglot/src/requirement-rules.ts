@@ -4,6 +4,14 @@
  */
 
 /**
+ * How a requirement onto a released package moves: `fix` only when the new
+ * version falls outside it (what `cargo update` needs); `upgrade` to the new
+ * version whenever its written components would change, as cargo-release
+ * (`dependent-version = "upgrade"`, its default) and release-plz write it.
+ */
+export type RequirementPolicy = 'fix' | 'upgrade';
+
+/**
  * A requirement that cannot be moved to the new version mechanically. It
  * knows no file: the caller wraps it in a ManifestError with the file and key.
  */

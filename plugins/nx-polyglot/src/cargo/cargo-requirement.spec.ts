@@ -96,6 +96,34 @@ describe('bumpRequirement', () => {
   });
 });
 
+describe("bumpRequirement with the `upgrade` policy (cargo-release's and release-plz's)", () => {
+  it.each([
+    // upstream toml-rs/toml eb251609a and release-plz f308301f4 (tools/corpus/release-replay.mjs)
+    ['1.1.1', '1.1.2+spec-1.1.0', '1.1.2'],
+    ['0.36.13', '0.36.14', '0.36.14'],
+    ['^4.5.20', '4.6.6', '^4.6.6'],
+    ['~0.12.1', '0.12.3', '~0.12.3'],
+    ['=4.6.5', '4.6.6', '=4.6.6'],
+    // the precision the author wrote: nothing to change
+    ['0.12', '0.12.5', '0.12'],
+    ['4', '4.6.6', '4'],
+  ])('writes %s onto %s as %s', (req, version, expected) => {
+    expect(bumpRequirement(req, version, 'upgrade')).toBe(expected);
+  });
+
+  it.each([
+    ['>=0.12, <0.14', '0.13.0'],
+    ['>=0.12', '0.13.0'],
+    ['0.12.*', '0.12.3'],
+  ])('keeps %s, a bound or window that admits %s: a human chose it', (req, version) => {
+    expect(bumpRequirement(req, version, 'upgrade')).toBe(req);
+  });
+
+  it('moves what the new version falls outside exactly as `fix` does', () => {
+    expect(bumpRequirement('^0.12', '0.13.0', 'upgrade')).toBe(bumpRequirement('^0.12', '0.13.0', 'fix'));
+  });
+});
+
 describe('cargoAdmits', () => {
   it('reads requirements as Cargo does: bare means caret, pre-releases only when named', () => {
     const cases: Array<[string, string]> = [

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { RequirementBumpError, shiftWindow } from '../requirement-rules';
+import { RequirementBumpError, RequirementPolicy, shiftWindow } from '../requirement-rules';
 
 export { RequirementBumpError };
 
@@ -41,10 +41,11 @@ const COMPARATOR =
  * `req` rewritten to admit `newVersion`, with the operator and the number of
  * components the author chose (`^0.12` → `^0.13`, `~0.12.1` → `~0.13.0`,
  * `0.12.*` → `0.13.*`). A requirement that already admits the version is
- * returned as is, unless it pins a pre-release: that one follows the release.
+ * returned as is, unless it pins a pre-release (that one follows the release)
+ * or the policy is `upgrade` (`1.1.2` → `1.1.3`, as cargo-release writes it).
  * Bounds (`>=`, `<`, compound ranges) that exclude it are a human's call.
  */
-export function bumpRequirement(req: string, newVersion: string): string {
+export function bumpRequirement(req: string, newVersion: string, policy: RequirementPolicy = 'fix'): string {
   const target = semver.parse(newVersion);
   if (target === null) {
     throw new RequirementBumpError(
@@ -58,7 +59,9 @@ export function bumpRequirement(req: string, newVersion: string): string {
     throw new RequirementBumpError(req, newVersion, 'is not a Cargo version requirement', 'Fix it by hand');
   }
   const single = COMPARATOR.exec(req);
-  if (cargoAdmits(req, newVersion) && !single?.[3]) return req;
+  // `upgrade` rewrites a caret, tilde or exact comparator that admits it too; other bounds stay a human's call
+  const upgradable = single !== null && ['', '^', '~', '='].includes(single[1].trim());
+  if (cargoAdmits(req, newVersion) && !single?.[3] && (policy === 'fix' || !upgradable)) return req;
   if (single === null) {
     const window = bumpWindow(req, target);
     if (window !== undefined && cargoAdmits(window, newVersion)) return window;

@@ -1,6 +1,7 @@
 import { ManifestError } from '../manifest-error';
 import { VersionSpellingError, isReleaseVersion, pep440FromSemver } from '../python/pep440-version';
 import { RequirementBumpError, bumpRequirement } from '../cargo/cargo-requirement';
+import type { RequirementPolicy } from '../requirement-rules';
 import { VersionSite, isRequirement, versionSites } from './version-sites';
 import type { ReleaseManifests } from './version-sites';
 
@@ -14,13 +15,17 @@ export interface VersionEdit {
 }
 
 /** The edit that moves one site to `newVersion`, or undefined when it is there already. Pure. */
-export function siteEdit(site: VersionSite, newVersion: string): VersionEdit | undefined {
+export function siteEdit(
+  site: VersionSite,
+  newVersion: string,
+  policy: RequirementPolicy = 'fix',
+): VersionEdit | undefined {
   if (site.value === undefined) return undefined;
   let to = newVersion;
   if (isRequirement(site)) {
     // a requirement only a human can move (e.g. `>=0.12, <0.13`) is reported with its file and key
     try {
-      to = bumpRequirement(site.value, newVersion);
+      to = bumpRequirement(site.value, newVersion, policy);
     } catch (e) {
       if (e instanceof RequirementBumpError) throw new ManifestError(site.file, e.problem, e.fix, site.path.join('.'));
       throw e;

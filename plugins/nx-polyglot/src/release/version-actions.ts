@@ -18,6 +18,8 @@ import { currentReleaseVersion, loadReleaseManifests, releaseSpelling } from './
 import { projectVersionSites, requirementSites } from './project-sites';
 import { ReleaseManifests, VersionSite, isRequirement, versionSites } from './version-sites';
 import { redact } from '../known-secrets';
+import { ManifestError } from '../manifest-error';
+import type { RequirementPolicy } from '../requirement-rules';
 
 /**
  * The bump journal of this `nx release version` process (see bump-journal.ts):
@@ -98,6 +100,22 @@ export default class PolyglotVersionActions extends VersionActions {
   /** The manifest of this project's own version. */
   private get own(): string {
     return join(workspaceRoot, this.root, this.validManifestFilenames[0]);
+  }
+
+  /**
+   * How requirements onto a released crate move, `versionActionsOptions.requirements` (nx.json's
+   * `release.version`, or a group's `version`): `fix` (the default) or `upgrade` (requirement-rules.ts).
+   */
+  private get requirementPolicy(): RequirementPolicy {
+    const options = (this.finalConfigForProject.versionActionsOptions ?? {}) as Record<string, unknown>;
+    const value = options.requirements ?? 'fix';
+    if (value === 'fix' || value === 'upgrade') return value;
+    throw new ManifestError(
+      join(workspaceRoot, 'nx.json'),
+      `sets the requirement policy to ${JSON.stringify(value)}, which nx-polyglot does not know`,
+      'Write "fix" (move a requirement only when the new version falls outside it) or "upgrade" (write the new version into every requirement onto a released crate, as cargo-release and release-plz do)',
+      'release.version.versionActionsOptions.requirements',
+    );
   }
 
   /** Several groups, or one independent group: each project has its own version. */
@@ -223,7 +241,14 @@ export default class PolyglotVersionActions extends VersionActions {
     const { release, sites } = this.sites(tree);
     if (this.independent) {
       const mine = projectVersionSites(release, sites, this.own, this.independentCrates());
-      return this.apply(tree, bumpPlan(release, newVersion, mine), release, newVersion);
+      // requirements onto it, in every manifest: one it falls outside must move whatever `updateDependents`
+      // says (cargo would refuse the lock file); with `requirements: "upgrade"`, each one it changes
+      const policy = this.requirementPolicy;
+      const onto = sites
+        .filter((s) => isRequirement(s) && s.target === this.own)
+        .map((s) => siteEdit(s, newVersion, policy))
+        .filter((e): e is VersionEdit => e !== undefined);
+      return this.apply(tree, [...bumpPlan(release, newVersion, mine), ...onto], release, newVersion);
     }
     const own = this.own;
     const workspace = join(workspaceRoot, (this.projectGraphNode.data.metadata?.cargo?.workspace as string) ?? '');
@@ -251,7 +276,7 @@ export default class PolyglotVersionActions extends VersionActions {
       const version = dependenciesToUpdate[name].replace(/^[~^=]/, '');
       const target = join(workspaceRoot, graph.nodes[name].data.root, 'Cargo.toml');
       return requirementSites(release, sites, this.own, target)
-        .map((site) => siteEdit(site, version))
+        .map((site) => siteEdit(site, version, this.requirementPolicy))
         .filter((e): e is VersionEdit => e !== undefined);
     });
     return this.apply(tree, edits, release, edits[0]?.to ?? '?');

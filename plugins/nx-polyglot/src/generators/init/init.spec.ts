@@ -157,6 +157,21 @@ describe('the changelog', () => {
     expect(release?.changelog?.projectChangelogs).toEqual({ createRelease: false });
     expect((await nxAccepts(release, ['a', 'b']))?.groups?.crates?.projectsRelationship).toBe('independent');
   });
+
+  it("adopts cargo-release's conventions from release.toml: requirements upgraded, no dependent released for its dependencies alone", async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('a/Cargo.toml', '[package]\nname = "a"\nversion = "0.1.0"\n');
+    tree.write('b/Cargo.toml', '[package]\nname = "b"\nversion = "2.0.0"\n');
+    tree.write('release.toml', 'allow-branch = ["main"]\n');
+    await init(tree, { tags: ['a-v0.1.0', 'b-v2.0.0'] });
+    const release = readNxJson(tree)?.release;
+    expect(release?.version).toEqual({
+      versionActions: VERSION_ACTIONS,
+      versionActionsOptions: { requirements: 'upgrade' },
+      updateDependents: 'never',
+    });
+    expect((await nxAccepts(release, ['a', 'b']))?.version?.versionActionsOptions).toEqual({ requirements: 'upgrade' });
+  });
 });
 
 describe('projects', () => {

@@ -6,6 +6,7 @@ import { planNxJson } from './nx-json';
 import { proposeRegistries } from './registries';
 import { proposeReleaseShape } from './release-shape';
 import { readRepositoryFacts } from './repository-facts';
+import { releaseConventions } from './release-tool';
 import { planRootTargets } from './root-targets';
 
 export { CHANGELOG_RENDERER, VERSION_ACTIONS } from './nx-json';
@@ -36,6 +37,7 @@ export default async function init(tree: Tree, options: InitOptions = {}): Promi
     publish: registries.publish,
     shape,
     changelog: { root: facts.changelog, projects: facts.projectChangelogs },
+    conventions: releaseConventions(facts.releaseToolFiles),
   });
 
   const report: string[] = [];

@@ -3,6 +3,7 @@ import type { JsonPath } from './json-edit';
 import type { PublishOptions } from '../../options';
 import { addToJson, readJsonText } from './json-edit';
 import type { ReleaseShape } from './release-shape';
+import type { ReleaseConventions } from './release-tool';
 
 export const VERSION_ACTIONS = 'nx-polyglot/dist/release/version-actions.js';
 export const CHANGELOG_RENDERER = 'nx-polyglot/dist/release/changelog-renderer.js';
@@ -25,7 +26,12 @@ export interface NxJsonChange {
 export function planNxJson(
   text: string | undefined,
   merged: NxJsonConfiguration | null,
-  proposal: { publish: PublishOptions; shape: ReleaseShape; changelog: { root: boolean; projects: boolean } },
+  proposal: {
+    publish: PublishOptions;
+    shape: ReleaseShape;
+    changelog: { root: boolean; projects: boolean };
+    conventions?: ReleaseConventions;
+  },
 ): NxJsonChange {
   const own = readJsonText(text) ?? {};
   const additions: Array<[JsonPath, unknown]> = [];
@@ -47,8 +53,12 @@ export function planNxJson(
   if (merged?.release) {
     kept.push('the release configuration is left as it is');
   } else if (groups.length > 0) {
-    additions.push([['release'], releaseConfig(proposal.shape, proposal.changelog)]);
+    additions.push([['release'], releaseConfig(proposal.shape, proposal.changelog, proposal.conventions)]);
     added.push(`release groups: ${proposal.shape.reasons.join('; ')}`);
+    if (proposal.conventions)
+      added.push(
+        `requirements "${proposal.conventions.requirements}" and updateDependents "never", as ${proposal.conventions.reason}`,
+      );
   }
   return { text: additions.length ? addToJson(text, additions) : undefined, added, kept };
 }
@@ -62,13 +72,22 @@ export function planNxJson(
 export function releaseConfig(
   shape: ReleaseShape,
   changelog: { root: boolean; projects: boolean },
+  conventions?: ReleaseConventions,
 ): NxJsonConfiguration['release'] {
   const groups = Object.values(shape.groups);
   // Nx keeps a workspace changelog only for one fixed group, per-project ones otherwise
   const workspaceLevel = groups.length === 1 && groups[0].projectsRelationship === 'fixed';
   return {
     groups: shape.groups,
-    version: { versionActions: VERSION_ACTIONS },
+    version: {
+      versionActions: VERSION_ACTIONS,
+      ...(conventions
+        ? {
+            versionActionsOptions: { requirements: conventions.requirements },
+            updateDependents: conventions.updateDependents,
+          }
+        : {}),
+    },
     changelog: {
       // the first release has no earlier tag to start from
       automaticFromRef: true,

@@ -38,6 +38,8 @@ export interface RepositoryFacts {
   /** Web apps Nx makes no project of: a package.json with a version, in no package-manager workspace. */
   unprojectedWebApps: Array<{ root: string; name: string }>;
   registryFiles: RegistryFiles;
+  /** The release tools' configuration files at the root and beside each Cargo workspace (release-tool.ts). */
+  releaseToolFiles: Record<string, string | undefined>;
 }
 
 // what no manifest of the repository's own lives in, whether or not .gitignore says so
@@ -124,6 +126,21 @@ export async function readRepositoryFacts(tree: Tree): Promise<RepositoryFacts> 
     changelog: tree.exists('CHANGELOG.md'),
     projectChangelogs: projects.some((p) => p.root !== '.' && tree.exists(join(p.root, 'CHANGELOG.md'))),
     unprojectedWebApps,
+    releaseToolFiles: Object.fromEntries(
+      [
+        ...new Set([
+          '.',
+          ...model.projects.flatMap((p) =>
+            p.kind === 'cargo' ? [relative(root, dirname(p.workspace.rootManifest)) || '.'] : [],
+          ),
+        ]),
+      ].flatMap((dir) =>
+        ['release.toml', 'release-plz.toml', '.release-plz.toml'].map((name) => {
+          const file = dir === '.' ? name : join(dir, name);
+          return [file, text(file)] as const;
+        }),
+      ),
+    ),
     registryFiles: {
       cargoConfig: text('.cargo/config.toml') ?? text('.cargo/config'),
       poetryToml: text('poetry.toml'),
